@@ -1,0 +1,147 @@
+"""Test matrices, lint, build-alone checks, benchmarks and the main job for the zerograd monorepo.
+
+    nox -t ci            CI's default run (DESIGN.md): every package on 3.11 + NumPy 2 with the
+                         PyTorch oracle, the boundaries (3.10 + NumPy 1.26, 3.13 + NumPy 2) without
+                         it, lint, and the build-alone session
+    nox -s tests         the full matrix: every package x Python 3.10-3.13 x NumPy 1.26 / 2
+    nox -s "tests(core, python='3.11', numpy='2')"    one cell (`nox -l` lists them)
+    nox -s build         build every wheel with hatch, install each alone, run its tests
+    nox -s bench         the speed comparisons against PyTorch (benchmarks/RESULTS.md)
+
+Every test session installs the packages (never the source tree), so a missing dependency
+declaration fails a test.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+from pathlib import Path
+
+import nox
+
+ROOT = Path(__file__).parent
+PACKAGES_DIR = ROOT / "packages"
+
+# pyenv answers as python3.10 ... python3.13 only when PYENV_VERSION lists them.
+os.environ.setdefault("PYENV_VERSION", "3.11.7:3.10.13:3.12.1:3.13.0")
+
+nox.options.default_venv_backend = "uv"
+nox.options.error_on_missing_interpreters = True  # a missing Python fails loudly, never skips
+nox.options.sessions = []  # `nox` alone runs nothing; CI runs `nox -t ci`
+
+# Each package and the siblings it depends on, in dependency order.
+PACKAGES = {
+    "core": [],
+    "nn": ["core"],
+    "data": ["core"],
+    "vision": ["core", "nn", "data"],
+    "text": ["core", "nn", "data"],
+    "dezero": ["core", "nn", "data", "vision", "text"],
+}
+PYTHONS = ["3.10", "3.11", "3.12", "3.13"]
+NUMPYS = {"1.26": "numpy>=1.26,<1.27", "2": "numpy>=2,<3"}
+ORACLE_PYTHON = "3.11"  # the only interpreter with a CPU build of PyTorch on these machines
+TORCH = "torch==2.13.0"
+TEST_DEPS = ["pytest", "hypothesis"]
+CI_CELLS = {("3.11", "2"), ("3.10", "1.26"), ("3.13", "2")}  # (python, numpy)
+
+
+def present_packages() -> list[str]:
+    """The packages of the map that exist in this checkout."""
+    return [name for name in PACKAGES if (PACKAGES_DIR / name / "pyproject.toml").exists()]
+
+
+def package_with_siblings(name: str) -> list[str]:
+    """Local paths of a package and the siblings it needs, so the resolver takes them from here."""
+    return [str(PACKAGES_DIR / dep) for dep in [*PACKAGES[name], name]]
+
+
+def install_torch(session: nox.Session) -> None:
+    """Install the CPU build of PyTorch; uv does not read pip's find-links, so name the folder."""
+    for folder in (os.environ.get("ZEROGRAD_TORCH_WHEELS"), "/opt/wheels"):
+        if folder and any(Path(folder).glob("torch-2.13.0*cp311*.whl")):
+            session.install("--find-links", folder, TORCH)
+            return
+    session.warn("No local CPU wheel of torch; installing it from the index (large download).")
+    session.install(TORCH)
+
+
+def run_tests(session: nox.Session, package: str, python_bin: str = "python") -> None:
+    """A package's tests and the docstring examples of its installed modules."""
+    session.run(
+        python_bin, "-m", "pytest", "-q", "-p", "no:cacheprovider",
+        "--rootdir", str(ROOT), "-c", str(ROOT / "pyproject.toml"),
+        "--pyargs", f"zerograd.{package}", str(PACKAGES_DIR / package / "tests"),
+        *session.posargs,
+        external=True,
+    )
+
+
+def test_cells() -> list:
+    cells = []
+    for package in PACKAGES:
+        for python in PYTHONS:
+            for numpy in NUMPYS:
+                if numpy == "1.26" and python == "3.13":
+                    continue  # NumPy 1.26 ships no wheel for Python 3.13
+                tags = ["ci"] if (python, numpy) in CI_CELLS else []
+                cells.append(nox.param(package, python, numpy, tags=tags))
+    return cells
+
+
+@nox.session
+@nox.parametrize("package,python,numpy", test_cells())
+def tests(session: nox.Session, package: str, numpy: str) -> None:
+    """One package on one interpreter and one NumPy; the PyTorch oracle runs on 3.11 only."""
+    if package not in present_packages():
+        session.skip(f"packages/{package} does not exist yet")
+    session.install(NUMPYS[numpy], *TEST_DEPS, *package_with_siblings(package))
+    if session.python == ORACLE_PYTHON:
+        install_torch(session)
+    session.run("python", "-c", "import sys, numpy; print('python', sys.version.split()[0], "
+                "'numpy', numpy.__version__)")
+    session.chdir(ROOT)
+    run_tests(session, package)
+
+
+@nox.session(python=ORACLE_PYTHON, tags=["ci"])
+def lint(session: nox.Session) -> None:
+    """ruff over the packages, benchmarks, examples and this file."""
+    session.install("ruff")
+    session.run("ruff", "check", "packages", "benchmarks", "examples", "noxfile.py")
+
+
+@nox.session(python=ORACLE_PYTHON, tags=["ci"])
+def build(session: nox.Session) -> None:
+    """Build every wheel with hatch, then install each package alone (its wheel, its sibling wheels
+    and the third-party dependencies it declares) into a fresh environment, import it and run its
+    tests: the proof that a user can install only the packages they need."""
+    session.install("hatch")
+    dist = Path(session.create_tmp()) / "dist"
+    shutil.rmtree(dist, ignore_errors=True)
+    for package in present_packages():
+        with session.chdir(PACKAGES_DIR / package):
+            session.run("hatch", "build", "-t", "wheel", str(dist), silent=True)
+    for package in present_packages():
+        venv = Path(session.create_tmp()) / f"alone-{package}"
+        shutil.rmtree(venv, ignore_errors=True)
+        session.run("uv", "venv", "-q", "--python", session.python, str(venv))
+        python = str(venv / "bin" / "python")
+        session.run("uv", "pip", "install", "-q", "--python", python, "--find-links", str(dist),
+                    f"zerograd-{package}", *TEST_DEPS)
+        session.run(python, "-c", f"import zerograd.{package}", external=True)
+        session.chdir(ROOT)
+        run_tests(session, package, python_bin=python)
+
+
+@nox.session(python=ORACLE_PYTHON)
+def bench(session: nox.Session) -> None:
+    """Speed against PyTorch CPU; `nox -s bench -- overhead` runs one benchmark."""
+    session.install("numpy>=2", *package_with_siblings("dezero" if "dezero" in present_packages()
+                                                       else present_packages()[-1]))
+    install_torch(session)
+    names = session.posargs or sorted(p.stem for p in (ROOT / "benchmarks").glob("*.py")
+                                      if not p.stem.startswith("_"))
+    for name in names:
+        session.run("python", str(ROOT / "benchmarks" / f"{name}.py"))

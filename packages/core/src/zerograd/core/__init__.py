@@ -1,0 +1,25 @@
+"""zerograd-core: the define-by-run engine.
+
+>>> import numpy as np
+>>> from zerograd.core import Variable
+>>> x = Variable(np.array(2.0))
+>>> y = x ** 3 + 2 * x
+>>> y.backward()
+>>> x.grad
+variable(14.0)
+"""
+
+from zerograd.core import cuda, functions, utils
+from zerograd.core.config import Config, no_grad, using_config
+from zerograd.core.function import Function
+from zerograd.core.operators import setup_variable
+from zerograd.core.seeding import seed
+from zerograd.core.variable import Parameter, Variable, as_array, as_variable
+
+setup_variable()
+
+__version__ = "0.1.0"
+__all__ = [
+    "Config", "Function", "Parameter", "Variable", "as_array", "as_variable", "cuda", "functions",
+    "no_grad", "seed", "setup_variable", "using_config", "utils",
+]

@@ -1,0 +1,283 @@
+"""The arithmetic behind + - * / ** and unary minus, with NumPy broadcasting.
+
+An operand that is not a Variable (a Python or NumPy number, a plain array) is a constant: it goes
+into a one-input Function such as ``MulConstant``, so no gradient is ever computed for it.
+
+dtype rule: a Python int or float takes the floating dtype of the Variable it meets, so float32 stays
+float32 (on NumPy 1.26 as on 2.x); NumPy scalars and arrays follow NumPy's own promotion.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from zerograd.core import cuda
+from zerograd.core.function import Function
+from zerograd.core.functions._operands import constant_like
+from zerograd.core.functions.math import log
+from zerograd.core.functions.shape import sum_to
+from zerograd.core.variable import Variable, as_variable
+
+# --- addition and subtraction ------------------------------------------------------------------
+class Add(Function):
+    __slots__ = ()
+
+    def forward(self, x0: Any, x1: Any) -> Any:
+        return x0 + x1
+
+    def backward(self, gy: Variable) -> tuple[Any, Any]:
+        x0, x1 = self.inputs
+        gx0 = sum_to(gy, x0.shape) if x0.requires_grad else None
+        gx1 = sum_to(gy, x1.shape) if x1.requires_grad else None
+        return gx0, gx1
+
+
+class AddConstant(Function):
+    __slots__ = ("c",)
+
+    def __init__(self, c: Any) -> None:
+        self.c = c
+
+    def forward(self, x: Any) -> Any:
+        return x + self.c
+
+    def backward(self, gy: Variable) -> Variable:
+        return sum_to(gy, self.inputs[0].shape)
+
+
+class Sub(Function):
+    __slots__ = ()
+
+    def forward(self, x0: Any, x1: Any) -> Any:
+        return x0 - x1
+
+    def backward(self, gy: Variable) -> tuple[Any, Any]:
+        x0, x1 = self.inputs
+        gx0 = sum_to(gy, x0.shape) if x0.requires_grad else None
+        gx1 = sum_to(-gy, x1.shape) if x1.requires_grad else None
+        return gx0, gx1
+
+
+class SubConstant(Function):
+    """y = x - c."""
+
+    __slots__ = ("c",)
+
+    def __init__(self, c: Any) -> None:
+        self.c = c
+
+    def forward(self, x: Any) -> Any:
+        return x - self.c
+
+    def backward(self, gy: Variable) -> Variable:
+        return sum_to(gy, self.inputs[0].shape)
+
+
+class SubFromConstant(Function):
+    """y = c - x."""
+
+    __slots__ = ("c",)
+
+    def __init__(self, c: Any) -> None:
+        self.c = c
+
+    def forward(self, x: Any) -> Any:
+        return self.c - x
+
+    def backward(self, gy: Variable) -> Variable:
+        return sum_to(-gy, self.inputs[0].shape)
+
+
+class Neg(Function):
+    __slots__ = ()
+
+    def forward(self, x: Any) -> Any:
+        return -x
+
+    def backward(self, gy: Variable) -> Variable:
+        return -gy
+
+
+# --- multiplication and division ---------------------------------------------------------------
+class Mul(Function):
+    __slots__ = ()
+
+    def forward(self, x0: Any, x1: Any) -> Any:
+        return x0 * x1
+
+    def backward(self, gy: Variable) -> tuple[Any, Any]:
+        x0, x1 = self.inputs
+        gx0 = sum_to(gy * x1, x0.shape) if x0.requires_grad else None
+        gx1 = sum_to(gy * x0, x1.shape) if x1.requires_grad else None
+        return gx0, gx1
+
+
+class MulConstant(Function):
+    __slots__ = ("c",)
+
+    def __init__(self, c: Any) -> None:
+        self.c = c
+
+    def forward(self, x: Any) -> Any:
+        return x * self.c
+
+    def backward(self, gy: Variable) -> Variable:
+        return sum_to(gy * self.c, self.inputs[0].shape)
+
+
+class Div(Function):
+    __slots__ = ()
+
+    def forward(self, x0: Any, x1: Any) -> Any:
+        return x0 / x1
+
+    def backward(self, gy: Variable) -> tuple[Any, Any]:
+        x0, x1 = self.inputs
+        gx0 = sum_to(gy / x1, x0.shape) if x0.requires_grad else None
+        gx1 = sum_to(-gy * x0 / (x1 * x1), x1.shape) if x1.requires_grad else None
+        return gx0, gx1
+
+
+class DivConstant(Function):
+    """y = x / c."""
+
+    __slots__ = ("c",)
+
+    def __init__(self, c: Any) -> None:
+        self.c = c
+
+    def forward(self, x: Any) -> Any:
+        return x / self.c
+
+    def backward(self, gy: Variable) -> Variable:
+        return sum_to(gy / self.c, self.inputs[0].shape)
+
+
+class ConstantDiv(Function):
+    """y = c / x."""
+
+    __slots__ = ("c",)
+
+    def __init__(self, c: Any) -> None:
+        self.c = c
+
+    def forward(self, x: Any) -> Any:
+        return self.c / x
+
+    def backward(self, gy: Variable) -> Variable:
+        x = self.inputs[0]
+        return sum_to(-gy * self.c / (x * x), x.shape)
+
+
+# --- powers ------------------------------------------------------------------------------------
+class Pow(Function):
+    """y = x0 ** x1 with both operands differentiable (x0 > 0 where x1's gradient is needed)."""
+
+    __slots__ = ()
+
+    def forward(self, x0: Any, x1: Any) -> Any:
+        return x0**x1
+
+    def backward(self, gy: Variable) -> tuple[Any, Any]:
+        x0, x1 = self.inputs
+        gx0 = sum_to(gy * x1 * x0 ** (x1 - 1), x0.shape) if x0.requires_grad else None
+        gx1 = None
+        if x1.requires_grad:
+            y = self.outputs[0]()
+            gx1 = sum_to(gy * y * log(x0), x1.shape)
+        return gx0, gx1
+
+
+class PowConstant(Function):
+    """y = x ** c (the book's Pow(c))."""
+
+    __slots__ = ("c",)
+
+    def __init__(self, c: Any) -> None:
+        self.c = c
+
+    def forward(self, x: Any) -> Any:
+        return x**self.c
+
+    def backward(self, gy: Variable) -> Variable:
+        x = self.inputs[0]
+        return sum_to(gy * self.c * x ** (self.c - 1), x.shape)
+
+
+class ConstantPow(Function):
+    """y = c ** x, so dy/dx = y * log(c)."""
+
+    __slots__ = ("c",)
+
+    def __init__(self, c: Any) -> None:
+        self.c = c
+
+    def forward(self, x: Any) -> Any:
+        return self.c**x
+
+    def backward(self, gy: Variable) -> Variable:
+        y = self.outputs[0]()
+        log_c = cuda.get_array_module(self.c).log(self.c)
+        return sum_to(gy * y * log_c, self.inputs[0].shape)
+
+
+# --- public wrappers: a Variable on at least one side ------------------------------------------
+def _binary(op: str, x0: Any, x1: Any, both: type, constant_right: type, constant_left: type) -> Variable:
+    if isinstance(x0, Variable):
+        if isinstance(x1, Variable):
+            return both()(x0, x1)
+        return constant_right(constant_like(op, x1, x0))(x0)
+    if isinstance(x1, Variable):
+        return constant_left(constant_like(op, x0, x1))(x1)
+    return both()(as_variable(x0), as_variable(x1))
+
+
+def add(x0: Any, x1: Any) -> Variable:
+    """x0 + x1 with broadcasting; either side may be a constant."""
+    return _binary("add", x0, x1, Add, AddConstant, AddConstant)
+
+
+def sub(x0: Any, x1: Any) -> Variable:
+    """x0 - x1 with broadcasting; either side may be a constant."""
+    return _binary("sub", x0, x1, Sub, SubConstant, SubFromConstant)
+
+
+def rsub(x0: Any, x1: Any) -> Variable:
+    """x1 - x0: the reflected form behind ``constant - variable``."""
+    return sub(x1, x0)
+
+
+def mul(x0: Any, x1: Any) -> Variable:
+    """x0 * x1 with broadcasting; either side may be a constant."""
+    return _binary("mul", x0, x1, Mul, MulConstant, MulConstant)
+
+
+def div(x0: Any, x1: Any) -> Variable:
+    """x0 / x1 (true division) with broadcasting; either side may be a constant."""
+    return _binary("div", x0, x1, Div, DivConstant, ConstantDiv)
+
+
+def rdiv(x0: Any, x1: Any) -> Variable:
+    """x1 / x0: the reflected form behind ``constant / variable``."""
+    return div(x1, x0)
+
+
+def neg(x: Any) -> Variable:
+    """-x."""
+    return Neg()(x)
+
+
+def pow(x: Any, c: Any) -> Variable:  # noqa: A001  (the book's name)
+    """x ** c; c may be a constant (the book's form) or a Variable.
+
+    >>> x = Variable(np.array(2.0)); y = pow(x, 3); y.backward(); x.grad
+    variable(12.0)
+    """
+    return _binary("pow", x, c, Pow, PowConstant, ConstantPow)
+
+
+def rpow(x: Any, c: Any) -> Variable:
+    """c ** x: the reflected form behind ``constant ** variable``."""
+    return pow(c, x)

@@ -1,0 +1,146 @@
+"""Checks that every zerograd package's tests share: numerical gradients of many inputs and
+outputs, double backward, and the PyTorch oracle (imported only when a test asks for it).
+
+The output is projected on a random gradient (not summed): d sum(softmax(x)) / dx is zero, so a
+summed check would pass even for a wrong backward.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from typing import Any
+
+import numpy as np
+
+from zerograd.core.variable import Variable
+
+Func = Callable[..., Any]
+
+
+def _as_tuple(y: Any) -> tuple[Any, ...]:
+    return tuple(y) if isinstance(y, (tuple, list)) else (y,)
+
+
+def _projected(func: Func, gys: Sequence[np.ndarray], *xs: np.ndarray) -> float:
+    ys = _as_tuple(func(*[Variable(x) for x in xs]))
+    return float(sum((y.data * gy).sum() for y, gy in zip(ys, gys)))
+
+
+def numerical_grads(func: Func, xs: Sequence[np.ndarray], gys: Sequence[np.ndarray],
+                    eps: float = 1e-6) -> list[np.ndarray]:
+    """Central-difference gradients of sum_i(func(*xs)_i * gys_i) with respect to each x."""
+    grads = []
+    for x in xs:
+        grad = np.zeros_like(x)
+        flat, flat_grad = x.reshape(-1), grad.reshape(-1)
+        for i in range(flat.size):
+            original = flat[i]
+            flat[i] = original + eps
+            plus = _projected(func, gys, *xs)
+            flat[i] = original - eps
+            minus = _projected(func, gys, *xs)
+            flat[i] = original
+            flat_grad[i] = (plus - minus) / (2 * eps)
+        grads.append(grad)
+    return grads
+
+
+def _random_like(ys: tuple[Any, ...], rng: np.random.Generator) -> list[np.ndarray]:
+    return [rng.standard_normal(y.shape) for y in ys]
+
+
+def check_backward(func: Func, *inputs: Any, rtol: float = 1e-4, atol: float = 1e-6,
+                   eps: float = 1e-6, seed: int = 0) -> None:
+    """Assert that backward's gradients of ``func`` match central differences, in float64.
+
+    ``inputs`` are arrays (cast to float64; integer arrays are passed through as constants by
+    wrapping ``func``). ``func`` may return one Variable or a tuple of them.
+
+    >>> from zerograd.core import functions as F
+    >>> check_backward(F.tanh, np.linspace(-1, 1, 5))
+    """
+    xs = [np.array(x, dtype=np.float64) for x in inputs]
+    rng = np.random.default_rng(seed)
+    variables = [Variable(x.copy()) for x in xs]
+    ys = _as_tuple(func(*variables))
+    gys = _random_like(ys, rng)
+    for y, gy in zip(ys, gys):
+        y.grad = Variable(gy)
+    _backward_all(ys)
+    expected = numerical_grads(func, xs, gys, eps)
+    for i, (v, num) in enumerate(zip(variables, expected)):
+        got = np.zeros_like(num) if v.grad is None else v.grad.data
+        if got.shape != num.shape or not np.allclose(got, num, rtol=rtol, atol=atol):
+            raise AssertionError(
+                f"check_backward: gradient of input {i} (shape {num.shape}) differs\n"
+                f"  backward : {np.ravel(got)[:8]}\n  numerical: {np.ravel(num)[:8]}\n"
+                f"  max abs error {np.max(np.abs(got - num)) if got.shape == num.shape else 'shape'}"
+            )
+
+
+def _backward_all(ys: Sequence[Variable], create_graph: bool = False) -> None:
+    """Backward from several outputs at once: sum of each output times its set gradient."""
+    if len(ys) == 1:
+        ys[0].backward(create_graph=create_graph)
+        return
+    total = None
+    for y in ys:
+        term = (y * y.grad.data).sum()
+        total = term if total is None else total + term
+    for y in ys:
+        y.grad = None
+    total.backward(create_graph=create_graph)
+
+
+def gradients(func: Func, gys: Sequence[np.ndarray]) -> Func:
+    """The function x -> (d sum(func(x) * gys) / dx for each input), differentiable again."""
+
+    def first_order(*xs: Variable) -> tuple[Variable, ...]:
+        ys = _as_tuple(func(*xs))
+        for y, gy in zip(ys, gys):
+            y.grad = Variable(gy, requires_grad=False)
+        _backward_all(ys, create_graph=True)
+        grads = tuple(x.grad if x.grad is not None else Variable(np.zeros_like(x.data)) * x
+                      for x in xs)
+        for x in xs:
+            x.cleargrad()  # the next backward must not accumulate into the gradient it starts from
+        return grads
+
+    return first_order
+
+
+def check_double_backward(func: Func, *inputs: Any, rtol: float = 1e-4, atol: float = 1e-6,
+                          eps: float = 1e-6, seed: int = 0) -> None:
+    """Assert that the gradients of ``func`` are themselves differentiated correctly (float64).
+
+    >>> from zerograd.core import functions as F
+    >>> check_double_backward(F.sin, np.linspace(-1, 1, 4))
+    """
+    xs = [np.array(x, dtype=np.float64) for x in inputs]
+    rng = np.random.default_rng(seed + 1)
+    ys = _as_tuple(func(*[Variable(x.copy()) for x in xs]))
+    check_backward(gradients(func, _random_like(ys, rng)), *xs, rtol=rtol, atol=atol, eps=eps,
+                   seed=seed)
+
+
+def torch_or_skip() -> Any:
+    """Import PyTorch for an oracle comparison, or skip the test with a visible reason."""
+    import pytest
+
+    return pytest.importorskip(
+        "torch", reason="PyTorch oracle: torch is installed in the Python 3.11 sessions only"
+    )
+
+
+def assert_allclose(actual: Any, expected: Any, rtol: float = 1e-4, atol: float = 1e-5,
+                    what: str = "") -> None:
+    """np.testing.assert_allclose that accepts Variables and torch tensors."""
+    def to_numpy(a: Any) -> np.ndarray:
+        if isinstance(a, Variable):
+            a = a.data
+        if hasattr(a, "detach"):
+            a = a.detach().numpy()
+        return np.asarray(a)
+
+    np.testing.assert_allclose(to_numpy(actual), to_numpy(expected), rtol=rtol, atol=atol,
+                               err_msg=what)
