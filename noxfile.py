@@ -23,8 +23,27 @@ import nox
 ROOT = Path(__file__).parent
 PACKAGES_DIR = ROOT / "packages"
 
-# pyenv answers as python3.10 ... python3.13 only when PYENV_VERSION lists them.
-os.environ.setdefault("PYENV_VERSION", "3.11.7:3.10.13:3.12.1:3.13.0")
+PYTHONS = ["3.10", "3.11", "3.12", "3.13"]
+
+
+def expose_pyenv_interpreters() -> None:
+    """Make pyenv's python3.10 ... python3.13 findable. pyenv's shims answer only when PYENV_VERSION
+    lists them, and nox discovers interpreters before this file could set it, so put each
+    version's own bin/ on PATH (newest patch release first). uv must never download one: a missing
+    interpreter fails the session loudly."""
+    if not os.environ.get("PYENV_VERSION"):  # an empty value, as some shells export, is unset
+        os.environ["PYENV_VERSION"] = "3.11.7:3.10.13:3.12.1:3.13.0"
+    root = Path(os.environ.get("PYENV_ROOT") or Path.home() / ".pyenv")
+    bins = []
+    for python in PYTHONS:
+        versions = sorted(root.glob(f"versions/{python}.*/bin"),
+                          key=lambda p: [int(n) for n in p.parent.name.split(".") if n.isdigit()])
+        bins += [str(versions[-1])] if versions else []
+    os.environ["PATH"] = os.pathsep.join([*bins, os.environ["PATH"]])
+    os.environ["UV_PYTHON_DOWNLOADS"] = "never"
+
+
+expose_pyenv_interpreters()
 
 nox.options.default_venv_backend = "uv"
 nox.options.error_on_missing_interpreters = True  # a missing Python fails loudly, never skips
@@ -39,7 +58,6 @@ PACKAGES = {
     "text": ["core", "nn", "data"],
     "dezero": ["core", "nn", "data", "vision", "text"],
 }
-PYTHONS = ["3.10", "3.11", "3.12", "3.13"]
 NUMPYS = {"1.26": "numpy>=1.26,<1.27", "2": "numpy>=2,<3"}
 ORACLE_PYTHON = "3.11"  # the only interpreter with a CPU build of PyTorch on these machines
 TORCH = "torch==2.13.0"
@@ -57,6 +75,12 @@ def package_with_siblings(name: str) -> list[str]:
     return [str(PACKAGES_DIR / dep) for dep in [*PACKAGES[name], name]]
 
 
+def fresh_builds(names: list[str]) -> list[str]:
+    """uv caches a local package's build keyed on its pyproject.toml, not its sources, and skips
+    a wheel whose version is installed: force zerograd's own packages to be rebuilt/reinstalled."""
+    return [arg for name in names for arg in ("--reinstall-package", f"zerograd-{name}")]
+
+
 def install_torch(session: nox.Session) -> None:
     """Install the CPU build of PyTorch; uv does not read pip's find-links, so name the folder."""
     for folder in (os.environ.get("ZEROGRAD_TORCH_WHEELS"), "/opt/wheels"):
@@ -67,13 +91,14 @@ def install_torch(session: nox.Session) -> None:
     session.install(TORCH)
 
 
-def run_tests(session: nox.Session, package: str, python_bin: str = "python") -> None:
+def run_tests(session: nox.Session, package: str, python_bin: str = "python",
+              pytest_args: list[str] | tuple[str, ...] = ()) -> None:
     """A package's tests and the docstring examples of its installed modules."""
     session.run(
         python_bin, "-m", "pytest", "-q", "-p", "no:cacheprovider",
         "--rootdir", str(ROOT), "-c", str(ROOT / "pyproject.toml"),
         "--pyargs", f"zerograd.{package}", str(PACKAGES_DIR / package / "tests"),
-        *session.posargs,
+        *pytest_args,
         external=True,
     )
 
@@ -86,7 +111,8 @@ def test_cells() -> list:
                 if numpy == "1.26" and python == "3.13":
                     continue  # NumPy 1.26 ships no wheel for Python 3.13
                 tags = ["ci"] if (python, numpy) in CI_CELLS else []
-                cells.append(nox.param(package, python, numpy, tags=tags))
+                cells.append(nox.param(package, python, numpy, tags=tags,
+                                       id=f"{package}, python='{python}', numpy='{numpy}'"))
     return cells
 
 
@@ -96,13 +122,14 @@ def tests(session: nox.Session, package: str, numpy: str) -> None:
     """One package on one interpreter and one NumPy; the PyTorch oracle runs on 3.11 only."""
     if package not in present_packages():
         session.skip(f"packages/{package} does not exist yet")
-    session.install(NUMPYS[numpy], *TEST_DEPS, *package_with_siblings(package))
+    session.install(NUMPYS[numpy], *TEST_DEPS, *package_with_siblings(package),
+                    *fresh_builds([*PACKAGES[package], package]))
     if session.python == ORACLE_PYTHON:
         install_torch(session)
     session.run("python", "-c", "import sys, numpy; print('python', sys.version.split()[0], "
                 "'numpy', numpy.__version__)")
     session.chdir(ROOT)
-    run_tests(session, package)
+    run_tests(session, package, pytest_args=session.posargs)
 
 
 @nox.session(python=ORACLE_PYTHON, tags=["ci"])
@@ -116,20 +143,27 @@ def lint(session: nox.Session) -> None:
 def build(session: nox.Session) -> None:
     """Build every wheel with hatch, then install each package alone (its wheel, its sibling wheels
     and the third-party dependencies it declares) into a fresh environment, import it and run its
-    tests: the proof that a user can install only the packages they need."""
+    tests: the proof that a user can install only the packages they need.
+    `nox -s build -- core nn` checks only the packages named."""
+    packages = session.posargs or present_packages()
     session.install("hatch")
-    dist = Path(session.create_tmp()) / "dist"
+    tmp = Path(session.create_tmp()).resolve()  # absolute: the loop below changes directory
+    dist = tmp / "dist"
     shutil.rmtree(dist, ignore_errors=True)
-    for package in present_packages():
+    hatch_env = {"HATCH_DATA_DIR": str(tmp / "hatch-data")}  # hatch's build envs, fresh per run
+    for package in packages:
         with session.chdir(PACKAGES_DIR / package):
-            session.run("hatch", "build", "-t", "wheel", str(dist), silent=True)
-    for package in present_packages():
-        venv = Path(session.create_tmp()) / f"alone-{package}"
+            # nox exports UV_PYTHON=<this venv>; hatch installs its build env with uv, which would
+            # then install into the wrong environment.
+            session.run("env", "-u", "UV_PYTHON", "-u", "UV_PROJECT_ENVIRONMENT",
+                        "hatch", "build", "-t", "wheel", str(dist), env=hatch_env, external=True)
+    for package in packages:
+        venv = tmp / f"alone-{package}"
         shutil.rmtree(venv, ignore_errors=True)
         session.run("uv", "venv", "-q", "--python", session.python, str(venv))
         python = str(venv / "bin" / "python")
         session.run("uv", "pip", "install", "-q", "--python", python, "--find-links", str(dist),
-                    f"zerograd-{package}", *TEST_DEPS)
+                    f"zerograd-{package}", *TEST_DEPS, *fresh_builds([*PACKAGES[package], package]))
         session.run(python, "-c", f"import zerograd.{package}", external=True)
         session.chdir(ROOT)
         run_tests(session, package, python_bin=python)
@@ -138,10 +172,19 @@ def build(session: nox.Session) -> None:
 @nox.session(python=ORACLE_PYTHON)
 def bench(session: nox.Session) -> None:
     """Speed against PyTorch CPU; `nox -s bench -- overhead` runs one benchmark."""
-    session.install("numpy>=2", *package_with_siblings("dezero" if "dezero" in present_packages()
-                                                       else present_packages()[-1]))
+    session.install("numpy>=2", *[str(PACKAGES_DIR / name) for name in present_packages()],
+                    *fresh_builds(present_packages()))
     install_torch(session)
     names = session.posargs or sorted(p.stem for p in (ROOT / "benchmarks").glob("*.py")
                                       if not p.stem.startswith("_"))
     for name in names:
         session.run("python", str(ROOT / "benchmarks" / f"{name}.py"))
+
+
+@nox.session(python=ORACLE_PYTHON)
+def train(session: nox.Session) -> None:
+    """The main job. For now zerograd-core's demo (a regression and higher-order gradients);
+    the Fashion-MNIST training command replaces it when zerograd-vision's trainer lands."""
+    session.install(*[str(PACKAGES_DIR / name) for name in present_packages()],
+                    *fresh_builds(present_packages()))
+    session.run("python", str(ROOT / "examples" / "core_demo.py"), *session.posargs)

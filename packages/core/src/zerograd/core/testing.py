@@ -128,7 +128,7 @@ def torch_or_skip() -> Any:
     import pytest
 
     return pytest.importorskip(
-        "torch", reason="PyTorch oracle: torch is installed in the Python 3.11 sessions only"
+        "torch", reason="PyTorch oracle: torch is not installed here (the Python 3.11 test sessions have it)"
     )
 
 
@@ -144,3 +144,34 @@ def assert_allclose(actual: Any, expected: Any, rtol: float = 1e-4, atol: float 
 
     np.testing.assert_allclose(to_numpy(actual), to_numpy(expected), rtol=rtol, atol=atol,
                                err_msg=what)
+
+
+def check_against_torch(func: Func, torch_func: Func, *inputs: Any, rtol: float = 1e-4,
+                        atol: float = 1e-5, seed: int = 0) -> None:
+    """Assert that ``func`` gives PyTorch's outputs and input gradients (for a random output
+    gradient) on the same inputs; floating inputs get gradients, integer ones are constants.
+    Skips the test when PyTorch is not installed."""
+    torch = torch_or_skip()
+    xs = [np.asarray(x) for x in inputs]
+    variables = [Variable(x.copy(), requires_grad=x.dtype.kind == "f") for x in xs]
+    tensors = [torch.tensor(x, requires_grad=x.dtype.kind == "f") for x in xs]
+    ys = _as_tuple(func(*variables))
+    t_ys = _as_tuple(torch_func(*tensors))
+    if len(ys) != len(t_ys):
+        raise AssertionError(f"check_against_torch: {len(ys)} outputs, PyTorch gives {len(t_ys)}")
+    rng = np.random.default_rng(seed)
+    gys = [rng.standard_normal(y.shape).astype(y.dtype) for y in ys]
+    for i, (y, t_y) in enumerate(zip(ys, t_ys)):
+        if tuple(y.shape) != tuple(t_y.shape):
+            raise AssertionError(f"check_against_torch: output {i} has shape {y.shape}, "
+                                 f"PyTorch's {tuple(t_y.shape)}")
+        assert_allclose(y, t_y, rtol, atol, what=f"output {i}")
+    for y, gy in zip(ys, gys):
+        y.grad = Variable(gy)
+    _backward_all(ys)
+    torch.autograd.backward(list(t_ys), [torch.tensor(gy) for gy in gys])
+    for i, (v, t) in enumerate(zip(variables, tensors)):
+        if t.requires_grad:
+            expected = t.grad if t.grad is not None else torch.zeros_like(t)
+            got = v.grad if v.grad is not None else np.zeros_like(v.data)
+            assert_allclose(got, expected, rtol, atol, what=f"gradient of input {i}")

@@ -13,7 +13,7 @@ from typing import Any
 import numpy as np
 
 from zerograd.core import cuda
-from zerograd.core.config import Config, using_config
+from zerograd.core.config import using_config
 
 ARRAY_TYPES: tuple[type, ...] = (np.ndarray,) if cuda.cupy is None else (np.ndarray, cuda.cupy.ndarray)
 

@@ -11,14 +11,13 @@ from __future__ import annotations
 
 from typing import Any
 
-import numpy as np
-
 from zerograd.core import cuda
 from zerograd.core.function import Function
 from zerograd.core.functions._operands import constant_like
 from zerograd.core.functions.math import log
 from zerograd.core.functions.shape import sum_to
 from zerograd.core.variable import Variable, as_variable
+
 
 # --- addition and subtraction ------------------------------------------------------------------
 class Add(Function):
@@ -272,6 +271,7 @@ def neg(x: Any) -> Variable:
 def pow(x: Any, c: Any) -> Variable:  # noqa: A001  (the book's name)
     """x ** c; c may be a constant (the book's form) or a Variable.
 
+    >>> import numpy as np
     >>> x = Variable(np.array(2.0)); y = pow(x, 3); y.backward(); x.grad
     variable(12.0)
     """

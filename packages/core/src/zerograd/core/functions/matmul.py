@@ -43,7 +43,8 @@ def matmul(a: Any, b: Any) -> Variable:
     """
     a, b = as_variable(a), as_variable(b)
     if a.ndim == 0 or b.ndim == 0:
-        raise ValueError(f"matmul: operands must have at least one dimension, got shapes {a.shape} and {b.shape}")
+        raise ValueError("matmul: operands must have at least one dimension, "
+                         f"got shapes {a.shape} and {b.shape}")
     if a.shape[-1] != b.shape[-2 if b.ndim > 1 else 0]:
         raise ValueError(f"matmul: shapes {a.shape} and {b.shape} do not align "
                          f"({a.shape[-1]} != {b.shape[-2 if b.ndim > 1 else 0]})")

@@ -107,6 +107,7 @@ def where(condition: Any, x0: Any, x1: Any) -> Variable:
     if isinstance(condition, Variable):
         condition = condition.data
     if getattr(condition, "dtype", None) is None or condition.dtype.kind != "b":
+        dtype = getattr(condition, "dtype", None)
         raise TypeError(f"where: condition must be a boolean array, got {type(condition).__name__}"
-                        f"{'' if getattr(condition, 'dtype', None) is None else ' of ' + str(condition.dtype)}")
+                        + ("" if dtype is None else f" of {dtype}"))
     return Where(condition)(*_pair_of_variables("where", x0, x1))

@@ -66,7 +66,8 @@ def squeeze(x: Any, axis: int | tuple[int, ...] | None = None) -> Variable:
         axes = {_normalize_axis("squeeze", a, x.ndim) for a in np.atleast_1d(axis).tolist()}
         wrong = [a for a in sorted(axes) if x.shape[a] != 1]
         if wrong:
-            raise ValueError(f"squeeze: axis {wrong[0]} of shape {x.shape} has length {x.shape[wrong[0]]}, not 1")
+            raise ValueError(f"squeeze: axis {wrong[0]} of shape {x.shape} "
+                             f"has length {x.shape[wrong[0]]}, not 1")
     return reshape(x, tuple(n for i, n in enumerate(x.shape) if i not in axes))
 
 
@@ -232,6 +233,10 @@ class Concat(Function):
         return tuple(split(gy, np.cumsum(sizes)[:-1].tolist(), axis=self.axis)) if len(sizes) > 1 else (gy,)
 
 
+def _without(shape: tuple[int, ...], axis: int) -> tuple[int, ...]:
+    return shape[:axis] + shape[axis + 1:]
+
+
 def concat(xs: Sequence[Any], axis: int = 0) -> Variable:
     """Join Variables along an existing axis (all other axes must match)."""
     xs = [as_variable(x) for x in xs]
@@ -239,7 +244,7 @@ def concat(xs: Sequence[Any], axis: int = 0) -> Variable:
         raise ValueError("concat: needs at least one input")
     axis = _normalize_axis("concat", axis, xs[0].ndim)
     for x in xs[1:]:
-        if x.ndim != xs[0].ndim or x.shape[:axis] + x.shape[axis + 1:] != xs[0].shape[:axis] + xs[0].shape[axis + 1:]:
+        if x.ndim != xs[0].ndim or _without(x.shape, axis) != _without(xs[0].shape, axis):
             raise ValueError(f"concat: shapes {xs[0].shape} and {x.shape} differ off axis {axis}")
     return Concat(axis)(*xs)
 
@@ -287,7 +292,8 @@ def split(x: Any, indices_or_sections: int | Sequence[int], axis: int = 0) -> li
     if isinstance(indices_or_sections, (int, np.integer)):
         sections = int(indices_or_sections)
         if sections <= 0 or length % sections:
-            raise ValueError(f"split: axis {axis} of length {length} cannot be split into {sections} equal sections")
+            raise ValueError(f"split: axis {axis} of length {length} "
+                             f"cannot be split into {sections} equal sections")
         indices = [length // sections * i for i in range(1, sections)]
     else:
         indices = [int(i) for i in indices_or_sections]
