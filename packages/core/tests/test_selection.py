@@ -48,3 +48,10 @@ def test_where(rng):
                         a.astype(np.float32), b.astype(np.float32))
     with pytest.raises(TypeError, match="where: condition must be a boolean array, got ndarray of float64"):
         F.where(a, a, b)
+
+
+def test_where_and_minimum_with_python_constants_keep_float32():
+    x = Variable(np.array([-1.0, 2.0], dtype=np.float32))
+    assert F.where(x.data > 0, x, 0.0).dtype == np.float32
+    assert F.where(x.data > 0, 1, x).dtype == np.float32
+    assert F.minimum(2.0, x).dtype == np.float32
