@@ -149,6 +149,16 @@ def test_unchain_and_unchain_backward():
     assert x.grad is None
 
 
+def test_unchain_backward_cuts_sibling_outputs_of_multi_output_functions():
+    x = Variable(np.arange(4.0))
+    first, second = F.split(x * 2, 2)
+    loss = (first * 3).sum()
+    loss.unchain_backward()
+    assert second.creator is None  # the piece the loss did not use is cut too
+    (second * 1).sum().backward()
+    assert x.grad is None
+
+
 def test_unchain_backward_on_a_long_shared_graph_terminates():
     x = Variable(np.array(1.0))
     y = x

@@ -106,12 +106,21 @@ class Variable:
         self.creator = None
 
     def unchain_backward(self) -> None:
-        """Cut every link behind this Variable (truncated backpropagation through time)."""
+        """Cut every link behind this Variable (truncated backpropagation through time).
+
+        Every Function behind it is detached from its inputs and from all of its outputs, so a
+        sibling output this Variable does not depend on (an LSTM's cell state beside the hidden
+        state) is cut as well and no later graph reaches back through it.
+        """
         pending = [self.creator] if self.creator is not None else []
+        seen = set(pending)
         self.unchain()
-        seen = set()
         while pending:
             func = pending.pop()
+            for ref in func.outputs:
+                output = ref()
+                if output is not None:
+                    output.unchain()
             for x in func.inputs:
                 if x.creator is not None and x.creator not in seen:
                     seen.add(x.creator)
