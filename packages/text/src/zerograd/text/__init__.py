@@ -1,0 +1,24 @@
+"""zerograd-text: recurrent networks and text data for zerograd.
+
+- ``zerograd.text.functions``: fused ``rnn_cell``, ``lstm_cell`` and ``gru_cell`` Functions.
+- ``zerograd.text.layers``: ``RNN``, ``LSTM``, ``GRU``, one time step per call (the book's API).
+- ``zerograd.text.datasets``: ``Shakespear``, the book's character-level corpus.
+- ``zerograd.text.vocabulary``: ``CharVocabulary``, characters <-> ids.
+
+>>> import numpy as np
+>>> from zerograd.text.layers import LSTM
+>>> lstm = LSTM(8)
+>>> for x in np.ones((3, 2, 4), dtype=np.float32):  # three time steps, batch 2
+...     y = lstm(x)
+>>> y.shape
+(2, 8)
+"""
+
+from zerograd.text import datasets, functions, layers, vocabulary
+from zerograd.text.datasets import Shakespear
+from zerograd.text.layers import GRU, LSTM, RNN
+from zerograd.text.vocabulary import CharVocabulary
+
+__version__ = "0.1.0"
+__all__ = ["GRU", "LSTM", "RNN", "CharVocabulary", "Shakespear", "datasets", "functions",
+           "layers", "vocabulary"]

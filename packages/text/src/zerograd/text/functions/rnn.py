@@ -1,0 +1,68 @@
+"""The Elman RNN cell h' = tanh(x W_x + h W_h + b) as one Function."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from zerograd.core import Config, Function, Variable
+from zerograd.core.cuda import get_array_module
+from zerograd.core.functions import matmul
+from zerograd.text.functions._cell import add_into, as_gradient, check_cell, present
+
+
+class RNNCell(Function):
+    """h' = tanh(x W_x + h W_h + b) of (x, h, W_x, W_h, b); absent h and b come as ``ABSENT``.
+
+    Saves nothing: backward reads h' from its output, d tanh = 1 - h'^2.
+    """
+
+    __slots__ = ()
+
+    def forward(self, x: Any, h: Any, W_x: Any, W_h: Any, b: Any) -> Any:
+        xp = get_array_module(x)
+        z = xp.matmul(x, W_x)
+        if h is not None:
+            z = add_into(z, xp.matmul(h, W_h))
+        if b is not None:
+            z = add_into(z, b)
+        return xp.tanh(z, out=z)
+
+    def backward(self, gy: Variable) -> tuple[Any, ...]:
+        x, h, W_x, W_h, b = self.inputs
+        y = self.outputs[0]()
+        if Config.enable_backprop:  # recording the backward pass: stay differentiable
+            gz = gy * (1 - y * y)
+            return (
+                matmul(gz, W_x.T) if x.requires_grad else None,
+                matmul(gz, W_h.T) if h.requires_grad else None,
+                matmul(x.T, gz) if W_x.requires_grad else None,
+                matmul(h.T, gz) if W_h.requires_grad else None,
+                gz.sum(axis=0) if b.requires_grad else None,
+            )
+        xp = get_array_module(y.data)
+        gz = y.data * y.data
+        xp.subtract(1, gz, out=gz)
+        gz *= gy.data
+        return (
+            as_gradient(xp.matmul(gz, W_x.data.T)) if x.requires_grad else None,
+            as_gradient(xp.matmul(gz, W_h.data.T)) if h.requires_grad else None,
+            as_gradient(xp.matmul(x.data.T, gz)) if W_x.requires_grad else None,
+            as_gradient(xp.matmul(h.data.T, gz)) if W_h.requires_grad else None,
+            as_gradient(gz.sum(axis=0)) if b.requires_grad else None,
+        )
+
+
+def rnn_cell(x: Any, h: Any, W_x: Any, W_h: Any, b: Any = None) -> Variable:
+    """One Elman RNN time step: h' = tanh(x W_x + h W_h + b).
+
+    Shapes: x (N, I); h (N, H) or None (the first step: the h term is left out, as if zeros);
+    W_x (I, H); W_h (H, H), ignored while h is None; b (H,) or None. Returns h' (N, H). With
+    PyTorch's RNNCell: W_x = weight_ih.T, W_h = weight_hh.T, b = bias_ih + bias_hh.
+
+    >>> import numpy as np
+    >>> x, W_x, W_h = np.ones((2, 3)), np.full((3, 4), 0.1), np.zeros((4, 4))
+    >>> rnn_cell(x, None, W_x, W_h).shape
+    (2, 4)
+    """
+    check_cell("rnn_cell", 1, x, h, W_x, W_h, {}, {"b": b})
+    return RNNCell()(x, present(h), W_x, present(None if h is None else W_h), present(b))

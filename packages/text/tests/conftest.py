@@ -1,0 +1,48 @@
+from collections.abc import Callable
+
+import numpy as np
+import pytest
+
+from zerograd.core import Variable
+from zerograd.core.testing import assert_allclose, torch_or_skip
+
+
+@pytest.fixture
+def rng():
+    return np.random.default_rng(0)
+
+
+def _as_tuple(y):
+    return tuple(y) if isinstance(y, (tuple, list)) else (y,)
+
+
+@pytest.fixture
+def compare_with_torch() -> Callable:
+    """Run a zerograd step and a PyTorch step on the same float32 inputs (None stays None), give
+    both the same random output gradients, and compare outputs, input gradients and the
+    gradients of the copied weights (``params``: name -> (Variable, callable giving PyTorch's
+    gradient in zerograd's layout))."""
+    torch = torch_or_skip()
+
+    def compare(step, torch_step, inputs, params, rtol=1e-4, atol=1e-5):
+        variables = [None if a is None else Variable(a.copy()) for a in inputs]
+        tensors = [None if a is None else torch.tensor(a, requires_grad=True) for a in inputs]
+        ys, t_ys = _as_tuple(step(*variables)), _as_tuple(torch_step(*tensors))
+        rng = np.random.default_rng(1)
+        gys = [rng.standard_normal(y.shape).astype(np.float32) for y in ys]
+        total = None
+        for i, (y, t_y, gy) in enumerate(zip(ys, t_ys, gys)):
+            assert y.dtype == np.float32
+            assert_allclose(y, t_y, rtol, atol, what=f"output {i}")
+            term = (y * gy).sum()
+            total = term if total is None else total + term
+        total.backward()
+        torch.autograd.backward(list(t_ys), [torch.tensor(gy) for gy in gys])
+        for i, (v, t) in enumerate(zip(variables, tensors)):
+            if v is not None:
+                assert_allclose(v.grad, t.grad, rtol, atol, what=f"gradient of input {i}")
+        for name, (param, torch_grad) in params.items():
+            assert param.grad.dtype == np.float32
+            assert_allclose(param.grad, torch_grad(), rtol, atol, what=f"gradient of {name}")
+
+    return compare

@@ -1,0 +1,80 @@
+"""rnn_cell: gradients, double backward, PyTorch's RNNCell, argument errors."""
+
+import numpy as np
+import pytest
+
+from zerograd.core import Parameter, Variable
+from zerograd.core.testing import assert_allclose, check_backward, check_double_backward
+from zerograd.text.functions import rnn_cell
+
+
+def rnn_arrays(rng, batch=2, in_size=3, hidden=2, dtype=np.float64):
+    def draw(*shape):
+        return rng.standard_normal(shape).astype(dtype)
+
+    return {"x": draw(batch, in_size), "h": draw(batch, hidden), "W_x": draw(in_size, hidden),
+            "W_h": draw(hidden, hidden), "b": draw(hidden)}
+
+
+def test_gradients_and_double_backward(rng):
+    a = rnn_arrays(rng)
+    check_backward(rnn_cell, a["x"], a["h"], a["W_x"], a["W_h"], a["b"])
+    check_double_backward(rnn_cell, a["x"], a["h"], a["W_x"], a["W_h"], a["b"])
+
+
+def test_gradients_of_the_first_step(rng):
+    a = rnn_arrays(rng)
+
+    def first_step(x, W_x, b):
+        return rnn_cell(x, None, W_x, None, b)
+
+    check_backward(first_step, a["x"], a["W_x"], a["b"])
+    check_double_backward(first_step, a["x"], a["W_x"], a["b"])
+
+
+def test_value_is_tanh_of_the_affine_sum(rng):
+    a = rnn_arrays(rng)
+    y = rnn_cell(a["x"], a["h"], a["W_x"], a["W_h"], a["b"])
+    expected = np.tanh(a["x"] @ a["W_x"] + a["h"] @ a["W_h"] + a["b"])
+    assert_allclose(y, expected, rtol=1e-12, atol=1e-12)
+
+
+def test_recorded_backward_gives_the_same_gradients(rng):
+    a = rnn_arrays(rng)
+    grads = []
+    for create_graph in (False, True):
+        inputs = [Variable(a[k].copy()) for k in ("x", "h", "W_x", "W_h", "b")]
+        (rnn_cell(*inputs) * a["h"]).sum().backward(create_graph=create_graph)
+        grads.append([v.grad.data for v in inputs])
+    for fast, recorded in zip(*grads):
+        assert_allclose(fast, recorded, rtol=1e-12, atol=1e-12)
+
+
+@pytest.mark.parametrize("batch,in_size,hidden", [(1, 1, 1), (4, 5, 3), (3, 2, 6)])
+@pytest.mark.parametrize("first_step", [False, True])
+def test_matches_torch_rnn_cell(batch, in_size, hidden, first_step, rng, compare_with_torch):
+    import torch
+
+    torch.manual_seed(0)
+    cell = torch.nn.RNNCell(in_size, hidden)
+    W_x = Parameter(cell.weight_ih.detach().numpy().T.copy())
+    W_h = Parameter(cell.weight_hh.detach().numpy().T.copy())
+    b = Parameter((cell.bias_ih + cell.bias_hh).detach().numpy())
+    a = rnn_arrays(rng, batch, in_size, hidden, dtype=np.float32)
+    params = {"W_x": (W_x, lambda: cell.weight_ih.grad.T), "b": (b, lambda: cell.bias_ih.grad)}
+    if not first_step:
+        params["W_h"] = (W_h, lambda: cell.weight_hh.grad.T)
+    compare_with_torch(lambda x, h: rnn_cell(x, h, W_x, W_h, b), cell,
+                       [a["x"], None if first_step else a["h"]], params)
+
+
+@pytest.mark.parametrize("change,message", [
+    ({"x": np.ones((2, 3, 1))}, r"rnn_cell: x must be 2-D"),
+    ({"W_x": np.ones((5, 2))}, r"rnn_cell: x of shape \(2, 3\) does not match W_x of shape \(5, 2\)"),
+    ({"W_h": np.ones((2, 3))}, r"rnn_cell: W_h must have shape \(2, 2\)"),
+    ({"b": np.ones((1, 2))}, r"rnn_cell: b must have shape \(2,\)"),
+])
+def test_bad_arguments_are_named(change, message, rng):
+    a = {**rnn_arrays(rng), **change}
+    with pytest.raises(ValueError, match=message):
+        rnn_cell(a["x"], a["h"], a["W_x"], a["W_h"], a["b"])
