@@ -5,9 +5,9 @@ from __future__ import annotations
 import os
 import shutil
 import subprocess
-import tempfile
 from typing import Any
 
+from zerograd.core.files import atomic_write
 from zerograd.core.variable import Variable
 
 
@@ -59,18 +59,10 @@ def plot_dot_graph(output: Variable, verbose: bool = True, to_file: str = "graph
                            "(install Graphviz, e.g. apt-get install graphviz); "
                            "get_dot_graph() returns the DOT text without it")
     extension = os.path.splitext(to_file)[1][1:] or "png"
-    target_dir = os.path.dirname(os.path.abspath(to_file))
-    with tempfile.TemporaryDirectory() as tmp:
-        source = os.path.join(tmp, "graph.dot")
-        with open(source, "w") as f:
-            f.write(get_dot_graph(output, verbose))
-        # Render beside the target, then rename: a failed render never leaves a half-written file.
-        fd, partial = tempfile.mkstemp(dir=target_dir, suffix="." + extension)
-        os.close(fd)
-        try:
-            subprocess.run([dot, source, "-T", extension, "-o", partial], check=True)
-            os.replace(partial, to_file)
-        except BaseException:
-            os.unlink(partial)
-            raise
+    rendered = subprocess.run([dot, "-T", extension], input=get_dot_graph(output, verbose).encode(),
+                              capture_output=True, check=False)
+    if rendered.returncode != 0:
+        raise RuntimeError(f"plot_dot_graph: dot failed: {rendered.stderr.decode(errors='replace')}")
+    with atomic_write(to_file) as f:
+        f.write(rendered.stdout)
     return to_file

@@ -16,7 +16,6 @@ from __future__ import annotations
 import hashlib
 import http.client
 import os
-import secrets
 import urllib.error
 import urllib.parse
 import urllib.request
@@ -24,6 +23,7 @@ from collections.abc import Iterable
 from pathlib import Path, PurePosixPath
 from typing import BinaryIO
 
+from zerograd.core.files import atomic_write
 from zerograd.data._progress import progress_bar
 
 ENV_VAR = "ZEROGRAD_DATA"
@@ -63,17 +63,6 @@ def _name_from_url(url: str) -> str:
         raise ValueError(f"get_file: cannot take a file name from the URL {url!r}; "
                          "pass file_name=")
     return name
-
-
-def _open_temporary(target: Path) -> tuple[Path, BinaryIO]:
-    """A new, exclusively created file beside ``target`` (so the final rename stays atomic)."""
-    target.parent.mkdir(parents=True, exist_ok=True)
-    while True:
-        tmp = target.with_name(f".{target.name}.{secrets.token_hex(4)}.part")
-        try:
-            return tmp, open(tmp, "xb")  # closed by _download
-        except FileExistsError:
-            continue
 
 
 def _stream(url: str, out: BinaryIO, progress: bool, label: str) -> str:
@@ -128,24 +117,19 @@ def get_file(url: str, file_name: str | None = None, sha256: str | None = None, 
 
 
 def _download(url: str, target: Path, sha256: str | None, progress: bool) -> None:
-    tmp, out = _open_temporary(target)
+    """Stream into a temporary file beside ``target``; it is renamed into place only when the body
+    is complete and its checksum matches (any error removes it)."""
+    target.parent.mkdir(parents=True, exist_ok=True)
     try:
-        with out:
+        with atomic_write(target) as out:
             got = _stream(url, out, progress, target.name)
-            out.flush()
-            os.fsync(out.fileno())
-        if sha256 is not None and got != sha256.lower():
-            raise DownloadError(f"get_file: checksum mismatch for {url}: expected sha256 "
-                                f"{sha256.lower()}, got {got}; the download was discarded")
-        os.replace(tmp, target)
-    except (urllib.error.URLError, http.client.HTTPException, OSError) as err:
-        tmp.unlink(missing_ok=True)
-        if isinstance(err, DownloadError):
-            raise
-        raise DownloadError(f"get_file: downloading {url} failed: {err}") from err
-    except BaseException:  # KeyboardInterrupt and the like: never leave a partial file
-        tmp.unlink(missing_ok=True)
+            if sha256 is not None and got != sha256.lower():
+                raise DownloadError(f"get_file: checksum mismatch for {url}: expected sha256 "
+                                    f"{sha256.lower()}, got {got}; the download was discarded")
+    except DownloadError:
         raise
+    except (urllib.error.URLError, http.client.HTTPException, OSError) as err:
+        raise DownloadError(f"get_file: downloading {url} failed: {err}") from err
 
 
 PathLike = str | os.PathLike

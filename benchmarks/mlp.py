@@ -1,0 +1,90 @@
+"""One training step of a 784-1000-1000-10 ReLU MLP (batch 100, float32, softmax cross entropy,
+plain SGD), in zerograd and in PyTorch CPU, and the step's eight matrix products alone in NumPy:
+the floor of any NumPy framework on these shapes (3 forward products; backward's 5: three weight
+gradients and two input gradients, the first layer's input needing none).
+
+    python benchmarks/mlp.py [--rounds 7]
+
+The zerograd step writes the SGD update by hand (p.data -= lr * p.grad.data, in place), as the
+PyTorch step uses torch.optim.SGD; both zero the gradients by dropping them.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from _harness import run_benchmark
+
+BATCH, SIZES, LR = 100, (784, 1000, 1000, 10), 0.01
+
+
+def _data():
+    rng = np.random.default_rng(0)
+    x = rng.standard_normal((BATCH, SIZES[0]), dtype=np.float32)
+    t = rng.integers(0, SIZES[-1], BATCH)
+    return x, t
+
+
+def zerograd_case():
+    import zerograd.nn.functional as F
+    from zerograd.nn.models import MLP
+
+    np.random.seed(0)
+    x, t = _data()
+    model = MLP(SIZES[1:], activation=F.relu)
+    model(x)  # size the lazy layers
+    params = list(model.params())
+
+    def step():
+        loss = F.softmax_cross_entropy(model(x), t)
+        model.cleargrads()
+        loss.backward()
+        for p in params:
+            p.data -= LR * p.grad.data  # in place: a Python float keeps float32
+
+    return step
+
+
+def torch_case():
+    import torch
+
+    torch.manual_seed(0)
+    x, t = (torch.from_numpy(a) for a in _data())
+    layers = []
+    for n_in, n_out in zip(SIZES[:-1], SIZES[1:]):
+        layers += [torch.nn.Linear(n_in, n_out), torch.nn.ReLU()]
+    model = torch.nn.Sequential(*layers[:-1])
+    optimizer = torch.optim.SGD(model.parameters(), lr=LR)
+
+    def step():
+        loss = torch.nn.functional.cross_entropy(model(x), t)
+        optimizer.zero_grad()
+        loss.backward()
+        optimizer.step()
+
+    return step
+
+
+def matmul_floor_case():
+    rng = np.random.default_rng(0)
+
+    def array(*shape):
+        return rng.standard_normal(shape, dtype=np.float32)
+
+    x = array(BATCH, SIZES[0])
+    W1, W2, W3 = (array(n_in, n_out) for n_in, n_out in zip(SIZES[:-1], SIZES[1:]))
+    h1, h2, g1, g2 = (array(BATCH, SIZES[1]) for _ in range(4))
+    g3 = array(BATCH, SIZES[3])
+
+    def step():
+        # Forward, then backward in the layouts the step uses (transposes are views).
+        outputs = (x @ W1, h1 @ W2, h2 @ W3,
+                   h2.T @ g3, g3 @ W3.T, h1.T @ g2, g2 @ W2.T, x.T @ g1)
+        return outputs
+
+    return step
+
+
+if __name__ == "__main__":
+    run_benchmark(__file__, "MLP 784-1000-1000-10 training step (batch 100, float32, SGD)",
+                  {"zerograd": "zerograd_case", "pytorch": "torch_case",
+                   "numpy matmul floor": "matmul_floor_case"})

@@ -1,0 +1,256 @@
+"""Checkpoints: a model, its optimizer, its scheduler, a data loader, plain values and the random
+generators' states in one file, written atomically and read back without pickle.
+
+    save_checkpoint("run.ckpt", model=model, optimizer=optimizer, scheduler=scheduler, epoch=3)
+    values = load_checkpoint("run.ckpt", model=model, optimizer=optimizer, scheduler=scheduler)
+    epoch = values["epoch"]
+
+An entry whose value has ``state_dict()`` is stored as that state under the entry's name;
+``load_checkpoint`` hands it back to the object given under the same name (``load_state_dict``).
+Other entries are plain values: None, bools, numbers, strings, NumPy arrays and scalars, and lists,
+tuples and dicts of them; ``load_checkpoint`` returns them as a dict. NumPy's global generator and
+Python's ``random`` are always saved and restored, so that dropout and shuffling continue exactly.
+
+The file is a NumPy ``.npz`` archive: every array is one member, and the rest is one JSON document
+(stored as a uint8 array) in which each array appears as a reference. It is written to a temporary
+file in the same directory, flushed to disk and renamed over the target, so an interrupted save
+never destroys the previous checkpoint. Loading checks the whole file before it changes anything.
+
+CuPy's generator state cannot be read (CuPy offers no get_state); when a GPU is enabled, saving
+reseeds CuPy's generator with a seed drawn from NumPy's state (without advancing it) and stores
+that seed, and loading reseeds with it, so a resumed run repeats the run that saved.
+
+>>> import os, shutil, tempfile
+>>> import numpy as np
+>>> folder = tempfile.mkdtemp()
+>>> path = os.path.join(folder, "demo.ckpt")
+>>> save_checkpoint(path, epoch=3, history={"loss": [0.5, 0.25]}, weights=np.eye(2))
+>>> values = load_checkpoint(path)
+>>> values["epoch"], values["history"]
+(3, {'loss': [0.5, 0.25]})
+>>> shutil.rmtree(folder)
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import os
+import random as python_random
+import time
+import zlib
+from typing import Any
+
+import numpy as np
+
+from zerograd.core import cuda
+from zerograd.core.files import atomic_write
+
+__all__ = ["CheckpointError", "load_checkpoint", "save_checkpoint"]
+
+FORMAT = "zerograd-checkpoint"
+VERSION = 1
+DOCUMENT = "__checkpoint__"  # the archive member that holds the JSON document
+
+
+class CheckpointError(ValueError):
+    """A file that is not a readable zerograd checkpoint (corrupt, truncated or foreign)."""
+
+
+# --- encoding values as JSON with arrays set aside ---------------------------------------------
+# Every JSON object in the document is a one-key wrapper ({"array": member}, {"scalar": member},
+# {"tuple": [...]}, {"dict": [[key, value], ...]}), so lists, numbers and strings stay themselves
+# and any key type (the optimizer's integer parameter numbers) survives the trip.
+def _encode(value: Any, arrays: dict[str, np.ndarray], where: str) -> Any:
+    if value is None or isinstance(value, (bool, int, float, str)):
+        return value
+    if isinstance(value, (np.ndarray, np.generic)) or (
+            cuda.cupy is not None and isinstance(value, cuda.cupy.ndarray)):
+        array = cuda.as_numpy(value) if not isinstance(value, np.generic) else np.asarray(value)
+        if array.dtype.hasobject:
+            raise TypeError(f"save_checkpoint: {where} is an array of Python objects, which "
+                            f"cannot be stored without pickle")
+        member = f"array_{len(arrays)}"
+        arrays[member] = array
+        return {"scalar" if isinstance(value, np.generic) else "array": member}
+    if isinstance(value, tuple):
+        return {"tuple": [_encode(v, arrays, f"{where}[{i}]") for i, v in enumerate(value)]}
+    if isinstance(value, list):
+        return [_encode(v, arrays, f"{where}[{i}]") for i, v in enumerate(value)]
+    if isinstance(value, dict):
+        return {"dict": [[_encode(k, arrays, f"a key of {where}"),
+                          _encode(v, arrays, f"{where}[{k!r}]")] for k, v in value.items()]}
+    raise TypeError(f"save_checkpoint: cannot store {where}, a {type(value).__name__}: only None, "
+                    f"numbers, strings, arrays and lists, tuples and dicts of them, or objects "
+                    f"with state_dict()")
+
+
+def _decode(node: Any, arrays: dict[str, np.ndarray]) -> Any:
+    if isinstance(node, list):
+        return [_decode(item, arrays) for item in node]
+    if not isinstance(node, dict):
+        return node
+    if len(node) != 1:
+        raise CheckpointError(f"unexpected JSON object with keys {sorted(node)}")
+    kind, body = next(iter(node.items()))
+    if kind == "array":
+        return arrays[body]
+    if kind == "scalar":
+        return arrays[body][()]
+    if kind == "tuple":
+        return tuple(_decode(item, arrays) for item in body)
+    if kind == "dict":
+        return {_decode(k, arrays): _decode(v, arrays) for k, v in body}
+    raise CheckpointError(f"unknown JSON wrapper {kind!r}")
+
+
+# --- random states ------------------------------------------------------------------------------
+def _random_states() -> dict[str, Any]:
+    states: dict[str, Any] = {"numpy": np.random.get_state(), "python": python_random.getstate(),
+                              "cupy_seed": None}
+    if cuda.gpu_enable:
+        keys, position = states["numpy"][1], states["numpy"][2]
+        seed = zlib.crc32(keys.tobytes()) ^ position
+        cuda.cupy.random.seed(seed)
+        states["cupy_seed"] = seed
+    return states
+
+
+def _restore_random_states(states: dict[str, Any]) -> None:
+    np.random.set_state(states["numpy"])
+    python_random.setstate(states["python"])
+    if cuda.gpu_enable and states.get("cupy_seed") is not None:
+        cuda.cupy.random.seed(states["cupy_seed"])
+
+
+def _is_stateful(value: Any) -> bool:
+    return not isinstance(value, type) and callable(getattr(value, "state_dict", None))
+
+
+# --- saving ---------------------------------------------------------------------------------------
+def save_checkpoint(path: str | os.PathLike, **entries: Any) -> None:
+    """Write ``entries`` and the random states to ``path`` (one .npz file, atomically).
+
+    ``save_checkpoint(path, model=model, optimizer=optimizer, scheduler=scheduler, epoch=3)``:
+    objects with ``state_dict()`` are stored as their state, other values as they are (None,
+    numbers, strings, arrays, and lists/tuples/dicts of them). The file at ``path`` is replaced
+    only once the new one is completely on disk.
+    """
+    arrays: dict[str, np.ndarray] = {}
+    document: dict[str, Any] = {"format": FORMAT, "version": VERSION, "states": {}, "values": {}}
+    for name, value in entries.items():
+        if _is_stateful(value):
+            document["states"][name] = _encode(value.state_dict(), arrays, f"the state of {name!r}")
+        else:
+            document["values"][name] = _encode(value, arrays, f"entry {name!r}")
+    document["random"] = _encode(_random_states(), arrays, "the random states")
+    text = json.dumps(document, separators=(",", ":"))
+    arrays[DOCUMENT] = np.frombuffer(text.encode("utf-8"), dtype=np.uint8)
+    _write_atomically(os.fspath(path), arrays)
+
+
+def _write_atomically(path: str, arrays: dict[str, np.ndarray]) -> None:
+    payload = io.BytesIO()  # serialise first: a failure here leaves no file behind at all
+    np.savez(payload, **arrays)
+    with atomic_write(path) as file:
+        _write_payload(file, payload.getbuffer())
+
+
+# Test-only: with ZEROGRAD_TEST_PAUSE_IN_WRITE=<seconds> the writer stops halfway through the
+# temporary file for that long, so a test can kill the process mid-write and show that the previous
+# checkpoint survives intact.
+PAUSE_VARIABLE = "ZEROGRAD_TEST_PAUSE_IN_WRITE"
+
+
+def _write_payload(file: Any, payload: memoryview) -> None:
+    pause = float(os.environ.get(PAUSE_VARIABLE) or 0)
+    if pause <= 0:
+        file.write(payload)
+        return
+    half = len(payload) // 2
+    file.write(payload[:half])
+    file.flush()
+    os.fsync(file.fileno())
+    time.sleep(pause)
+    file.write(payload[half:])
+
+
+# --- loading --------------------------------------------------------------------------------------
+def load_checkpoint(path: str | os.PathLike, **objects: Any) -> dict[str, Any]:
+    """Read a checkpoint written by ``save_checkpoint``: load each object's state, restore the
+    random states and return the plain values as a dict.
+
+    ``load_checkpoint(path, model=model, optimizer=optimizer)`` calls
+    ``model.load_state_dict(<state saved as model>)`` and so on. The file is read and checked in
+    full first; a corrupt file raises CheckpointError and an object that rejects its state is
+    rolled back, so a failed load leaves every object and generator as it was.
+    """
+    path = os.fspath(path)
+    states, values, random_states = _read(path)
+    for name, obj in objects.items():
+        if not callable(getattr(obj, "load_state_dict", None)):
+            raise TypeError(f"load_checkpoint: {name}= must have load_state_dict(), got a "
+                            f"{type(obj).__name__}")
+        if name not in states:
+            held = ", ".join(states) or "no object states"
+            raise KeyError(f"load_checkpoint: {path} holds no state saved as {name!r} "
+                           f"(it holds: {held})")
+    touched: list[tuple[Any, Any]] = []
+    try:
+        for name in states:  # the order they were saved in: the model before its optimizer
+            if name in objects:
+                obj = objects[name]
+                touched.append((obj, _copy_tree(obj.state_dict())))
+                obj.load_state_dict(states[name])
+    except BaseException:
+        _roll_back(touched)
+        raise
+    _restore_random_states(random_states)
+    return values
+
+
+def _roll_back(touched: list[tuple[Any, Any]]) -> None:
+    """Give each object its state from before the load, newest first; the error that caused
+    the roll-back is the one worth reporting, so a failure here is not allowed to mask it."""
+    for obj, backup in reversed(touched):
+        try:
+            obj.load_state_dict(backup)
+        except Exception:
+            pass
+
+
+def _read(path: str) -> tuple[dict[str, Any], dict[str, Any], dict[str, Any]]:
+    """The states, the plain values and the random states of a checkpoint file."""
+    try:
+        with np.load(path, allow_pickle=False) as archive:
+            if not hasattr(archive, "files") or DOCUMENT not in archive.files:
+                raise CheckpointError("it has no checkpoint document")
+            document = json.loads(archive[DOCUMENT].tobytes().decode("utf-8"))
+            arrays = {member: archive[member] for member in archive.files if member != DOCUMENT}
+        if document.get("format") != FORMAT:
+            raise CheckpointError(f"its format is {document.get('format')!r}")
+        if document.get("version") != VERSION:
+            raise CheckpointError(f"it has version {document.get('version')!r}, this zerograd "
+                                  f"reads version {VERSION}")
+        states = {name: _decode(node, arrays) for name, node in document["states"].items()}
+        values = {name: _decode(node, arrays) for name, node in document["values"].items()}
+        random_states = _decode(document["random"], arrays)
+        np.random.RandomState().set_state(random_states["numpy"])  # check it before using it
+        python_random.Random().setstate(random_states["python"])
+    except (FileNotFoundError, IsADirectoryError, PermissionError):
+        raise
+    except Exception as error:
+        raise CheckpointError(f"load_checkpoint: {path} is not a readable zerograd checkpoint "
+                              f"({type(error).__name__}: {error})") from error
+    return states, values, random_states
+
+
+def _copy_tree(value: Any) -> Any:
+    """A copy of a state dict deep enough that loading into the object cannot change it."""
+    if isinstance(value, dict):
+        return {k: _copy_tree(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return type(value)(_copy_tree(v) for v in value)
+    if hasattr(value, "copy") and hasattr(value, "shape"):
+        return value.copy()
+    return value

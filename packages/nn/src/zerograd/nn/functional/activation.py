@@ -1,0 +1,293 @@
+"""Activation functions: sigmoid, relu, leaky_relu, elu, gelu, silu, softplus, softmax, log_softmax.
+
+Every backward is written with Variables, so each activation can be differentiated twice.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+from zerograd.core import Function, Variable
+from zerograd.core import functions as CF
+from zerograd.core.cuda import get_array_module
+from zerograd.nn.functional._checks import floating_variable
+from zerograd.nn.functional._grad import constant, recording
+
+
+# --- sigmoid -----------------------------------------------------------------------------------
+class Sigmoid(Function):
+    """y = 1 / (1 + exp(-x)), computed as tanh(x / 2) / 2 + 1/2 (no overflow for large |x|)."""
+
+    __slots__ = ()
+
+    def forward(self, x: Any) -> Any:
+        xp = get_array_module(x)
+        y = x * 0.5
+        xp.tanh(y, out=y)
+        y *= 0.5
+        y += 0.5
+        return y
+
+    def backward(self, gy: Variable) -> Variable:
+        y = self.outputs[0]()
+        return gy * (y * (1 - y))
+
+
+def sigmoid(x: Any) -> Variable:
+    """Logistic sigmoid: y = 1 / (1 + exp(-x)); dy/dx = y (1 - y). Any shape.
+
+    >>> import numpy as np
+    >>> sigmoid(np.array([0.0], dtype=np.float32))
+    variable([0.5])
+    """
+    return Sigmoid()(floating_variable("sigmoid", "x", x))
+
+
+# --- relu family -------------------------------------------------------------------------------
+class ReLU(Function):
+    """y = max(x, 0); the gradient passes where x > 0."""
+
+    __slots__ = ()
+
+    def forward(self, x: Any) -> Any:
+        xp = get_array_module(x)
+        # Against a row of zeros NumPy runs its vectorised loop; against the scalar 0 a strided
+        # one that is twice as slow.
+        return xp.maximum(x, xp.zeros(x.shape[-1:], dtype=x.dtype))
+
+    def backward(self, gy: Variable) -> Variable:
+        passes = self.inputs[0].data > 0
+        return gy * passes if recording() else constant(gy.data * passes)
+
+
+def relu(x: Any) -> Variable:
+    """Rectified linear unit: y = max(x, 0). Any shape.
+
+    >>> import numpy as np
+    >>> relu(np.array([-1.0, 2.0]))
+    variable([0. 2.])
+    """
+    return ReLU()(floating_variable("relu", "x", x))
+
+
+class LeakyReLU(Function):
+    """y = x for x > 0, slope * x otherwise."""
+
+    __slots__ = ("slope",)
+
+    def __init__(self, slope: float) -> None:
+        self.slope = slope
+
+    def forward(self, x: Any) -> Any:
+        return get_array_module(x).where(x > 0, x, x * self.slope)
+
+    def backward(self, gy: Variable) -> Variable:
+        x = self.inputs[0].data
+        factor = get_array_module(x).where(x > 0, 1, self.slope).astype(x.dtype)
+        return gy * factor
+
+
+def leaky_relu(x: Any, slope: float = 0.2) -> Variable:
+    """Leaky ReLU (the book's default slope 0.2): y = x if x > 0 else slope * x.
+
+    >>> import numpy as np
+    >>> leaky_relu(np.array([-1.0, 2.0]))
+    variable([-0.2  2. ])
+    """
+    return LeakyReLU(float(slope))(floating_variable("leaky_relu", "x", x))
+
+
+class ELU(Function):
+    """y = x for x > 0, alpha (exp(x) - 1) otherwise."""
+
+    __slots__ = ("alpha",)
+
+    def __init__(self, alpha: float) -> None:
+        self.alpha = alpha
+
+    def forward(self, x: Any) -> Any:
+        xp = get_array_module(x)
+        negative = xp.expm1(xp.minimum(x, 0))  # minimum: no overflow warning for large x
+        negative *= self.alpha
+        return xp.where(x > 0, x, negative)
+
+    def backward(self, gy: Variable) -> Variable:
+        x, y = self.inputs[0], self.outputs[0]()
+        # For x <= 0, d/dx alpha (exp(x) - 1) = alpha exp(x) = y + alpha, a function of x again.
+        return CF.where(x.data > 0, gy, gy * (y + self.alpha))
+
+
+def elu(x: Any, alpha: float = 1.0) -> Variable:
+    """Exponential linear unit: y = x if x > 0 else alpha (exp(x) - 1).
+
+    >>> import numpy as np
+    >>> elu(np.array([0.0, 1.0]))
+    variable([0. 1.])
+    """
+    return ELU(float(alpha))(floating_variable("elu", "x", x))
+
+
+# --- smooth activations ------------------------------------------------------------------------
+def _erf(x: Any) -> Any:
+    """The error function (Abramowitz and Stegun 7.1.26, absolute error below 1.5e-7), in x's
+    dtype; NumPy has no erf of its own."""
+    xp = get_array_module(x)
+    a = xp.abs(x)
+    t = 1 / (1 + 0.3275911 * a)
+    poly = t * (0.254829592 + t * (-0.284496736 + t * (1.421413741 + t * (-1.453152027
+                                                                         + t * 1.061405429))))
+    return xp.sign(x) * (1 - poly * xp.exp(-a * a))
+
+
+class NormalCdf(Function):
+    """Phi(x) = (1 + erf(x / sqrt 2)) / 2, the standard normal distribution function."""
+
+    __slots__ = ()
+
+    def forward(self, x: Any) -> Any:
+        y = _erf(x * (1 / math.sqrt(2)))
+        y += 1
+        y *= 0.5
+        return y
+
+    def backward(self, gy: Variable) -> Variable:
+        x = self.inputs[0]
+        return gy * (CF.exp(x * x * -0.5) * (1 / math.sqrt(2 * math.pi)))
+
+
+def gelu(x: Any, approximate: str = "none") -> Variable:
+    """Gaussian error linear unit: y = x Phi(x) (PyTorch's default), or with approximate='tanh'
+    y = x (1 + tanh(sqrt(2/pi) (x + 0.044715 x^3))) / 2. Any shape.
+
+    >>> import numpy as np
+    >>> gelu(np.array([0.0, 10.0]))
+    variable([ 0. 10.])
+    """
+    x = floating_variable("gelu", "x", x)
+    if approximate == "none":
+        return x * NormalCdf()(x)
+    if approximate == "tanh":
+        inner = (x + x * x * x * 0.044715) * math.sqrt(2 / math.pi)
+        return x * (CF.tanh(inner) + 1) * 0.5
+    raise ValueError(f"gelu: approximate must be 'none' or 'tanh', got {approximate!r}")
+
+
+def silu(x: Any) -> Variable:
+    """Sigmoid linear unit (swish): y = x sigmoid(x). Any shape.
+
+    >>> import numpy as np
+    >>> silu(np.array([0.0]))
+    variable([0.])
+    """
+    x = floating_variable("silu", "x", x)
+    return x * Sigmoid()(x)
+
+
+class Softplus(Function):
+    """y = log(1 + exp(beta x)) / beta, computed as max(bx, 0) + log1p(exp(-|bx|)) (stable)."""
+
+    __slots__ = ("beta",)
+
+    def __init__(self, beta: float) -> None:
+        self.beta = beta
+
+    def forward(self, x: Any) -> Any:
+        xp = get_array_module(x)
+        bx = x * self.beta
+        y = xp.log1p(xp.exp(-xp.abs(bx)))
+        y += xp.maximum(bx, 0)
+        y *= 1 / self.beta
+        return y
+
+    def backward(self, gy: Variable) -> Variable:
+        return gy * Sigmoid()(self.inputs[0] * self.beta)
+
+
+def softplus(x: Any, beta: float = 1.0) -> Variable:
+    """Softplus: y = log(1 + exp(beta x)) / beta, a smooth relu; dy/dx = sigmoid(beta x).
+
+    >>> import numpy as np
+    >>> softplus(np.array([0.0]))
+    variable([0.69314718])
+    """
+    if beta <= 0:
+        raise ValueError(f"softplus: beta must be positive, got {beta}")
+    return Softplus(float(beta))(floating_variable("softplus", "x", x))
+
+
+# --- softmax -----------------------------------------------------------------------------------
+def softmax_array(x: Any, axis: int) -> Any:
+    """softmax on an array, shifted by the maximum so that exp never overflows."""
+    xp = get_array_module(x)
+    y = x - x.max(axis=axis, keepdims=True)
+    xp.exp(y, out=y)
+    y /= y.sum(axis=axis, keepdims=True)
+    return y
+
+
+def log_softmax_array(x: Any, axis: int) -> Any:
+    """log softmax on an array: x - max - log(sum(exp(x - max))), finite for any finite x."""
+    xp = get_array_module(x)
+    y = x - x.max(axis=axis, keepdims=True)
+    y -= xp.log(xp.exp(y).sum(axis=axis, keepdims=True))
+    return y
+
+
+class Softmax(Function):
+    __slots__ = ("axis",)
+
+    def __init__(self, axis: int) -> None:
+        self.axis = axis
+
+    def forward(self, x: Any) -> Any:
+        return softmax_array(x, self.axis)
+
+    def backward(self, gy: Variable) -> Variable:
+        y = self.outputs[0]()
+        gx = y * gy
+        return gx - y * CF.sum(gx, axis=self.axis, keepdims=True)
+
+
+class LogSoftmax(Function):
+    __slots__ = ("axis",)
+
+    def __init__(self, axis: int) -> None:
+        self.axis = axis
+
+    def forward(self, x: Any) -> Any:
+        return log_softmax_array(x, self.axis)
+
+    def backward(self, gy: Variable) -> Variable:
+        y = self.outputs[0]()
+        return gy - CF.exp(y) * CF.sum(gy, axis=self.axis, keepdims=True)
+
+
+def _axis(op: str, axis: Any, ndim: int) -> int:
+    if not isinstance(axis, int) or isinstance(axis, bool):
+        raise TypeError(f"{op}: axis must be an int, got {type(axis).__name__}")
+    if not -ndim <= axis < ndim:
+        raise ValueError(f"{op}: axis {axis} is out of range for an input with {ndim} dimensions")
+    return axis % ndim
+
+
+def softmax(x: Any, axis: int = 1) -> Variable:
+    """Softmax along ``axis`` (the book's default 1): y_i = exp(x_i) / sum_j exp(x_j).
+
+    >>> import numpy as np
+    >>> softmax(np.zeros((1, 2)))
+    variable([[0.5 0.5]])
+    """
+    x = floating_variable("softmax", "x", x)
+    return Softmax(_axis("softmax", axis, x.ndim))(x)
+
+
+def log_softmax(x: Any, axis: int = 1) -> Variable:
+    """log(softmax(x)) along ``axis``, computed stably: x - logsumexp(x).
+
+    >>> import numpy as np
+    >>> log_softmax(np.zeros((1, 2)))
+    variable([[-0.69314718 -0.69314718]])
+    """
+    x = floating_variable("log_softmax", "x", x)
+    return LogSoftmax(_axis("log_softmax", axis, x.ndim))(x)

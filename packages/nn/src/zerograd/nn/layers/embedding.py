@@ -1,0 +1,35 @@
+"""EmbedID: a lookup table of vectors, one row per id."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from zerograd.core import Parameter
+from zerograd.nn.functional.embedding import embed_id
+from zerograd.nn.layer import Layer
+
+
+class EmbedID(Layer):
+    """y = W[x] for integer ids x in [0, in_size); W (in_size, out_size) drawn as in the book,
+    randn(in_size, out_size) from NumPy's global generator, stored in ``dtype``.
+
+    >>> import numpy as np
+    >>> EmbedID(10, 4)(np.array([[1, 2, 3]])).shape
+    (1, 3, 4)
+    """
+
+    def __init__(self, in_size: int, out_size: int, dtype: Any = np.float32) -> None:
+        super().__init__()
+        for name, size in (("in_size", in_size), ("out_size", out_size)):
+            if not isinstance(size, (int, np.integer)) or size <= 0:
+                raise ValueError(f"EmbedID: {name} must be a positive int, got {size!r}")
+        self.in_size, self.out_size = in_size, out_size
+        self.W = Parameter(np.random.randn(in_size, out_size).astype(dtype), name="W")
+
+    def forward(self, x: Any) -> Any:
+        return embed_id(x, self.W)
+
+    def extra_repr(self) -> str:
+        return f"in_size={self.in_size}, out_size={self.out_size}"

@@ -1,0 +1,27 @@
+"""Dropout layer: active only when both its flag and Config.train say so."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from zerograd.core import using_config
+from zerograd.nn.layers import Dropout
+
+
+def test_modes():
+    x = np.ones((50, 40), np.float32)
+    layer = Dropout(0.5)
+    assert (layer(x).data == 0).any()
+    with using_config("train", False):
+        np.testing.assert_array_equal(layer(x).data, x)
+    layer.eval()
+    np.testing.assert_array_equal(layer(x).data, x)
+    layer.train()
+    assert (layer(x).data == 0).any()
+    assert repr(layer) == "Dropout(dropout_ratio=0.5)  # 0 params"
+
+
+def test_bad_ratio():
+    with pytest.raises(ValueError, match="dropout_ratio must lie"):
+        Dropout(-0.1)

@@ -1,0 +1,56 @@
+"""Linear layer: the book's initialisation, lazy sizing, nobias, dtype, GPU-free paths."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pytest
+
+from zerograd.core import Variable
+from zerograd.nn.layers import Linear
+
+
+def test_initialisation_is_the_books():
+    np.random.seed(0)
+    layer = Linear(5, in_size=3)
+    np.random.seed(0)
+    expected = np.random.randn(3, 5).astype(np.float32) * math.sqrt(1 / 3)
+    np.testing.assert_array_equal(layer.W.data, expected)
+    np.testing.assert_array_equal(layer.b.data, np.zeros(5))
+    assert layer.W.dtype == np.float32 and layer.b.dtype == np.float32
+    assert layer.W.data.flags.c_contiguous  # (in, out) row-major: x @ W without copies
+    assert layer.W.name == "W" and layer.b.name == "b"
+
+
+def test_lazy_sizing_at_first_call():
+    np.random.seed(1)
+    layer = Linear(4)
+    assert layer.W.data is None
+    y = layer(np.ones((2, 6), np.float32))
+    assert y.shape == (2, 4) and layer.W.shape == (6, 4) and layer.in_size == 6
+    np.random.seed(1)
+    np.testing.assert_array_equal(layer.W.data, Linear(4, in_size=6).W.data)
+
+
+def test_nobias_and_dtype():
+    layer = Linear(2, nobias=True, dtype=np.float64, in_size=3)
+    assert layer.b is None and [n for n, _ in layer.named_params()] == ["W"]
+    assert layer(np.ones((1, 3))).dtype == np.float64
+
+
+def test_gradients_reach_the_parameters():
+    layer = Linear(2, in_size=3)
+    x = Variable(np.ones((4, 3), np.float32))
+    layer(x).backward()
+    np.testing.assert_allclose(layer.b.grad.data, [4, 4])
+    np.testing.assert_allclose(x.grad.data, np.tile(layer.W.data.sum(axis=1), (4, 1)), rtol=1e-6)
+
+
+def test_bad_sizes():
+    with pytest.raises(ValueError, match="out_size must be a positive int, got 0"):
+        Linear(0)
+    with pytest.raises(ValueError, match="in_size must be a positive int"):
+        Linear(3, in_size=2.5)
+    with pytest.raises(ValueError, match="do not align"):
+        Linear(3, in_size=2)(np.ones((1, 4), np.float32))

@@ -1,0 +1,59 @@
+"""save_npz / load_npz: atomic writes and whole-file reads."""
+
+from __future__ import annotations
+
+import os
+
+import numpy as np
+import pytest
+
+from zerograd.nn import serialization
+from zerograd.nn.serialization import load_npz, save_npz
+
+
+def test_round_trip_is_readable_by_numpy(tmp_path):
+    arrays = {"l0/W": np.arange(6, dtype=np.float32).reshape(2, 3), "b": np.zeros(0)}
+    path = save_npz(tmp_path / "a.npz", arrays)
+    with np.load(path, allow_pickle=False) as archive:
+        for key, value in arrays.items():
+            np.testing.assert_array_equal(archive[key], value)
+            assert archive[key].dtype == value.dtype
+    assert load_npz(path).keys() == arrays.keys()
+
+
+def test_uncompressed(tmp_path):
+    path = save_npz(tmp_path / "a", {"x": np.ones(3)}, compress=False)
+    np.testing.assert_array_equal(load_npz(path)["x"], np.ones(3))
+
+
+def test_failed_save_keeps_the_old_file(tmp_path, monkeypatch):
+    path = save_npz(tmp_path / "w.npz", {"x": np.ones(3)})
+    calls = []
+
+    def failing_write(member, array, allow_pickle):
+        calls.append(1)
+        if len(calls) == 2:
+            raise OSError("disk full")
+        member.write(b"partial")
+
+    monkeypatch.setattr(serialization.np.lib.format, "write_array", failing_write)
+    with pytest.raises(OSError, match="disk full"):
+        save_npz(path, {"x": np.zeros(3), "y": np.zeros(2)})
+    monkeypatch.undo()
+    np.testing.assert_array_equal(load_npz(path)["x"], np.ones(3))
+    assert os.listdir(tmp_path) == ["w.npz"]  # no partial file left behind
+
+
+def test_permissions_follow_the_umask(tmp_path):
+    path = save_npz(tmp_path / "w.npz", {"x": np.ones(1)})
+    umask = os.umask(0)
+    os.umask(umask)
+    assert os.stat(path).st_mode & 0o777 == 0o666 & ~umask
+
+
+def test_bad_files(tmp_path):
+    (tmp_path / "empty.npz").write_bytes(b"")
+    with pytest.raises(ValueError, match="load_npz: .*not a readable .npz archive"):
+        load_npz(tmp_path / "empty.npz")
+    with pytest.raises(FileNotFoundError):
+        load_npz(tmp_path / "none.npz", caller="x")
