@@ -70,9 +70,21 @@ def present_packages() -> list[str]:
     return [name for name in PACKAGES if (PACKAGES_DIR / name / "pyproject.toml").exists()]
 
 
+# Optional extras whose code the tests exercise (a skipped test proves nothing): installed with
+# the package in every test session and in the build-alone check.
+TEST_EXTRAS = {"data": "progress", "vision": "image,train", "dezero": "all"}
+
+
+def with_extras(name: str, location: str) -> str:
+    """``location[extras]`` for a package whose tests exercise optional extras."""
+    extras = TEST_EXTRAS.get(name)
+    return f"{location}[{extras}]" if extras else location
+
+
 def package_with_siblings(name: str) -> list[str]:
-    """Local paths of a package and the siblings it needs, so the resolver takes them from here."""
-    return [str(PACKAGES_DIR / dep) for dep in [*PACKAGES[name], name]]
+    """Local paths of a package and the siblings it needs (with their tested extras), so the
+    resolver takes them from here."""
+    return [with_extras(dep, str(PACKAGES_DIR / dep)) for dep in [*PACKAGES[name], name]]
 
 
 def fresh_builds(names: list[str]) -> list[str]:
@@ -163,7 +175,8 @@ def build(session: nox.Session) -> None:
         session.run("uv", "venv", "-q", "--python", session.python, str(venv))
         python = str(venv / "bin" / "python")
         session.run("uv", "pip", "install", "-q", "--python", python, "--find-links", str(dist),
-                    f"zerograd-{package}", *TEST_DEPS, *fresh_builds([*PACKAGES[package], package]))
+                    with_extras(package, f"zerograd-{package}"), *TEST_DEPS,
+                    *fresh_builds([*PACKAGES[package], package]))
         session.run(python, "-c", f"import zerograd.{package}", external=True)
         session.chdir(ROOT)
         run_tests(session, package, python_bin=python)
