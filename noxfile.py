@@ -196,8 +196,7 @@ def bench(session: nox.Session) -> None:
 
 @nox.session(python=ORACLE_PYTHON)
 def train(session: nox.Session) -> None:
-    """The main job. For now zerograd-core's demo (a regression and higher-order gradients);
-    the Fashion-MNIST training command replaces it when zerograd-vision's trainer lands."""
-    session.install(*[str(PACKAGES_DIR / name) for name in present_packages()],
-                    *fresh_builds(present_packages()))
-    session.run("python", str(ROOT / "examples" / "core_demo.py"), *session.posargs)
+    """The main job: train the CNN on Fashion-MNIST (python -m zerograd.vision.train); arguments
+    after `--` go to the command, e.g. `nox -s train -- --model mlp --epochs 3`."""
+    session.install(*package_with_siblings("vision"), *fresh_builds(PACKAGES["vision"] + ["vision"]))
+    session.run("python", "-m", "zerograd.vision.train", *session.posargs)

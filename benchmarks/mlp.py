@@ -5,8 +5,8 @@ gradients and two input gradients, the first layer's input needing none).
 
     python benchmarks/mlp.py [--rounds 7]
 
-The zerograd step writes the SGD update by hand (p.data -= lr * p.grad.data, in place), as the
-PyTorch step uses torch.optim.SGD; both zero the gradients by dropping them.
+Each framework uses its own SGD optimizer (zerograd.nn.optimizers.SGD, torch.optim.SGD); both zero
+the gradients by dropping them.
 """
 
 from __future__ import annotations
@@ -27,19 +27,19 @@ def _data():
 def zerograd_case():
     import zerograd.nn.functional as F
     from zerograd.nn.models import MLP
+    from zerograd.nn.optimizers import SGD
 
     np.random.seed(0)
     x, t = _data()
     model = MLP(SIZES[1:], activation=F.relu)
     model(x)  # size the lazy layers
-    params = list(model.params())
+    optimizer = SGD(lr=LR).setup(model)
 
     def step():
         loss = F.softmax_cross_entropy(model(x), t)
         model.cleargrads()
         loss.backward()
-        for p in params:
-            p.data -= LR * p.grad.data  # in place: a Python float keeps float32
+        optimizer.update()
 
     return step
 
