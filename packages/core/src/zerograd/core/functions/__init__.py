@@ -1,6 +1,8 @@
 """The differentiable functions of zerograd-core: arithmetic, elementwise math, shapes, reductions,
 selection and matrix products. Each public function wraps one Function class."""
 
+import types
+
 from zerograd.core.functions.arithmetic import (
     Add,
     AddConstant,
@@ -90,4 +92,7 @@ from zerograd.core.functions.shape import (
     transpose,
 )
 
-__all__ = [name for name in dir() if not name.startswith("_")]
+# Functions and Function classes only: the submodules (math among them) must not leak through
+# `from zerograd.core.functions import *`.
+__all__ = [name for name, value in globals().items()
+           if not name.startswith("_") and not isinstance(value, types.ModuleType)]

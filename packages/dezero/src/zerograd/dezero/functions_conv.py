@@ -1,0 +1,45 @@
+"""The book's ``dezero.functions_conv``: convolution, pooling and im2col/col2im, re-exported
+from zerograd.vision.functions (all of them are in ``zerograd.dezero.functions`` too).
+
+The Function classes behind them carry Chainer's names (Convolution2D, Deconvolution2D,
+MaxPooling2D, AveragePooling2D, Im2col, Col2im, ...); call the lowercase functions.
+
+>>> import numpy as np
+>>> from zerograd.dezero.functions_conv import conv2d, pooling
+>>> x = np.ones((1, 3, 8, 8), dtype=np.float32)
+>>> pooling(conv2d(x, np.ones((4, 3, 3, 3), dtype=np.float32), pad=1), 2, 2).shape
+(1, 4, 4, 4)
+"""
+
+from zerograd.vision.functions import (
+    AveragePooling2D,
+    AveragePooling2DGrad,
+    Col2im,
+    Convolution2D,
+    Convolution2DGradW,
+    Deconvolution2D,
+    Im2col,
+    MaxPooling2D,
+    MaxPooling2DGrad,
+    MaxPooling2DWithOffsets,
+    average_pooling,
+    col2im,
+    col2im_array,
+    conv2d,
+    conv2d_simple,
+    deconv2d,
+    global_average_pooling,
+    im2col,
+    im2col_array,
+    max_pooling_2d,
+    pooling,
+    pooling_simple,
+)
+
+__all__ = [
+    "AveragePooling2D", "AveragePooling2DGrad", "Col2im", "Convolution2D", "Convolution2DGradW",
+    "Deconvolution2D", "Im2col", "MaxPooling2D", "MaxPooling2DGrad", "MaxPooling2DWithOffsets",
+    "average_pooling", "col2im", "col2im_array", "conv2d", "conv2d_simple", "deconv2d",
+    "global_average_pooling", "im2col", "im2col_array", "max_pooling_2d", "pooling",
+    "pooling_simple",
+]

@@ -1,0 +1,33 @@
+"""The book's ``dezero.optimizers``: Optimizer, SGD, MomentumSGD, AdaGrad, AdaDelta, Adam and
+the hooks WeightDecay, ClipGrad, FreezeParam, plus RMSprop and AdamW; re-exported from
+zerograd.nn.optimizers. Learning-rate schedulers are in ``zerograd.dezero.schedulers``.
+
+Hyperparameters live in PyTorch-style parameter groups: ``Adam(alpha=...)`` sets the groups'
+``lr``, and the book's read-only bias-corrected ``Adam.lr`` is ``Adam.step_size``.
+
+>>> import numpy as np
+>>> from zerograd.dezero import Parameter, Variable
+>>> from zerograd.dezero.optimizers import SGD
+>>> p = Parameter(np.array([1.0])); p.grad = Variable(np.array([2.0]))
+>>> SGD(lr=0.5).setup([p]).update(); p.data
+array([0.])
+"""
+
+from zerograd.nn.optimizers import (
+    SGD,
+    AdaDelta,
+    AdaGrad,
+    Adam,
+    AdamW,
+    ClipGrad,
+    FreezeParam,
+    MomentumSGD,
+    Optimizer,
+    RMSprop,
+    WeightDecay,
+)
+
+__all__ = [
+    "SGD", "AdaDelta", "AdaGrad", "Adam", "AdamW", "ClipGrad", "FreezeParam", "MomentumSGD",
+    "Optimizer", "RMSprop", "WeightDecay",
+]
