@@ -3,7 +3,8 @@
 #   ./run.sh train [ARGS]   set up and run the main job (nox session `train`)
 #   ./run.sh test  [ARGS]   set up and run CI's test run (nox -t ci: every package's tests,
 #                           the Python/NumPy boundaries, lint and the build-alone check)
-# Both create .venv-tools (nox + uv) and install the Debian packages they need when run as root.
+# Both create .venv-tools (nox + uv) and install the Debian packages they need when run as root
+# (graphviz and dataset-fashion-mnist).
 set -euo pipefail
 cd "$(dirname "$0")"
 
@@ -29,6 +30,7 @@ case "${1:-}" in
     test)
         shift
         debian_install dot graphviz   # plot_dot_graph renders in the tests
+        debian_install /usr/share/datasets/fashion-mnist dataset-fashion-mnist  # read by a test
         setup_tools
         exec nox -t ci "$@"
         ;;
