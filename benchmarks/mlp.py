@@ -65,6 +65,9 @@ def torch_case():
 
 
 def matmul_floor_case():
+    from zerograd.core.allocator import tune_malloc
+
+    tune_malloc()  # the same glibc setting the zerograd process runs under (see allocator.py)
     rng = np.random.default_rng(0)
 
     def array(*shape):

@@ -16,6 +16,7 @@ import os
 import time
 
 import numpy as np
+from _plotting import save_figure
 
 import zerograd.dezero as dezero
 import zerograd.dezero.functions as F
@@ -123,15 +124,6 @@ def plot(model: BetterRNN, history: list[float], path: str) -> None:
     ax_curve.legend()
     save_figure(fig, path)
     plt.close(fig)
-
-
-def save_figure(fig, path: str) -> None:
-    """Write the figure to a temporary name, then rename it into place."""
-    os.makedirs(os.path.dirname(path) or ".", exist_ok=True)
-    tmp = f"{path}.{os.getpid()}.part"
-    fig.savefig(tmp, format="png", dpi=100)
-    os.replace(tmp, path)
-    print(f"wrote {path}")
 
 
 def main(argv: list[str] | None = None) -> None:

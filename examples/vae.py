@@ -18,6 +18,7 @@ import os
 import time
 
 import numpy as np
+from _plotting import image_grid, save_figure
 
 import zerograd.dezero as dezero
 import zerograd.dezero.functions as F
@@ -129,13 +130,6 @@ def evaluate(model: VAE, loader: DataLoader) -> float:
     return sum_loss / len(loader.dataset)
 
 
-def image_grid(images: np.ndarray, rows: int) -> np.ndarray:
-    """(rows * cols, 28, 28) images -> one (rows * 28, cols * 28) picture."""
-    cols = len(images) // rows
-    grid = images[:rows * cols].reshape(rows, cols, 28, 28)
-    return grid.transpose(0, 2, 1, 3).reshape(rows * 28, cols * 28)
-
-
 def plot(model: VAE, args: argparse.Namespace, path: str) -> None:
     try:
         import matplotlib
@@ -164,15 +158,6 @@ def plot(model: VAE, args: argparse.Namespace, path: str) -> None:
         ax.axis("off")
     save_figure(fig, path)
     plt.close(fig)
-
-
-def save_figure(fig, path: str) -> None:
-    """Write the figure to a temporary name, then rename it into place."""
-    os.makedirs(os.path.dirname(path) or ".", exist_ok=True)
-    tmp = f"{path}.{os.getpid()}.part"
-    fig.savefig(tmp, format="png", dpi=100, bbox_inches="tight")
-    os.replace(tmp, path)
-    print(f"wrote {path}")
 
 
 def main(argv: list[str] | None = None) -> None:

@@ -547,3 +547,26 @@ def test_bad_setup_targets_are_clear_errors(target, error, match):
 def test_update_before_setup_is_a_clear_error():
     with pytest.raises(RuntimeError, match=r"SGD.update: call setup\(target\) first"):
         SGD().update()
+
+
+@pytest.mark.parametrize("cls", [SGD, MomentumSGD, Adam, AdamW, RMSprop, AdaGrad, AdaDelta])
+def test_threaded_update_is_bitwise_the_serial_one(cls, monkeypatch):
+    from zerograd.nn import optimizers
+
+    def run(threads):
+        monkeypatch.setenv("OMP_NUM_THREADS", str(threads))
+        rng = np.random.default_rng(0)
+        params = [Parameter(rng.standard_normal(n).astype(np.float32))
+                  for n in (3 * optimizers.PARALLEL_MIN_SIZE, optimizers.PARALLEL_MIN_SIZE, 7)]
+        optimizer = cls().setup(params)
+        for _ in range(3):
+            for p in params:
+                p.grad = Variable(rng.standard_normal(p.shape).astype(np.float32))
+            optimizer.update()
+        return [p.data for p in params], optimizer
+
+    serial, _ = run(1)
+    threaded, optimizer = run(2)
+    assert optimizer._pool_size == 2  # the threaded path ran
+    for a, b in zip(serial, threaded):
+        np.testing.assert_array_equal(a, b)

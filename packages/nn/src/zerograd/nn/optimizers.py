@@ -23,7 +23,10 @@ array([0., 3.])
 from __future__ import annotations
 
 import math
+import os
+import threading
 from collections.abc import Callable, Iterable
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import numpy as np
@@ -71,6 +74,35 @@ class Hyperparameter:
         optimizer._default_group()[self.key] = value
 
 
+# A parameter this large is worth a thread of its own during update() (smaller ones cost more
+# in hand-over than they save).
+PARALLEL_MIN_SIZE = 1 << 16
+
+
+def _update_threads() -> int:
+    """Threads for update(): the count the user gave OpenMP/BLAS, else the CPU count."""
+    for name in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS"):
+        value = os.environ.get(name, "")
+        if value.isdigit() and int(value) > 0:
+            return int(value)
+    return os.cpu_count() or 1
+
+
+def _balanced_bins(params: list[Variable], threads: int) -> list[list[Variable]]:
+    """Split NumPy parameters into up to ``threads`` bins of similar total size (largest first);
+    a single bin when threads would not pay (few large parameters, or GPU arrays)."""
+    large = [p for p in params if p.data.size >= PARALLEL_MIN_SIZE]
+    if threads < 2 or len(large) < 2 or not all(isinstance(p.data, np.ndarray) for p in params):
+        return [params]
+    bins: list[list[Variable]] = [[] for _ in range(min(threads, len(large)))]
+    totals = [0] * len(bins)
+    for param in sorted(params, key=lambda p: p.data.size, reverse=True):
+        lightest = totals.index(min(totals))
+        bins[lightest].append(param)
+        totals[lightest] += param.data.size
+    return bins
+
+
 class Optimizer:
     """Base class: holds parameter groups, per-parameter state and hooks; ``update()`` runs the
     hooks on the parameters that have a gradient, then ``update_one`` on each.
@@ -96,6 +128,8 @@ class Optimizer:
         self.t = 0  # number of update() calls
         self._group_of: dict[Variable, dict[str, Any]] = {}
         self._buffers: dict[tuple, Any] = {}
+        self._pool: ThreadPoolExecutor | None = None  # update()'s threads, made on first need
+        self._pool_size = 0
 
     # --- setting up ------------------------------------------------------------------------------
     def setup(self, target: Any) -> Optimizer:
@@ -165,9 +199,24 @@ class Optimizer:
         for hook in self.hooks:
             hook(params)  # a hook may drop parameters from the list (FreezeParam)
         self.t += 1
-        for param in params:
-            if param.grad is not None:
+        params = [p for p in params if p.grad is not None]
+        bins = _balanced_bins(params, _update_threads())
+        if len(bins) < 2:
+            for param in params:
                 self.update_one(param)
+            return
+        # Parameters are independent, so updating them on several threads gives bitwise the
+        # serial result; NumPy releases the GIL inside its loops, so the threads really overlap.
+        if self._pool_size < len(bins):
+            self._pool = ThreadPoolExecutor(max_workers=len(bins),
+                                            thread_name_prefix="zerograd-optimizer")
+            self._pool_size = len(bins)
+        for done in [self._pool.submit(self._update_all, chunk) for chunk in bins]:
+            done.result()
+
+    def _update_all(self, params: list[Variable]) -> None:
+        for param in params:
+            self.update_one(param)
 
     def update_one(self, param: Variable) -> None:
         """Update one parameter in place from its gradient; each optimizer defines it."""
@@ -197,7 +246,7 @@ class Optimizer:
 
     def _scratch(self, like: Any, slot: int = 0) -> Any:
         """A reusable work array shaped like ``like`` (one buffer per slot, dtype and module)."""
-        key = (slot, like.dtype.str, type(like))
+        key = (slot, like.dtype.str, type(like), threading.get_ident())  # one set per thread
         buffer = self._buffers.get(key)
         if buffer is None or buffer.size < like.size:
             buffer = get_array_module(like).empty(like.size, dtype=like.dtype)
@@ -583,18 +632,20 @@ class Adam(Optimizer):
         state = self._state_of(param, "m", "v")
         state["step"] = t = state["step"] + 1
         m, v, step = state["m"], state["v"], self._scratch(p)
-        m *= beta1
+        m *= beta1  # m <- beta1 m + (1 - beta1) g
         xp.multiply(g, 1 - beta1, out=step)
         m += step
-        v *= beta2
+        v *= beta2  # v <- beta2 v + (1 - beta2) g^2
         xp.multiply(g, g, out=step)
         step *= 1 - beta2
         v += step
+        # m / (sqrt(v) / c + eps) = c m / (sqrt(v) + c eps) with c = sqrt(1 - beta2^t): the
+        # correction rides on the scalars, one pass fewer over the parameter.
+        c = math.sqrt(1 - beta2 ** t)
         xp.sqrt(v, out=step)
-        step /= math.sqrt(1 - beta2 ** t)
-        step += eps
+        step += c * eps
         xp.divide(m, step, out=step)
-        step *= lr / (1 - beta1 ** t)
+        step *= lr * c / (1 - beta1 ** t)
         p -= step
 
 
