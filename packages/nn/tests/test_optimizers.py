@@ -570,3 +570,18 @@ def test_threaded_update_is_bitwise_the_serial_one(cls, monkeypatch):
     assert optimizer._pool_size == 2  # the threaded path ran
     for a, b in zip(serial, threaded):
         np.testing.assert_array_equal(a, b)
+
+
+def test_an_optimizer_that_used_threads_can_still_be_deep_copied(monkeypatch):
+    import copy
+
+    from zerograd.nn import optimizers
+
+    monkeypatch.setenv("OMP_NUM_THREADS", "2")
+    params = [Parameter(np.ones(optimizers.PARALLEL_MIN_SIZE, np.float32)) for _ in range(2)]
+    optimizer = Adam().setup(params)
+    for p in params:
+        p.grad = Variable(np.ones_like(p.data))
+    optimizer.update()
+    clone = copy.deepcopy(optimizer)
+    assert clone._pool is None and clone.state_dict()["t"] == 1

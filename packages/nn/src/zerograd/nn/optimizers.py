@@ -214,6 +214,12 @@ class Optimizer:
         for done in [self._pool.submit(self._update_all, chunk) for chunk in bins]:
             done.result()
 
+    def __getstate__(self) -> dict[str, Any]:
+        """Copies and pickles leave the thread pool out (it is a cache, remade on first need)."""
+        state = dict(self.__dict__)
+        state["_pool"], state["_pool_size"] = None, 0
+        return state
+
     def _update_all(self, params: list[Variable]) -> None:
         for param in params:
             self.update_one(param)
