@@ -13,9 +13,9 @@ from typing import Any
 import numpy as np
 
 from zerograd.core import cuda
+from zerograd.core.checks import ARRAY_TYPES
 from zerograd.core.config import using_config
 
-ARRAY_TYPES: tuple[type, ...] = (np.ndarray,) if cuda.cupy is None else (np.ndarray, cuda.cupy.ndarray)
 
 
 def as_array(x: Any, array_module: Any = np) -> Any:
