@@ -4,16 +4,12 @@ target, flushed to disk, then renamed over it (an atomic step on POSIX and Windo
 from __future__ import annotations
 
 import contextlib
+import errno
 import os
-import tempfile
+import secrets
+import stat
 from collections.abc import Iterator
 from typing import IO
-
-
-def _umask() -> int:
-    mask = os.umask(0o022)
-    os.umask(mask)
-    return mask
 
 
 def _fsync_directory(directory: str) -> None:
@@ -30,11 +26,48 @@ def _fsync_directory(directory: str) -> None:
         os.close(handle)
 
 
+def _writable_target(path: str) -> str:
+    """The file a plain ``open(path, "w")`` would write: a symbolic link's final target (so the
+    link stays a link), refused when it exists and may not be written."""
+    target = os.path.realpath(path) if os.path.islink(path) else path
+    try:
+        mode = os.stat(target).st_mode
+    except FileNotFoundError:
+        return target
+    # A file without any write bit is refused even where the process could write it (as root):
+    # the user marked it read-only, and a save must not quietly replace it.
+    if not os.access(target, os.W_OK) or not mode & (stat.S_IWUSR | stat.S_IWGRP | stat.S_IWOTH):
+        raise PermissionError(errno.EACCES, f"atomic_write: {path} is read-only, not replacing it",
+                              path)
+    return target
+
+
+def _create_temporary(target: str) -> tuple[int, str]:
+    """A new file beside ``target``. Mode 0o666 lets the kernel apply the umask, as for a plain
+    ``open``, without this process ever changing (or even reading) its umask."""
+    directory = os.path.dirname(os.path.abspath(target))
+    flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0)
+    for _ in range(100):
+        temporary = os.path.join(directory, f".{os.path.basename(target)}.{secrets.token_hex(4)}.tmp")
+        try:
+            return os.open(temporary, flags, 0o666), temporary
+        except FileExistsError:
+            continue
+        except PermissionError as error:
+            raise PermissionError(errno.EACCES, f"atomic_write: cannot write {target}: the folder "
+                                  f"{directory} is not writable", target) from error
+    raise FileExistsError(errno.EEXIST, "atomic_write: no free temporary name", directory)
+
+
 @contextlib.contextmanager
 def atomic_write(path: str | os.PathLike, mode: str = "wb") -> Iterator[IO]:
     """Open a temporary file beside ``path`` for writing; when the block ends without an error it
     is flushed, synced and renamed over ``path``, otherwise it is removed and ``path`` is untouched.
-    The file gets the permissions a plain ``open`` would give it.
+
+    It behaves as a plain ``open(path, "w")`` would, only atomically: a new file gets the usual
+    permissions (0o666 less the umask), a replaced one keeps its permissions, a symbolic link is
+    written through (its target is replaced, the link stays), and a read-only file is refused
+    with a PermissionError naming it.
 
     >>> import os, tempfile
     >>> target = os.path.join(tempfile.mkdtemp(), "notes.txt")
@@ -44,18 +77,18 @@ def atomic_write(path: str | os.PathLike, mode: str = "wb") -> Iterator[IO]:
     'kept whole'
     """
     path = os.fspath(path)
-    directory = os.path.dirname(os.path.abspath(path))
-    handle, temporary = tempfile.mkstemp(prefix=f".{os.path.basename(path)}.", suffix=".tmp",
-                                         dir=directory)
+    target = _writable_target(path)
+    handle, temporary = _create_temporary(target)
     try:
         with os.fdopen(handle, mode) as file:
+            with contextlib.suppress(FileNotFoundError):  # a replaced file keeps its permissions
+                os.chmod(temporary, stat.S_IMODE(os.stat(target).st_mode))
             yield file
             file.flush()
             os.fsync(file.fileno())
-        os.chmod(temporary, 0o666 & ~_umask())  # mkstemp makes it private
-        os.replace(temporary, path)
+        os.replace(temporary, target)
     except BaseException:
         with contextlib.suppress(FileNotFoundError):
             os.unlink(temporary)
         raise
-    _fsync_directory(directory)
+    _fsync_directory(os.path.dirname(os.path.abspath(target)))
