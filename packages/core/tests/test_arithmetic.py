@@ -54,6 +54,32 @@ def test_power_with_variable_exponent(rng):
     check_against_torch(operator.pow, operator.pow, base.astype(np.float32), exponent.astype(np.float32))
 
 
+@pytest.mark.filterwarnings("ignore:divide by zero")  # 0 ** -1 is inf, as in PyTorch
+def test_power_at_a_zero_base_has_pytorch_gradients():
+    """0 ** e: the exponent's gradient y * log(0) was 0 * -inf = NaN; PyTorch (and the limit) give 0.
+    0 ** 0 had a NaN base gradient (0 * 0 ** -1) as well."""
+    base = np.array([[0.0, 0.0, 0.0, 0.0], [2.0, 0.5, 0.0, 1.5]], dtype=np.float32)
+    exponent = np.array([2.0, 0.0, 0.5, -1.0], dtype=np.float32)
+    check_against_torch(operator.pow, operator.pow, base, exponent)
+    x, e = Variable(base[:, :3].copy()), Variable(exponent[:3].copy())
+    (x**e).backward()
+    assert not np.isnan(x.grad.data).any() and np.isfinite(e.grad.data).all()
+
+
+@pytest.mark.filterwarnings("ignore:divide by zero")
+def test_power_of_a_zero_constant_or_to_a_zero_constant_against_pytorch():
+    values = np.array([0.0, 1.0, 2.0, -1.0], dtype=np.float32)
+    check_against_torch(lambda e: 0.0**e, lambda e: 0.0**e, values)
+    check_against_torch(lambda x: x**0, lambda x: x**0, values)
+    check_against_torch(lambda x: x**0.0, lambda x: x**0.0, values)
+
+
+def test_constant_base_keeps_float32_in_the_gradient():
+    x = Variable(np.array([1.0, 2.0], dtype=np.float32))
+    (2.0**x).backward()
+    assert x.grad.dtype == np.float32
+
+
 def test_negation(rng):
     a = rng.standard_normal((2, 3))
     check_backward(operator.neg, a)

@@ -15,6 +15,7 @@ from zerograd.core import cuda
 from zerograd.core.function import Function
 from zerograd.core.functions._operands import constant_like
 from zerograd.core.functions.math import log
+from zerograd.core.functions.selection import where
 from zerograd.core.functions.shape import sum_to
 from zerograd.core.variable import Variable, as_variable
 
@@ -171,8 +172,30 @@ class ConstantDiv(Function):
 
 
 # --- powers ------------------------------------------------------------------------------------
+# Where the base is 0 the power rule meets 0 * inf: d(b**e)/de = b**e * log(b) is 0 * -inf for
+# e >= 0, and d(b**e)/db = e * b**(e - 1) is 0 * inf for e == 0. The true limits (and PyTorch's
+# gradients) are 0 there, so those elements get a stand-in that makes the product 0.
+def _log_for_exponent_grad(base: Any, exponent: Any) -> Any:
+    """log(base) in the exponent's gradient y * log(base), with log(1) = 0 standing in where
+    base == 0 and exponent >= 0 (base may be a Variable or an array constant)."""
+    base_data = base.data if isinstance(base, Variable) else base
+    exponent_data = exponent.data if isinstance(exponent, Variable) else exponent
+    xp = cuda.get_array_module(exponent_data)
+    stand_in = (base_data == 0) & (exponent_data >= 0)
+    if isinstance(base, Variable):
+        return log(where(stand_in, 1.0, base) if stand_in.any() else base)
+    return xp.log(xp.where(stand_in, 1, base) if stand_in.any() else base)
+
+
+def _power_for_base_grad(base: Variable, exponent: Variable) -> Variable:
+    """exponent - 1 in the base's gradient exponent * base**(exponent - 1), with 1 standing in
+    where exponent == 0 and base == 0."""
+    stand_in = (exponent.data == 0) & (base.data == 0)
+    return where(stand_in, 1.0, exponent - 1) if stand_in.any() else exponent - 1
+
+
 class Pow(Function):
-    """y = x0 ** x1 with both operands differentiable (x0 > 0 where x1's gradient is needed)."""
+    """y = x0 ** x1 with both operands differentiable."""
 
     __slots__ = ()
 
@@ -181,11 +204,13 @@ class Pow(Function):
 
     def backward(self, gy: Variable) -> tuple[Any, Any]:
         x0, x1 = self.inputs
-        gx0 = sum_to(gy * x1 * x0 ** (x1 - 1), x0.shape) if x0.requires_grad else None
+        gx0 = None
+        if x0.requires_grad:
+            gx0 = sum_to(gy * x1 * x0 ** _power_for_base_grad(x0, x1), x0.shape)
         gx1 = None
         if x1.requires_grad:
             y = self.outputs[0]()
-            gx1 = sum_to(gy * y * log(x0), x1.shape)
+            gx1 = sum_to(gy * y * _log_for_exponent_grad(x0, x1), x1.shape)
         return gx0, gx1
 
 
@@ -202,6 +227,8 @@ class PowConstant(Function):
 
     def backward(self, gy: Variable) -> Variable:
         x = self.inputs[0]
+        if getattr(self.c, "ndim", 0) == 0 and self.c == 0:
+            return sum_to(gy * 0.0, x.shape)  # x ** 0 is constant; c * x ** -1 would be 0 * inf at 0
         return sum_to(gy * self.c * x ** (self.c - 1), x.shape)
 
 
@@ -218,7 +245,8 @@ class ConstantPow(Function):
 
     def backward(self, gy: Variable) -> Variable:
         y = self.outputs[0]()
-        log_c = cuda.get_array_module(self.c).log(self.c)
+        log_c = _log_for_exponent_grad(self.c, self.inputs[0])
+        log_c = cuda.get_array_module(y.data).asarray(log_c, dtype=y.dtype)  # float32 stays float32
         return sum_to(gy * y * log_c, self.inputs[0].shape)
 
 
