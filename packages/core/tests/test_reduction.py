@@ -77,5 +77,69 @@ def test_dtype_kept_and_methods():
 
 def test_axis_out_of_range_is_a_clear_error():
     x = Variable(np.ones((2, 3)))
-    with pytest.raises(ValueError, match=r"Sum on inputs of shape \(2, 3\): axis 2 is out of bounds"):
+    with pytest.raises(ValueError, match="sum: axis 2 is out of range for an input with 2 dimensions"):
         F.sum(x, axis=2)
+    with pytest.raises(ValueError, match=r"max: axis \(1, -1\) names an axis twice"):
+        F.max(x, axis=(1, -1))
+    with pytest.raises(TypeError, match="mean: axis must be an int, got 1.0"):
+        F.mean(x, axis=1.0)
+
+
+def test_sum_of_a_0d_array_over_axis_0_is_a_clear_error():
+    """It used to pass forward and die in backward with ZeroDivisionError (modulo by ndim 0)."""
+    x = Variable(np.array(2.0))
+    for func in (F.sum, F.mean, F.var, F.max, F.min, F.logsumexp):
+        with pytest.raises(ValueError, match=r"axis 0 is out of range for an input with 0 dimensions"):
+            func(x, axis=0)
+    assert F.sum(x).data == 2.0 and F.sum(x, axis=()).data == 2.0
+
+
+@pytest.mark.parametrize("func", [F.sum, F.mean, F.var, F.max, F.min, F.logsumexp])
+def test_numpy_integer_axes_are_accepted(func, rng):
+    x = rng.standard_normal((2, 3, 4))
+    expected = func(Variable(x), (0, 2)).data
+    for axis in (np.int64(1), (np.int32(0), np.int64(-1))):
+        y = func(Variable(x), axis)
+        y.backward()
+        assert y.shape == func(Variable(x), tuple(int(a) for a in np.atleast_1d(axis))).shape
+    np.testing.assert_allclose(func(Variable(x), [np.int64(0), np.int64(2)]).data, expected)
+
+
+def test_mean_of_nothing_is_a_clear_error():
+    with pytest.raises(ValueError, match=r"mean: no elements to average over axis None of an input "
+                                         r"of shape \(0,\)"):
+        F.mean(np.zeros(0))
+    with pytest.raises(ValueError, match=r"mean: no elements to average over axis \(0,\)"):
+        F.mean(np.zeros((0, 3)), axis=0)
+    assert F.mean(np.zeros((0, 3)), axis=1).shape == (0,)  # nothing to average, nothing asked
+
+
+def test_reductions_of_a_variable_without_data_are_clear_errors():
+    for func in (F.sum, F.mean, F.var):
+        with pytest.raises(ValueError, match="has no data"):
+            func(Variable(None), axis=0)
+    with pytest.raises(ValueError, match="mean: x has no data"):
+        F.mean(Variable(None))
+
+
+def test_float16_mean_and_var_do_not_overflow():
+    """1,000 values of 100 summed in float16 are inf; their mean is 100."""
+    x = Variable(np.full((1000, 2), 100, dtype=np.float16))
+    y = F.mean(x)
+    assert y.dtype == np.float16 and y.data == 100
+    assert (F.mean(x, axis=0).data == 100).all()
+    y.backward()
+    assert x.grad.dtype == np.float16 and np.allclose(x.grad.data, 1 / 2000)
+    alternating = np.resize(np.array([100, -100], dtype=np.float16), 1000)  # squares sum to 1e7
+    v = F.var(alternating)
+    assert v.dtype == np.float16 and v.data == 10000
+
+
+def test_integer_mean_is_float64_as_numpy():
+    x = np.array([[1, 2], [3, 6]], dtype=np.int8)
+    for axis in (None, 0, 1):
+        y = F.mean(x, axis)
+        assert y.dtype == np.float64
+        np.testing.assert_array_equal(y.data, np.mean(x, axis))
+    big = np.full(1000, 2**30, dtype=np.int32)  # the sum overflows int32
+    assert F.mean(big).data == 2**30 and F.var(big).data == 0

@@ -107,6 +107,23 @@ def check_real(where: str, name: str, value: Any, *, low: float | None = None,
     return value
 
 
+def check_has_data(where: str, name: str, value: Any) -> None:
+    """``value`` must hold an array: a Variable created with None (a parameter not sized yet) or
+    None itself is refused before its missing shape is read.
+
+    >>> class Lazy:
+    ...     data = None
+    >>> check_has_data("matmul", "a", Lazy())
+    Traceback (most recent call last):
+        ...
+    ValueError: matmul: a has no data (a Variable created with None)
+    """
+    if value is None:
+        raise ValueError(f"{where}: {name} is None, not an array")
+    if getattr(value, "data", value) is None:
+        raise ValueError(f"{where}: {name} has no data (a Variable created with None)")
+
+
 def normalize_axis(where: str, axis: Any, ndim: int) -> int:
     """``axis`` (an int, NumPy ints too, negative counts from the end) as an index in [0, ndim).
 
