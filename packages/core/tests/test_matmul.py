@@ -40,6 +40,14 @@ def test_misaligned_shapes_are_named():
         F.matmul(np.ones(()), np.ones(3))
 
 
+def test_a_variable_without_data_is_named():
+    """It used to be AttributeError: 'NoneType' object has no attribute 'ndim'."""
+    with pytest.raises(ValueError, match=r"matmul: a has no data \(a Variable created with None\)"):
+        F.matmul(Variable(None), np.ones((2, 2)))
+    with pytest.raises(ValueError, match="matmul: b has no data"):
+        F.matmul(np.ones((2, 2)), Variable(None))
+
+
 def test_constant_operand_gets_no_gradient(rng):
     w = Variable(rng.standard_normal((3, 2)))
     x = rng.standard_normal((4, 3))

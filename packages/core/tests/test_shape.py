@@ -89,7 +89,7 @@ def test_shape_errors_are_named():
         F.reshape(x, (4, 2))
     with pytest.raises(ValueError, match=r"transpose: axes \(0, 0\) are not a permutation of 2"):
         F.transpose(x, (0, 0))
-    with pytest.raises(ValueError, match=r"broadcast_to: shape \(4, 2\) cannot be summed to \(2, 3\)"):
+    with pytest.raises(ValueError, match=r"broadcast_to: shape \(2, 3\) cannot be broadcast to \(4, 2\)"):
         F.broadcast_to(x, (4, 2))
     with pytest.raises(ValueError, match=r"sum_to: shape \(2, 3\) cannot be summed to \(2,\)"):
         F.sum_to(x, (2,))
@@ -103,6 +103,35 @@ def test_shape_errors_are_named():
         F.expand_dims(x, 4)
     with pytest.raises(IndexError, match=r"GetItem on inputs of shape \(2, 3\)"):
         x[5]
+
+
+def test_swapaxes_out_of_range_is_a_clear_error():
+    """It used to be a bare IndexError from a Python list."""
+    x = Variable(np.ones((2, 3)))
+    with pytest.raises(ValueError, match="swapaxes: axis 5 is out of range for an input with 2 dimensions"):
+        F.swapaxes(x, 0, 5)
+    with pytest.raises(ValueError, match="transpose: axis 2 is out of range"):
+        F.transpose(x, (0, 2))
+
+
+def test_numpy_integer_axes_are_accepted(rng):
+    x = Variable(rng.standard_normal((2, 1, 3)))
+    i0, i1, i2 = np.int64(0), np.int32(1), np.int64(-1)
+    assert F.swapaxes(x, i0, i2).shape == (3, 1, 2)
+    assert F.transpose(x, (i2, i0, i1)).shape == (3, 2, 1)
+    assert F.expand_dims(x, i0).shape == (1, 2, 1, 3)
+    assert F.squeeze(x, i1).shape == (2, 3)
+    assert F.concat([x, x], axis=i2).shape == (2, 1, 6)
+    assert F.stack([x, x], axis=i1).shape == (2, 2, 1, 3)
+    assert [p.shape for p in F.split(x, np.int64(3), axis=i2)] == [(2, 1, 1)] * 3
+
+
+def test_a_variable_without_data_is_named():
+    empty = Variable(None)
+    for call in (lambda: F.swapaxes(empty, 0, 1), lambda: F.broadcast_to(empty, (2, 3)),
+                 lambda: F.expand_dims(empty, 0), lambda: F.concat([empty, empty])):
+        with pytest.raises(ValueError, match=r"^\w+: x has no data \(a Variable created with None\)"):
+            call()
 
 
 def test_variable_shape_methods():

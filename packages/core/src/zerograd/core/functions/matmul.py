@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from zerograd.core.checks import check_has_data
 from zerograd.core.cuda import get_array_module
 from zerograd.core.function import Function
 from zerograd.core.functions.shape import reshape, sum_to, swapaxes
@@ -41,6 +42,8 @@ def matmul(a: Any, b: Any) -> Variable:
     >>> matmul(Variable(np.ones((2, 3))), np.ones((3, 4))).shape
     (2, 4)
     """
+    check_has_data("matmul", "a", a)
+    check_has_data("matmul", "b", b)
     a, b = as_variable(a), as_variable(b)
     if a.ndim == 0 or b.ndim == 0:
         raise ValueError("matmul: operands must have at least one dimension, "

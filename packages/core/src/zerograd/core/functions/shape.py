@@ -9,16 +9,16 @@ from typing import Any
 import numpy as np
 
 from zerograd.core import cuda, utils
+from zerograd.core.checks import check_has_data, normalize_axis
 from zerograd.core.function import Function
 from zerograd.core.variable import Variable, as_variable
 
 
-def _normalize_axis(op: str, axis: int, ndim: int) -> int:
-    if not isinstance(axis, (int, np.integer)) or isinstance(axis, bool):
-        raise TypeError(f"{op}: axis must be an int, got {type(axis).__name__}")
-    if not -ndim <= axis < ndim:
-        raise ValueError(f"{op}: axis {axis} is out of range for an input with {ndim} dimensions")
-    return int(axis) % ndim
+def _input(op: str, x: Any) -> Variable:
+    """x as a Variable whose shape can be read (a Variable created with None is named)."""
+    x = as_variable(x)
+    check_has_data(op, "x", x)
+    return x
 
 
 # --- reshape and friends -----------------------------------------------------------------------
@@ -46,24 +46,24 @@ def reshape(x: Any, shape: Sequence[int]) -> Variable:
 
 def flatten(x: Any) -> Variable:
     """Keep the batch axis and flatten the rest: (N, ...) -> (N, prod(...)), as in the book."""
-    x = as_variable(x)
+    x = _input("flatten", x)
     return reshape(x, (x.shape[0], -1))
 
 
 def expand_dims(x: Any, axis: int) -> Variable:
     """Insert an axis of length 1 at position ``axis``."""
-    x = as_variable(x)
-    axis = _normalize_axis("expand_dims", axis, x.ndim + 1)
+    x = _input("expand_dims", x)
+    axis = normalize_axis("expand_dims", axis, x.ndim + 1)
     return reshape(x, x.shape[:axis] + (1,) + x.shape[axis:])
 
 
 def squeeze(x: Any, axis: int | tuple[int, ...] | None = None) -> Variable:
     """Remove axes of length 1 (all of them, or those named by ``axis``)."""
-    x = as_variable(x)
+    x = _input("squeeze", x)
     if axis is None:
         axes = {i for i, n in enumerate(x.shape) if n == 1}
     else:
-        axes = {_normalize_axis("squeeze", a, x.ndim) for a in np.atleast_1d(axis).tolist()}
+        axes = {normalize_axis("squeeze", a, x.ndim) for a in np.atleast_1d(axis).tolist()}
         wrong = [a for a in sorted(axes) if x.shape[a] != 1]
         if wrong:
             raise ValueError(f"squeeze: axis {wrong[0]} of shape {x.shape} "
@@ -91,19 +91,22 @@ class Transpose(Function):
 def transpose(x: Any, axes: Sequence[int] | None = None) -> Variable:
     """Permute the axes (reverse them when ``axes`` is None)."""
     if axes is not None:
-        axes = tuple(axes)
-        ndim = as_variable(x).ndim
-        if sorted(a % ndim if -ndim <= a < ndim else a for a in axes) != list(range(ndim)):
-            raise ValueError(f"transpose: axes {axes} are not a permutation of {ndim} dimensions")
+        ndim = _input("transpose", x).ndim
+        given = tuple(axes)
+        axes = tuple(normalize_axis("transpose", a, ndim) for a in given)
+        if sorted(axes) != list(range(ndim)):
+            raise ValueError(f"transpose: axes {given} are not a permutation of {ndim} dimensions")
     return Transpose(axes)(x)
 
 
 def swapaxes(x: Any, axis1: int, axis2: int) -> Variable:
     """Exchange two axes (used for the batched matrix transpose)."""
-    x = as_variable(x)
+    x = _input("swapaxes", x)
+    axis1 = normalize_axis("swapaxes", axis1, x.ndim)
+    axis2 = normalize_axis("swapaxes", axis2, x.ndim)
     axes = list(range(x.ndim))
     axes[axis1], axes[axis2] = axes[axis2], axes[axis1]
-    return transpose(x, axes)
+    return Transpose(tuple(axes))(x)
 
 
 # --- indexing ----------------------------------------------------------------------------------
@@ -162,10 +165,10 @@ def get_item(x: Any, index: Any) -> Variable:
 
 
 # --- broadcasting ------------------------------------------------------------------------------
-def _check_sum_to(op: str, x_shape: tuple[int, ...], shape: tuple[int, ...]) -> None:
-    lead = len(x_shape) - len(shape)
-    if lead < 0 or any(s != 1 and s != n for s, n in zip(shape, x_shape[lead:])):
-        raise ValueError(f"{op}: shape {x_shape} cannot be summed to {shape}")
+def _broadcasts(small: tuple[int, ...], big: tuple[int, ...]) -> bool:
+    """True when ``small`` broadcasts to ``big`` (so ``big`` can be summed back to ``small``)."""
+    lead = len(big) - len(small)
+    return lead >= 0 and all(s == 1 or s == n for s, n in zip(small, big[lead:]))
 
 
 class BroadcastTo(Function):
@@ -199,10 +202,11 @@ class SumTo(Function):
 def broadcast_to(x: Any, shape: Sequence[int]) -> Variable:
     """Repeat x along axes of length 1 (and new leading axes) to ``shape``; backward sums."""
     shape = tuple(shape)
-    x = as_variable(x)
+    x = _input("broadcast_to", x)
     if x.shape == shape:
         return x
-    _check_sum_to("broadcast_to", shape, x.shape)
+    if not _broadcasts(x.shape, shape):
+        raise ValueError(f"broadcast_to: shape {x.shape} cannot be broadcast to {shape}")
     return BroadcastTo(shape)(x)
 
 
@@ -211,10 +215,11 @@ def sum_to(x: Any, shape: Sequence[int]) -> Variable:
     shape = tuple(shape)
     if isinstance(x, Variable) and x.data.shape == shape:
         return x
-    x = as_variable(x)
+    x = _input("sum_to", x)
     if x.shape == shape:
         return x
-    _check_sum_to("sum_to", x.shape, shape)
+    if not _broadcasts(shape, x.shape):
+        raise ValueError(f"sum_to: shape {x.shape} cannot be summed to {shape}")
     return SumTo(shape)(x)
 
 
@@ -239,10 +244,10 @@ def _without(shape: tuple[int, ...], axis: int) -> tuple[int, ...]:
 
 def concat(xs: Sequence[Any], axis: int = 0) -> Variable:
     """Join Variables along an existing axis (all other axes must match)."""
-    xs = [as_variable(x) for x in xs]
+    xs = [_input("concat", x) for x in xs]
     if not xs:
         raise ValueError("concat: needs at least one input")
-    axis = _normalize_axis("concat", axis, xs[0].ndim)
+    axis = normalize_axis("concat", axis, xs[0].ndim)
     for x in xs[1:]:
         if x.ndim != xs[0].ndim or _without(x.shape, axis) != _without(xs[0].shape, axis):
             raise ValueError(f"concat: shapes {xs[0].shape} and {x.shape} differ off axis {axis}")
@@ -251,13 +256,13 @@ def concat(xs: Sequence[Any], axis: int = 0) -> Variable:
 
 def stack(xs: Sequence[Any], axis: int = 0) -> Variable:
     """Join Variables of one shape along a new axis."""
-    xs = [as_variable(x) for x in xs]
+    xs = [_input("stack", x) for x in xs]
     if not xs:
         raise ValueError("stack: needs at least one input")
     for x in xs[1:]:
         if x.shape != xs[0].shape:
             raise ValueError(f"stack: shapes {xs[0].shape} and {x.shape} differ")
-    axis = _normalize_axis("stack", axis, xs[0].ndim + 1)
+    axis = normalize_axis("stack", axis, xs[0].ndim + 1)
     return concat([expand_dims(x, axis) for x in xs], axis=axis)
 
 
@@ -286,8 +291,8 @@ class Split(Function):
 
 def split(x: Any, indices_or_sections: int | Sequence[int], axis: int = 0) -> list[Variable]:
     """Split x along ``axis`` as numpy.split: into N equal sections, or at the given indices."""
-    x = as_variable(x)
-    axis = _normalize_axis("split", axis, x.ndim)
+    x = _input("split", x)
+    axis = normalize_axis("split", axis, x.ndim)
     length = x.shape[axis]
     if isinstance(indices_or_sections, (int, np.integer)):
         sections = int(indices_or_sections)
