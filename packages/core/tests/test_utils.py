@@ -24,6 +24,32 @@ def test_pair_and_conv_sizes():
     assert utils.get_deconv_outsize(4, 3, 1, 1) == 4
 
 
+@pytest.mark.parametrize("size, kernel, stride, pad, dilation",
+                         [(7, 3, 1, 0, 1), (7, 3, 2, 1, 2), (10, 4, 3, 2, 3), (5, 1, 1, 0, 4)])
+def test_conv_sizes_with_dilation_match_pytorch(size, kernel, stride, pad, dilation):
+    """The optional dilation (vision's convolutions use it) gives PyTorch's output lengths."""
+    from zerograd.core.testing import torch_or_skip
+
+    torch = torch_or_skip()
+    weight = torch.zeros(1, 1, kernel)
+    forward = torch.nn.functional.conv1d(torch.zeros(1, 1, size), weight, stride=stride,
+                                         padding=pad, dilation=dilation)
+    assert utils.get_conv_outsize(size, kernel, stride, pad, dilation) == forward.shape[-1]
+    transposed = torch.nn.functional.conv_transpose1d(torch.zeros(1, 1, size), weight, stride=stride,
+                                                      padding=pad, dilation=dilation)
+    assert utils.get_deconv_outsize(size, kernel, stride, pad, dilation=dilation) == transposed.shape[-1]
+
+
+def test_numerical_gradients_of_non_contiguous_inputs():
+    """A transposed (Fortran-ordered) input used to be perturbed in a copy: all-zero gradients."""
+    from zerograd.core.testing import check_backward
+
+    x = np.arange(1.0, 7.0).reshape(2, 3).T
+    np.testing.assert_allclose(utils.numerical_grad(F.sin, x.astype(np.float32)),
+                               np.cos(x.astype(np.float32)), rtol=1e-3)
+    check_backward(F.sin, np.asfortranarray(x))
+
+
 def test_numerical_grad_and_gradient_check():
     x = np.array([1.0, 2.0])
     np.testing.assert_allclose(utils.numerical_grad(F.sin, x), np.cos(x), rtol=1e-6)

@@ -11,6 +11,29 @@ from zerograd.core import cuda
 from zerograd.core.variable import Variable
 
 
+def central_differences(objective: Callable[[], Any], x: Any, eps: float) -> Any:
+    """The gradient of the number ``objective()`` with respect to the array ``x`` it reads, by
+    central differences, one element at a time (``x`` is changed in place and restored).
+
+    >>> x = np.array([1.0, 2.0])
+    >>> central_differences(lambda: (x ** 2).sum(), x, eps=1e-4)
+    array([2., 4.])
+    """
+    if not x.flags.c_contiguous:
+        raise ValueError("central_differences: x must be C-contiguous (its flat view must be x itself)")
+    grad = cuda.get_array_module(x).zeros_like(x)
+    flat, flat_grad = x.reshape(-1), grad.reshape(-1)
+    for i in range(flat.size):
+        original = flat[i].copy()
+        flat[i] = original + eps
+        plus = objective()
+        flat[i] = original - eps
+        minus = objective()
+        flat[i] = original
+        flat_grad[i] = (plus - minus) / (2 * eps)
+    return grad
+
+
 def numerical_grad(f: Callable[..., Any], x: Any, *args: Any, eps: float = 1e-4, **kwargs: Any) -> Any:
     """d sum(f(x)) / dx by central differences, one element at a time (float64 for accuracy).
 
@@ -18,19 +41,8 @@ def numerical_grad(f: Callable[..., Any], x: Any, *args: Any, eps: float = 1e-4,
     array([6.])
     """
     data = x.data if isinstance(x, Variable) else x
-    xp = cuda.get_array_module(data)
-    data = data.astype(np.float64) if data.dtype != np.float64 else data.copy()
-    grad = xp.zeros_like(data)
-    flat, flat_grad = data.reshape(-1), grad.reshape(-1)
-    for i in range(flat.size):
-        original = flat[i].copy()
-        flat[i] = original + eps
-        y_plus = _total(f(Variable(data), *args, **kwargs))
-        flat[i] = original - eps
-        y_minus = _total(f(Variable(data), *args, **kwargs))
-        flat[i] = original
-        flat_grad[i] = (y_plus - y_minus) / (2 * eps)
-    return grad
+    data = data.astype(np.float64, order="C")  # a copy to perturb, whatever x's dtype and layout
+    return central_differences(lambda: _total(f(Variable(data), *args, **kwargs)), data, eps)
 
 
 def _total(y: Any) -> Any:

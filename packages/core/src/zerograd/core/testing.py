@@ -12,6 +12,7 @@ from typing import Any
 
 import numpy as np
 
+from zerograd.core.gradient_check import central_differences
 from zerograd.core.variable import Variable
 
 Func = Callable[..., Any]
@@ -28,21 +29,9 @@ def _projected(func: Func, gys: Sequence[np.ndarray], *xs: np.ndarray) -> float:
 
 def numerical_grads(func: Func, xs: Sequence[np.ndarray], gys: Sequence[np.ndarray],
                     eps: float = 1e-6) -> list[np.ndarray]:
-    """Central-difference gradients of sum_i(func(*xs)_i * gys_i) with respect to each x."""
-    grads = []
-    for x in xs:
-        grad = np.zeros_like(x)
-        flat, flat_grad = x.reshape(-1), grad.reshape(-1)
-        for i in range(flat.size):
-            original = flat[i]
-            flat[i] = original + eps
-            plus = _projected(func, gys, *xs)
-            flat[i] = original - eps
-            minus = _projected(func, gys, *xs)
-            flat[i] = original
-            flat_grad[i] = (plus - minus) / (2 * eps)
-        grads.append(grad)
-    return grads
+    """Central-difference gradients of sum_i(func(*xs)_i * gys_i) with respect to each x
+    (C-contiguous float64 arrays, changed in place and restored)."""
+    return [central_differences(lambda: _projected(func, gys, *xs), x, eps) for x in xs]
 
 
 def _random_like(ys: tuple[Any, ...], rng: np.random.Generator) -> list[np.ndarray]:
@@ -59,7 +48,7 @@ def check_backward(func: Func, *inputs: Any, rtol: float = 1e-4, atol: float = 1
     >>> from zerograd.core import functions as F
     >>> check_backward(F.tanh, np.linspace(-1, 1, 5))
     """
-    xs = [np.array(x, dtype=np.float64) for x in inputs]
+    xs = [np.array(x, dtype=np.float64, order="C") for x in inputs]
     rng = np.random.default_rng(seed)
     variables = [Variable(x.copy()) for x in xs]
     ys = _as_tuple(func(*variables))
@@ -116,7 +105,7 @@ def check_double_backward(func: Func, *inputs: Any, rtol: float = 1e-4, atol: fl
     >>> from zerograd.core import functions as F
     >>> check_double_backward(F.sin, np.linspace(-1, 1, 4))
     """
-    xs = [np.array(x, dtype=np.float64) for x in inputs]
+    xs = [np.array(x, dtype=np.float64, order="C") for x in inputs]
     rng = np.random.default_rng(seed + 1)
     ys = _as_tuple(func(*[Variable(x.copy()) for x in xs]))
     check_backward(gradients(func, _random_like(ys, rng)), *xs, rtol=rtol, atol=atol, eps=eps,
@@ -149,11 +138,17 @@ def assert_allclose(actual: Any, expected: Any, rtol: float = 1e-4, atol: float 
 def check_against_torch(func: Func, torch_func: Func, *inputs: Any, rtol: float = 1e-4,
                         atol: float = 1e-5, seed: int = 0) -> None:
     """Assert that ``func`` gives PyTorch's outputs and input gradients (for a random output
-    gradient) on the same inputs; floating inputs get gradients, integer ones are constants.
-    Skips the test when PyTorch is not installed."""
+    gradient) on the same inputs. Floating inputs become Variables and are compared by gradient;
+    the others (integer labels, boolean masks) reach ``func`` as the plain arrays they are, as
+    constants. ``func`` may return one Variable or a tuple. Skips the test when PyTorch is not
+    installed.
+
+    >>> from zerograd.core import functions as F
+    >>> check_against_torch(F.tanh, lambda t: t.tanh(), np.linspace(-1, 1, 5, dtype=np.float32))
+    """
     torch = torch_or_skip()
     xs = [np.asarray(x) for x in inputs]
-    variables = [Variable(x.copy(), requires_grad=x.dtype.kind == "f") for x in xs]
+    variables = [Variable(x.copy()) if x.dtype.kind == "f" else x for x in xs]
     tensors = [torch.tensor(x, requires_grad=x.dtype.kind == "f") for x in xs]
     ys = _as_tuple(func(*variables))
     t_ys = _as_tuple(torch_func(*tensors))
@@ -167,11 +162,11 @@ def check_against_torch(func: Func, torch_func: Func, *inputs: Any, rtol: float 
                                  f"PyTorch's {tuple(t_y.shape)}")
         assert_allclose(y, t_y, rtol, atol, what=f"output {i}")
     for y, gy in zip(ys, gys):
-        y.grad = Variable(gy)
+        y.grad = Variable(gy, requires_grad=False)
     _backward_all(ys)
     torch.autograd.backward(list(t_ys), [torch.tensor(gy) for gy in gys])
     for i, (v, t) in enumerate(zip(variables, tensors)):
-        if t.requires_grad:
+        if isinstance(v, Variable):
             expected = t.grad if t.grad is not None else torch.zeros_like(t)
             got = v.grad if v.grad is not None else np.zeros_like(v.data)
             assert_allclose(got, expected, rtol, atol, what=f"gradient of input {i}")

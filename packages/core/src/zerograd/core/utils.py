@@ -57,19 +57,22 @@ def pair(x: Any) -> tuple[int, int]:
     raise ValueError(f"pair: expected an int or a pair of ints, got {x!r}")
 
 
-def get_conv_outsize(input_size: int, kernel_size: int, stride: int, pad: int) -> int:
-    """Output length of a convolution or pooling along one axis.
+def get_conv_outsize(input_size: int, kernel_size: int, stride: int, pad: int,
+                     dilation: int = 1) -> int:
+    """Output length of a convolution or pooling along one axis:
+    (input_size + 2 * pad - dilation * (kernel_size - 1) - 1) // stride + 1.
 
-    >>> get_conv_outsize(28, 3, 1, 1)
-    28
+    >>> get_conv_outsize(28, 3, 1, 1), get_conv_outsize(28, 3, 1, 1, dilation=2)
+    (28, 26)
     """
-    return (input_size + pad * 2 - kernel_size) // stride + 1
+    return (input_size + pad * 2 - dilation * (kernel_size - 1) - 1) // stride + 1
 
 
-def get_deconv_outsize(size: int, k: int, s: int, p: int) -> int:
-    """Output length of a transposed convolution along one axis.
+def get_deconv_outsize(size: int, k: int, s: int, p: int, dilation: int = 1) -> int:
+    """The smallest output length of a transposed convolution along one axis:
+    s * (size - 1) + dilation * (k - 1) + 1 - 2 * p.
 
-    >>> get_deconv_outsize(14, 4, 2, 1)
-    28
+    >>> get_deconv_outsize(14, 4, 2, 1), get_deconv_outsize(14, 4, 2, 1, dilation=2)
+    (28, 31)
     """
-    return s * (size - 1) + k - 2 * p
+    return s * (size - 1) + dilation * (k - 1) + 1 - 2 * p
