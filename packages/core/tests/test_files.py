@@ -65,6 +65,16 @@ def test_refuses_a_read_only_file(tmp_path):
             f.write(b"new")
 
 
+def test_an_unwritable_folder_is_named_not_the_temporary(tmp_path, monkeypatch):
+    def refuse(path, flags, mode=0o777):
+        raise PermissionError(13, "Permission denied", path)
+
+    monkeypatch.setattr(os, "open", refuse)  # as a folder without write permission does (not as root)
+    with pytest.raises(PermissionError, match=r"cannot write .*model\.npz: the folder .* is not writable"):
+        with atomic_write(tmp_path / "model.npz") as f:
+            f.write(b"x")
+
+
 def test_a_replaced_file_keeps_its_permissions(tmp_path):
     target = tmp_path / "private.npz"
     target.write_bytes(b"old")
