@@ -85,13 +85,26 @@ def test_axis_out_of_range_is_a_clear_error():
         F.mean(x, axis=1.0)
 
 
-def test_sum_of_a_0d_array_over_axis_0_is_a_clear_error():
-    """It used to pass forward and die in backward with ZeroDivisionError (modulo by ndim 0)."""
-    x = Variable(np.array(2.0))
+@pytest.mark.parametrize("axis", [0, -1, (0,), np.int64(0)])
+def test_a_0d_input_over_axis_0_reduces_nothing_as_numpy_and_pytorch(axis):
+    """sum(x0d, axis=0) is x0d in NumPy and PyTorch; its backward used to die with
+    ZeroDivisionError (an axis modulo ndim 0)."""
+    x = np.array(2.5)
+    for func in (F.sum, F.mean, F.max, F.min, F.logsumexp):
+        check_backward(lambda v, func=func: func(v, axis), x)
+        check_double_backward(lambda v, func=func: func(v, axis), x)
+    check_against_torch(lambda v: F.sum(v, axis), lambda t: t.sum(0), x.astype(np.float32))
+    check_against_torch(lambda v: F.mean(v, axis, keepdims=True), lambda t: t.mean(0, keepdim=True),
+                        x.astype(np.float32))
+    assert F.var(x, axis).data == 0
+
+
+def test_a_0d_input_has_no_axis_1():
     for func in (F.sum, F.mean, F.var, F.max, F.min, F.logsumexp):
-        with pytest.raises(ValueError, match=r"axis 0 is out of range for an input with 0 dimensions"):
-            func(x, axis=0)
-    assert F.sum(x).data == 2.0 and F.sum(x, axis=()).data == 2.0
+        with pytest.raises(ValueError, match="axis 1 is out of range for an input with 0 dimensions"):
+            func(np.array(2.0), axis=1)
+    with pytest.raises(TypeError, match="sum: axis must be an int, got 0.0"):
+        F.sum(np.array(2.0), axis=0.0)
 
 
 @pytest.mark.parametrize("func", [F.sum, F.mean, F.var, F.max, F.min, F.logsumexp])

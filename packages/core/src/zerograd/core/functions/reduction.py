@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from zerograd.core.checks import check_has_data, normalize_axis
+from zerograd.core.checks import check_has_data, is_int, normalize_axis
 from zerograd.core.cuda import get_array_module
 from zerograd.core.function import Function
 from zerograd.core.functions.math import exp
@@ -24,6 +24,12 @@ def _reduced_axes(op: str, x: Any, axis: Any) -> tuple[int, ...] | None:
         return None
     check_has_data(op, "x", x)
     items = tuple(axis) if isinstance(axis, (tuple, list)) else (axis,)
+    if x.ndim == 0:
+        # NumPy's ufunc reductions and PyTorch take axis 0 or -1 of a 0-d input: nothing to reduce.
+        for a in items:
+            if not (is_int(a) and a in (0, -1)):
+                normalize_axis(op, a, 0)  # raises, naming the axis
+        return ()
     axes = tuple(normalize_axis(op, a, x.ndim) for a in items)
     if len(set(axes)) != len(axes):
         raise ValueError(f"{op}: axis {axis!r} names an axis twice")
