@@ -72,6 +72,15 @@ def test_power_of_a_zero_constant_or_to_a_zero_constant_against_pytorch():
     check_against_torch(lambda e: 0.0**e, lambda e: 0.0**e, values)
     check_against_torch(lambda x: x**0, lambda x: x**0, values)
     check_against_torch(lambda x: x**0.0, lambda x: x**0.0, values)
+    exponents = np.array([0.0, 0.0, 2.0, 3.0], dtype=np.float32)
+    check_against_torch(lambda x: x**exponents, lambda x: x ** torch_tensor(exponents),
+                        values[[0, 1, 0, 3]].copy())
+
+
+def torch_tensor(array):
+    from zerograd.core.testing import torch_or_skip
+
+    return torch_or_skip().tensor(array)
 
 
 def test_constant_base_keeps_float32_in_the_gradient():

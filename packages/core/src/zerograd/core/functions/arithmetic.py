@@ -187,11 +187,16 @@ def _log_for_exponent_grad(base: Any, exponent: Any) -> Any:
     return xp.log(xp.where(stand_in, 1, base) if stand_in.any() else base)
 
 
-def _power_for_base_grad(base: Variable, exponent: Variable) -> Variable:
+def _power_for_base_grad(base: Variable, exponent: Any) -> Any:
     """exponent - 1 in the base's gradient exponent * base**(exponent - 1), with 1 standing in
-    where exponent == 0 and base == 0."""
-    stand_in = (exponent.data == 0) & (base.data == 0)
-    return where(stand_in, 1.0, exponent - 1) if stand_in.any() else exponent - 1
+    where exponent == 0 and base == 0 (exponent may be a Variable or an array constant)."""
+    exponent_data = exponent.data if isinstance(exponent, Variable) else exponent
+    stand_in = (exponent_data == 0) & (base.data == 0)
+    if not stand_in.any():
+        return exponent - 1
+    if isinstance(exponent, Variable):
+        return where(stand_in, 1.0, exponent - 1)
+    return cuda.get_array_module(base.data).where(stand_in, 1, exponent - 1)
 
 
 class Pow(Function):
@@ -227,9 +232,11 @@ class PowConstant(Function):
 
     def backward(self, gy: Variable) -> Variable:
         x = self.inputs[0]
-        if getattr(self.c, "ndim", 0) == 0 and self.c == 0:
-            return sum_to(gy * 0.0, x.shape)  # x ** 0 is constant; c * x ** -1 would be 0 * inf at 0
-        return sum_to(gy * self.c * x ** (self.c - 1), x.shape)
+        if getattr(self.c, "ndim", 0) > 0:
+            return sum_to(gy * self.c * x ** _power_for_base_grad(x, self.c), x.shape)
+        if self.c == 0:  # x ** 0 is constant; 0 * x ** -1 would be 0 * inf at x == 0
+            return sum_to(gy * 0.0, x.shape)
+        return sum_to(gy * self.c * x ** (self.c - 1), x.shape)  # x ** 2: no masks on the hot path
 
 
 class ConstantPow(Function):
