@@ -3,7 +3,7 @@
 import numpy as np
 import pytest
 
-from zerograd.core import Parameter, Variable
+from zerograd.core import Parameter
 from zerograd.core.testing import assert_allclose, check_backward, check_double_backward
 from zerograd.text.functions import rnn_cell
 
