@@ -20,11 +20,6 @@ def present(x: Any) -> Any:
     return ABSENT if x is None else x
 
 
-def as_gradient(array: Any) -> Variable:
-    """An array computed by an array-level backward, as the constant Variable the engine expects."""
-    return Variable(array, None, False)
-
-
 def affine_gradients(gz: Variable, x: Variable, W_x: Variable, h: Variable, W_h: Variable,
                      b: Variable) -> tuple[Any, Any, Any, Any, Any]:
     """(gx, gh, gW_x, gW_h, gb) of z = x W_x + h W_h + b for the gradient gz of z (None for an
@@ -33,6 +28,14 @@ def affine_gradients(gz: Variable, x: Variable, W_x: Variable, h: Variable, W_h:
                                                  b.requires_grad))
     gh, gW_h, _ = linear_gradients(h, W_h, gz, (h.requires_grad, W_h.requires_grad, False))
     return gx, gh, gW_x, gW_h, gb
+
+
+def zeros_if_absent(v: Variable | None, shape: tuple[int, ...], like: Any) -> Variable:
+    """``v``, or a constant of zeros of ``shape`` (``like``'s dtype and device) where ``v`` is
+    None or ``ABSENT``: a second-derivative formula then needs no case for a missing term."""
+    if v is not None and v.data is not None:
+        return v
+    return Variable(cuda.get_array_module(like).zeros(shape, dtype=like.dtype), requires_grad=False)
 
 
 def add_into(acc: Any, term: Any) -> Any:

@@ -19,6 +19,7 @@ from zerograd.text.functions._cell import (
     check_cell,
     constants_for,
     present,
+    zeros_if_absent,
 )
 
 GATE_KINDS = "ssts"  # input, forget: sigmoid; candidate g: tanh; output: sigmoid (PyTorch's order)
@@ -117,17 +118,12 @@ class LSTMGrad(Function):
         """Second derivatives, written with Functions: the gates and c' are recomputed from the
         inputs; absent inputs and unused outputs count as zeros."""
         x, h, c, W_x, W_h, b, gh, gc = self.inputs
-        xp = get_array_module(self.gates)
-
-        def zeros_if_absent(v: Variable | None, shape: tuple[int, ...]) -> Variable:
-            if v is not None and v.data is not None:
-                return v
-            return Variable(xp.zeros(shape, dtype=self.gates.dtype), requires_grad=False)
+        like = self.gates
 
         state_shape = self.tanh_c.shape
-        c0, gh0, gc0 = (zeros_if_absent(v, state_shape) for v in (c, gh, gc))
-        u_i, u_f, u_g, u_o = split(zeros_if_absent(ggz, self.gates.shape), 4, axis=1)
-        v = zeros_if_absent(ggc, state_shape)
+        c0, gh0, gc0 = (zeros_if_absent(v, state_shape, like) for v in (c, gh, gc))
+        u_i, u_f, u_g, u_o = split(zeros_if_absent(ggz, like.shape, like), 4, axis=1)
+        v = zeros_if_absent(ggc, state_shape, like)
         z = matmul(x, W_x)
         if h.data is not None:
             z = z + matmul(h, W_h)
