@@ -158,7 +158,8 @@ class BatchNorm(Function):
             self.mean = self.running_mean.reshape(channel_shape).copy()
             inv_std = (1 / xp.sqrt(self.running_var + self.eps)).reshape(channel_shape)
             xhat = (x - self.mean) * inv_std
-        self.xhat, self.inv_std = xhat, inv_std
+        # Test mode's backward recomputes xhat from x (it is affine there): keep it in train mode only.
+        self.xhat, self.inv_std = (xhat if self.train else None), inv_std
         y = xhat * gamma.reshape(channel_shape)
         y += beta.reshape(channel_shape)
         return y
