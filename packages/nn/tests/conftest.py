@@ -9,8 +9,7 @@ import numpy as np
 import pytest
 
 from zerograd.core import Config, Variable
-from zerograd.core import functions as CF
-from zerograd.core.testing import check_against_torch, torch_or_skip
+from zerograd.core.testing import check_against_torch, gradients, torch_or_skip
 
 
 def _compare_with_torch(func: Callable[..., Any], torch_func: Callable[..., Any],
@@ -27,36 +26,22 @@ def torch_check() -> Callable[..., None]:
 
 
 def double_backward_matches_torch(func: Callable[..., Any], torch_func: Callable[..., Any],
-                                  inputs: Sequence[np.ndarray], rtol: float = 1e-8,
-                                  atol: float = 1e-10, seed: int = 0) -> None:
-    """The second derivatives of ``func`` (float64 inputs, all differentiable) equal PyTorch's:
-    the gradients of sum_i(w_i * d(sum(func * gy))/dx_i) for random gy and w_i, as
-    torch.autograd.grad(create_graph=True) gives them."""
+                                  inputs: Sequence[np.ndarray], seed: int = 0) -> None:
+    """The gradients of ``func`` for a random output gradient gy (float64 inputs), and their own
+    gradients, equal PyTorch's (torch.autograd.grad with create_graph=True)."""
     torch = torch_or_skip()
-    rng = np.random.default_rng(seed)
-    variables = [Variable(a.copy()) for a in inputs]
-    tensors = [torch.tensor(a, requires_grad=True) for a in inputs]
-    y, t_y = func(*variables), torch_func(*tensors)
-    gy = rng.standard_normal(y.shape)
-    weights = [rng.standard_normal(a.shape) for a in inputs]
-    y.grad = Variable(gy)
-    y.backward(create_graph=True)
-    total = None
-    for v, w in zip(variables, weights):
-        if v.grad is not None:
-            term = CF.sum(v.grad * w)
-            total = term if total is None else total + term
-        v.cleargrad()
-    total.backward()
-    t_grads = torch.autograd.grad(t_y, tensors, torch.tensor(gy), create_graph=True,
-                                  allow_unused=True)
-    t_total = sum((g * torch.tensor(w)).sum() for g, w in zip(t_grads, weights) if g is not None)
-    t_second = torch.autograd.grad(t_total, tensors, allow_unused=True)
-    for i, (v, t) in enumerate(zip(variables, t_second)):
-        expected = np.zeros(v.shape) if t is None else t.detach().numpy()
-        got = np.zeros(v.shape) if v.grad is None else v.grad.data
-        np.testing.assert_allclose(got, expected, rtol=rtol, atol=atol,
-                                   err_msg=f"second derivative, input {i}")
+    y = func(*[Variable(a.copy()) for a in inputs])
+    gy = np.random.default_rng(seed).standard_normal(y.shape)
+
+    def torch_gradients(*tensors: Any) -> tuple[Any, ...]:
+        grads = torch.autograd.grad(torch_func(*tensors), tensors, torch.tensor(gy),
+                                    create_graph=True, allow_unused=True)
+        # + 0 t: a gradient that does not depend on the inputs (gb = sum gy) still has a graph
+        return tuple((torch.zeros_like(t) if g is None else g) + 0 * t
+                     for t, g in zip(tensors, grads))
+
+    check_against_torch(gradients(func, [gy]), torch_gradients, *inputs, rtol=1e-6, atol=1e-8,
+                        seed=seed)
 
 
 @pytest.fixture

@@ -119,3 +119,23 @@ def test_a_non_floating_argument_is_named(arg, rng):
     a[arg] = a[arg] > 0
     with pytest.raises(TypeError, match=f"gru_cell: {arg} must be a floating array, got dtype bool"):
         gru_cell(a["x"], a["h"], a["W_x"], a["W_h"], a["b_x"], a["b_h"])
+
+
+@pytest.mark.parametrize("first_step", [False, True])
+def test_second_derivatives_match_torch(first_step, rng, torch_second_derivatives):
+    a = gru_arrays(rng)
+
+    def step(x, h, W_x, W_h, b_x, b_h):
+        y = gru_cell(x, None if first_step else h, W_x, W_h, b_x, b_h)
+        return y * y
+
+    def torch_step(x, h, W_x, W_h, b_x, b_h):
+        u = b_h + (0 if first_step else h @ W_h)
+        a_r, a_z, a_n = (x @ W_x + b_x).chunk(3, dim=1)
+        u_r, u_z, u_n = u.chunk(3, dim=-1)
+        r, z = (a_r + u_r).sigmoid(), (a_z + u_z).sigmoid()
+        n = (a_n + r * u_n).tanh()
+        y = (1 - z) * n + (0 if first_step else z * h)
+        return y * y
+
+    torch_second_derivatives(step, torch_step, [a[k] for k in ("x", "h", "W_x", "W_h", "b_x", "b_h")])

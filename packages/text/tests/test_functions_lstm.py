@@ -188,3 +188,22 @@ def test_no_graph_is_recorded_under_no_grad(rng):
     with no_grad():
         h, c = lstm_cell(Variable(a["x"]), a["h"], a["c"], Parameter(a["W_x"]), a["W_h"])
     assert h.creator is None and c.creator is None
+
+
+@pytest.mark.parametrize("first_step", [False, True])
+def test_second_derivatives_match_torch(first_step, rng, torch_second_derivatives):
+    a = lstm_arrays(rng)
+
+    def step(x, h, c, W_x, W_h, b):
+        h_new, c_new = lstm_cell(x, None if first_step else h, None if first_step else c,
+                                 W_x, W_h, b)
+        return h_new * c_new + h_new  # both outputs, one not linearly
+
+    def torch_step(x, h, c, W_x, W_h, b):
+        z = x @ W_x + b + (0 if first_step else h @ W_h)
+        i, f, g, o = z.chunk(4, dim=1)
+        c_new = i.sigmoid() * g.tanh() + (0 if first_step else f.sigmoid() * c)
+        h_new = o.sigmoid() * c_new.tanh()
+        return h_new * c_new + h_new
+
+    torch_second_derivatives(step, torch_step, [a[k] for k in ("x", "h", "c", "W_x", "W_h", "b")])

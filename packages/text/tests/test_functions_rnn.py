@@ -87,3 +87,17 @@ def test_a_non_floating_argument_is_named(arg, rng):
     a[arg] = a[arg].astype(np.int64)
     with pytest.raises(TypeError, match=f"rnn_cell: {arg} must be a floating array, got dtype int64"):
         rnn_cell(a["x"], a["h"], a["W_x"], a["W_h"], a["b"])
+
+
+def test_second_derivatives_match_torch(rng, torch_second_derivatives):
+    a = rnn_arrays(rng)
+
+    def step(x, h, W_x, W_h, b):
+        y = rnn_cell(x, h, W_x, W_h, b)
+        return y * y
+
+    def torch_step(x, h, W_x, W_h, b):
+        y = (x @ W_x + h @ W_h + b).tanh()
+        return y * y
+
+    torch_second_derivatives(step, torch_step, [a[k] for k in ("x", "h", "W_x", "W_h", "b")])
