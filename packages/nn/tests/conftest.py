@@ -1,4 +1,4 @@
-"""Shared fixtures of zerograd-nn's tests: the PyTorch oracle comparison and random inputs."""
+"""Shared fixtures of zerograd-nn's tests: the PyTorch oracle comparisons and random inputs."""
 
 from __future__ import annotations
 
@@ -9,56 +9,45 @@ import numpy as np
 import pytest
 
 from zerograd.core import Config, Variable
-from zerograd.core.testing import assert_allclose, torch_or_skip
+from zerograd.core.testing import check_against_torch, gradients, torch_or_skip
 
 
-def compare_with_torch(func: Callable[..., Any], torch_func: Callable[..., Any],
-                       inputs: Sequence[np.ndarray], rtol: float = 1e-4, atol: float = 1e-5,
-                       seed: int = 0) -> None:
-    """Forward values and the gradients of every floating input, zerograd against PyTorch CPU
-    (float32 inputs; integer inputs are passed through as constants)."""
-    torch = torch_or_skip()
-    variables = [Variable(a.copy()) if a.dtype.kind == "f" else a for a in inputs]
-    tensors = [torch.tensor(a, requires_grad=a.dtype.kind == "f") for a in inputs]
-    y = func(*variables)
-    expected = torch_func(*tensors)
-    assert_allclose(y, expected, rtol=rtol, atol=atol, what="forward")
-    gy = np.random.default_rng(seed).standard_normal(y.shape).astype(y.dtype)
-    y.grad = Variable(gy, requires_grad=False)
-    y.backward()
-    expected.backward(torch.tensor(gy))
-    for i, (v, t) in enumerate(zip(variables, tensors)):
-        if isinstance(v, Variable):
-            assert_allclose(v.grad, t.grad, rtol=rtol, atol=atol, what=f"gradient of input {i}")
+def _compare_with_torch(func: Callable[..., Any], torch_func: Callable[..., Any],
+                        inputs: Sequence[np.ndarray], rtol: float = 1e-4, atol: float = 1e-5,
+                        seed: int = 0) -> None:
+    """check_against_torch with the inputs as one sequence (the call sites' form)."""
+    check_against_torch(func, torch_func, *inputs, rtol=rtol, atol=atol, seed=seed)
 
 
 @pytest.fixture
 def torch_check() -> Callable[..., None]:
     torch_or_skip()  # skip at setup, before the test body imports torch
-    return compare_with_torch
+    return _compare_with_torch
 
 
-def backward_forms_agree(func: Callable[..., Any], *inputs: np.ndarray, seed: int = 0) -> None:
-    """The ordinary backward (on arrays) and the recorded one (create_graph=True, on Variables)
-    give the same gradients: check_backward tests the first, check_double_backward the second."""
-    gy = None
-    grads = []
-    for create_graph in (False, True):
-        variables = [Variable(a.copy()) for a in inputs]
-        y = func(*variables)
-        if gy is None:
-            gy = np.random.default_rng(seed).standard_normal(y.shape).astype(y.dtype)
-        y.grad = Variable(gy, requires_grad=False)
-        y.backward(create_graph=create_graph)
-        grads.append([v.grad.data for v in variables])
-    for i, (plain, recorded) in enumerate(zip(*grads)):
-        np.testing.assert_allclose(plain, recorded, rtol=1e-10, atol=1e-12,
-                                   err_msg=f"gradient of input {i}")
+def double_backward_matches_torch(func: Callable[..., Any], torch_func: Callable[..., Any],
+                                  inputs: Sequence[np.ndarray], seed: int = 0) -> None:
+    """The gradients of ``func`` for a random output gradient gy (float64 inputs), and their own
+    gradients, equal PyTorch's (torch.autograd.grad with create_graph=True)."""
+    torch = torch_or_skip()
+    y = func(*[Variable(a.copy()) for a in inputs])
+    gy = np.random.default_rng(seed).standard_normal(y.shape)
+
+    def torch_gradients(*tensors: Any) -> tuple[Any, ...]:
+        grads = torch.autograd.grad(torch_func(*tensors), tensors, torch.tensor(gy),
+                                    create_graph=True, allow_unused=True)
+        # + 0 t: a gradient that does not depend on the inputs (gb = sum gy) still has a graph
+        return tuple((torch.zeros_like(t) if g is None else g) + 0 * t
+                     for t, g in zip(tensors, grads))
+
+    check_against_torch(gradients(func, [gy]), torch_gradients, *inputs, rtol=1e-6, atol=1e-8,
+                        seed=seed)
 
 
 @pytest.fixture
-def forms_agree() -> Callable[..., None]:
-    return backward_forms_agree
+def torch_double_check() -> Callable[..., None]:
+    torch_or_skip()
+    return double_backward_matches_torch
 
 
 @pytest.fixture

@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 
 from zerograd.core import Variable
-from zerograd.core.testing import assert_allclose, torch_or_skip
+from zerograd.core.testing import assert_allclose, check_against_torch, gradients, torch_or_skip
 
 
 @pytest.fixture
@@ -44,5 +44,26 @@ def compare_with_torch() -> Callable:
         for name, (param, torch_grad) in params.items():
             assert param.grad.dtype == np.float32
             assert_allclose(param.grad, torch_grad(), rtol, atol, what=f"gradient of {name}")
+
+    return compare
+
+
+@pytest.fixture
+def torch_second_derivatives() -> Callable:
+    """Compare a cell's gradients for a random output gradient (float64), and their own
+    gradients, with PyTorch's autograd on the same equations written with torch ops."""
+    torch = torch_or_skip()
+
+    def compare(step, torch_step, inputs):
+        y = step(*[Variable(a.copy()) for a in inputs])
+        gy = np.random.default_rng(2).standard_normal(y.shape)
+
+        def torch_gradients(*tensors):
+            grads = torch.autograd.grad(torch_step(*tensors), tensors, torch.tensor(gy),
+                                        create_graph=True, allow_unused=True)
+            return tuple((torch.zeros_like(t) if g is None else g) + 0 * t
+                         for t, g in zip(tensors, grads))
+
+        check_against_torch(gradients(step, [gy]), torch_gradients, *inputs, rtol=1e-7, atol=1e-9)
 
     return compare

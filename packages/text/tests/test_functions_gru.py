@@ -3,7 +3,7 @@
 import numpy as np
 import pytest
 
-from zerograd.core import Parameter, Variable
+from zerograd.core import Parameter
 from zerograd.core.testing import assert_allclose, check_backward, check_double_backward
 from zerograd.text.functions import gru_cell
 
@@ -66,15 +66,18 @@ def test_values_follow_the_equations(rng):
     assert_allclose(first, expected, rtol=1e-12, atol=1e-12)
 
 
-def test_recorded_backward_gives_the_same_gradients(rng):
+@pytest.mark.parametrize("first_step", [False, True])
+@pytest.mark.parametrize("biases", [False, True])
+def test_second_derivatives_through_the_output_gradient(first_step, biases, rng):
+    """A loss that is not linear in h' makes its gradient depend on the inputs: the gradient
+    Function's derivative in gy is exercised too."""
     a = gru_arrays(rng)
-    grads = []
-    for create_graph in (False, True):
-        inputs = [Variable(a[k].copy()) for k in ("x", "h", "W_x", "W_h", "b_x", "b_h")]
-        (gru_cell(*inputs) * a["h"]).sum().backward(create_graph=create_graph)
-        grads.append([v.grad.data for v in inputs])
-    for fast, recorded in zip(*grads):
-        assert_allclose(fast, recorded, rtol=1e-12, atol=1e-12)
+
+    def cubed(x, h, W_x, W_h, b_x, b_h):
+        y = gru_cell(x, None if first_step else h, W_x, W_h, *((b_x, b_h) if biases else ()))
+        return y * y * y
+
+    check_double_backward(cubed, *(a[k] for k in ("x", "h", "W_x", "W_h", "b_x", "b_h")))
 
 
 @pytest.mark.parametrize("batch,in_size,hidden", [(1, 1, 1), (4, 5, 3), (3, 2, 6)])
@@ -108,3 +111,31 @@ def test_bad_arguments_are_named(change, message, rng):
     a = {**gru_arrays(rng), **change}
     with pytest.raises(ValueError, match=message):
         gru_cell(a["x"], a["h"], a["W_x"], a["W_h"], a["b_x"], a["b_h"])
+
+
+@pytest.mark.parametrize("arg", ["x", "h", "W_x", "W_h", "b_x", "b_h"])
+def test_a_non_floating_argument_is_named(arg, rng):
+    a = gru_arrays(rng)
+    a[arg] = a[arg] > 0
+    with pytest.raises(TypeError, match=f"gru_cell: {arg} must be a floating array, got dtype bool"):
+        gru_cell(a["x"], a["h"], a["W_x"], a["W_h"], a["b_x"], a["b_h"])
+
+
+@pytest.mark.parametrize("first_step", [False, True])
+def test_second_derivatives_match_torch(first_step, rng, torch_second_derivatives):
+    a = gru_arrays(rng)
+
+    def step(x, h, W_x, W_h, b_x, b_h):
+        y = gru_cell(x, None if first_step else h, W_x, W_h, b_x, b_h)
+        return y * y
+
+    def torch_step(x, h, W_x, W_h, b_x, b_h):
+        u = b_h + (0 if first_step else h @ W_h)
+        a_r, a_z, a_n = (x @ W_x + b_x).chunk(3, dim=1)
+        u_r, u_z, u_n = u.chunk(3, dim=-1)
+        r, z = (a_r + u_r).sigmoid(), (a_z + u_z).sigmoid()
+        n = (a_n + r * u_n).tanh()
+        y = (1 - z) * n + (0 if first_step else z * h)
+        return y * y
+
+    torch_second_derivatives(step, torch_step, [a[k] for k in ("x", "h", "W_x", "W_h", "b_x", "b_h")])

@@ -64,16 +64,18 @@ def test_absent_state_equals_zeros(rng):
         assert_allclose(y, e, rtol=1e-12, atol=0)
 
 
-def test_recorded_backward_gives_the_same_gradients(rng):
+@pytest.mark.parametrize("first_step", [False, True])
+def test_second_derivatives_through_the_output_gradients(first_step, rng):
+    """A loss that is not linear in h' and c' makes their gradients depend on the inputs: the
+    gradient Function's derivatives in gh and gc are exercised too."""
     a = lstm_arrays(rng)
-    grads = []
-    for create_graph in (False, True):
-        inputs = [Variable(a[k].copy()) for k in ("x", "h", "c", "W_x", "W_h", "b")]
-        h, c = lstm_cell(*inputs)
-        (h * a["h"] + c * a["c"]).sum().backward(create_graph=create_graph)
-        grads.append([v.grad.data for v in inputs])
-    for fast, recorded in zip(*grads):
-        assert_allclose(fast, recorded, rtol=1e-12, atol=1e-12)
+
+    def loss(x, h, c, W_x, W_h, b):
+        h_new, c_new = lstm_cell(x, None if first_step else h, None if first_step else c,
+                                 W_x, W_h, b)
+        return h_new * c_new * c_new + h_new * h_new
+
+    check_double_backward(loss, a["x"], a["h"], a["c"], a["W_x"], a["W_h"], a["b"])
 
 
 def test_backward_twice_gives_the_same_gradients(rng):
@@ -152,6 +154,14 @@ def test_bad_arguments_are_named(change, message, rng):
         lstm_cell(a["x"], a["h"], a["c"], a["W_x"], a["W_h"], a["b"])
 
 
+@pytest.mark.parametrize("arg", ["x", "h", "c", "W_x", "W_h", "b"])
+def test_a_non_floating_argument_is_named(arg, rng):
+    a = lstm_arrays(rng)
+    a[arg] = a[arg].astype(np.int32)
+    with pytest.raises(TypeError, match=f"lstm_cell: {arg} must be a floating array, got dtype int32"):
+        lstm_cell(a["x"], a["h"], a["c"], a["W_x"], a["W_h"], a["b"])
+
+
 def test_a_list_is_not_an_array(rng):
     a = lstm_arrays(rng)
     with pytest.raises(TypeError, match="lstm_cell: x must be a Variable or an array, got list"):
@@ -178,3 +188,22 @@ def test_no_graph_is_recorded_under_no_grad(rng):
     with no_grad():
         h, c = lstm_cell(Variable(a["x"]), a["h"], a["c"], Parameter(a["W_x"]), a["W_h"])
     assert h.creator is None and c.creator is None
+
+
+@pytest.mark.parametrize("first_step", [False, True])
+def test_second_derivatives_match_torch(first_step, rng, torch_second_derivatives):
+    a = lstm_arrays(rng)
+
+    def step(x, h, c, W_x, W_h, b):
+        h_new, c_new = lstm_cell(x, None if first_step else h, None if first_step else c,
+                                 W_x, W_h, b)
+        return h_new * c_new + h_new  # both outputs, one not linearly
+
+    def torch_step(x, h, c, W_x, W_h, b):
+        z = x @ W_x + b + (0 if first_step else h @ W_h)
+        i, f, g, o = z.chunk(4, dim=1)
+        c_new = i.sigmoid() * g.tanh() + (0 if first_step else f.sigmoid() * c)
+        h_new = o.sigmoid() * c_new.tanh()
+        return h_new * c_new + h_new
+
+    torch_second_derivatives(step, torch_step, [a[k] for k in ("x", "h", "c", "W_x", "W_h", "b")])

@@ -46,8 +46,11 @@ def test_gradient(name, rng, nonzero):
 
 
 @pytest.mark.parametrize("name", NAMES)
-def test_backward_forms_agree(name, rng, nonzero, forms_agree):
-    forms_agree(ELEMENTWISE[name][0], nonzero(rng, _shape(rng, name)))
+def test_double_backward_against_pytorch(name, rng, nonzero, torch_double_check):
+    import torch
+
+    func, torch_func = ELEMENTWISE[name]
+    torch_double_check(func, lambda t: torch_func(torch, t), [nonzero(rng, _shape(rng, name))])
 
 
 @pytest.mark.parametrize("name", NAMES)
@@ -118,6 +121,35 @@ def test_bad_axis(func):
         func(np.ones((2, 3)), axis=2)
     with pytest.raises(TypeError, match="axis must be an int"):
         func(np.ones((2, 3)), axis=1.0)
+
+
+@pytest.mark.parametrize("func", [F.softmax, F.log_softmax])
+def test_numpy_integer_axis_is_accepted(func):
+    x = np.arange(6.0).reshape(2, 3)
+    np.testing.assert_allclose(func(x, axis=np.int64(1)).data, func(x, axis=1).data)
+    np.testing.assert_allclose(func(x, axis=np.int32(-2)).data, func(x, axis=0).data)
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_sigmoid_is_accurate_over_the_whole_range(dtype, torch_check):
+    import torch
+
+    x = np.linspace(-100, 100, 2001).astype(dtype)
+    expected = torch.sigmoid(torch.tensor(x)).numpy()
+    got = F.sigmoid(x).data
+    assert got.dtype == dtype
+    tiny = np.finfo(dtype).tiny  # below it both are subnormal: compare absolutely
+    np.testing.assert_allclose(got, expected, rtol=4 * np.finfo(dtype).eps, atol=tiny)
+    torch_check(F.sigmoid, torch.sigmoid, [x])
+
+
+def test_sigmoid_of_negative_inputs_keeps_its_precision():
+    assert F.sigmoid(np.array([-20.0], np.float32)).data[0] == pytest.approx(2.0611537e-09,
+                                                                             rel=1e-6)
+    assert np.log(F.sigmoid(np.array([-40.0])).data[0]) == pytest.approx(-40.0, rel=1e-12)
+    assert F.sigmoid(np.array([-10.0])).data[0] == pytest.approx(1 / (1 + np.exp(10.0)),
+                                                                 rel=1e-14)
+    assert F.sigmoid(np.array([-np.inf, np.inf])).data.tolist() == [0.0, 1.0]
 
 
 def test_bad_arguments():

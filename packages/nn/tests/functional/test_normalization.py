@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import numpy as np
 import pytest
 
@@ -38,9 +40,15 @@ def test_batch_norm_gradient(shape, train, rng):
 
 @pytest.mark.parametrize("shape", SHAPES)
 @pytest.mark.parametrize("train", [True, False])
-def test_batch_norm_backward_forms_agree(shape, train, rng, forms_agree):
-    forms_agree(lambda x, g, b: F.batch_norm(x, g, b, *_stats(shape[1]), train=train),
-                *_batch(rng, shape))
+def test_batch_norm_double_backward_against_pytorch(shape, train, rng, torch_double_check):
+    import torch
+
+    mean, var = rng.standard_normal(shape[1]), rng.uniform(0.5, 2, shape[1])
+    torch_double_check(
+        lambda x, g, b: F.batch_norm(x, g, b, mean.copy(), var.copy(), train=train),
+        lambda x, g, b: torch.nn.functional.batch_norm(x, torch.tensor(mean), torch.tensor(var),
+                                                       g, b, training=train, eps=2e-5),
+        _batch(rng, shape))
 
 
 @pytest.mark.parametrize("shape", SHAPES)
@@ -108,6 +116,18 @@ def test_batch_norm_bad_input():
         F.batch_norm(x, *ok, decay=1.5)
 
 
+@pytest.mark.parametrize("shape", [(0, 3), (1, 3), (0, 3, 2, 2), (1, 3, 1, 1)])
+def test_batch_norm_refuses_one_value_per_channel_in_training(shape):
+    mean, var = np.full(3, 0.5), np.full(3, 2.0)
+    with pytest.raises(ValueError, match=r"batch_norm: expected more than 1 value per channel "
+                                         "when training, got x of shape " + re.escape(str(shape))):
+        F.batch_norm(np.ones(shape), np.ones(3), np.zeros(3), mean, var)
+    np.testing.assert_array_equal(mean, 0.5)  # the running statistics are untouched
+    np.testing.assert_array_equal(var, 2.0)
+    with using_config("train", False):  # test mode needs no batch statistics
+        assert F.batch_norm(np.ones(shape), np.ones(3), np.zeros(3), mean, var).shape == shape
+
+
 # --- layer norm --------------------------------------------------------------------------------
 LN_SHAPES = [((4, 5), (5,)), ((2, 3, 4), (4,)), ((2, 3, 4), (3, 4))]
 
@@ -124,8 +144,13 @@ def test_layer_norm_gradient(shape, param_shape, rng):
 
 
 @pytest.mark.parametrize("shape,param_shape", LN_SHAPES)
-def test_layer_norm_backward_forms_agree(shape, param_shape, rng, forms_agree):
-    forms_agree(F.layer_norm, *_layer_batch(rng, shape, param_shape))
+def test_layer_norm_double_backward_against_pytorch(shape, param_shape, rng, torch_double_check):
+    import torch
+
+    torch_double_check(
+        F.layer_norm,
+        lambda x, g, b: torch.nn.functional.layer_norm(x, g.shape, g, b, eps=1e-5),
+        _layer_batch(rng, shape, param_shape))
 
 
 @pytest.mark.parametrize("shape,param_shape", LN_SHAPES)
@@ -139,6 +164,8 @@ def test_layer_norm_against_pytorch(shape, param_shape, rng, torch_check):
 
 
 def test_layer_norm_bad_input():
+    with pytest.raises(ValueError, match="layer_norm: x must have at least one axis.*0-d"):
+        F.layer_norm(np.array(1.0), np.ones(1), np.zeros(1))
     with pytest.raises(ValueError, match=r"gamma of shape \(3,\) does not match the trailing axes"):
         F.layer_norm(np.ones((2, 4)), np.ones(3), np.zeros(3))
     with pytest.raises(ValueError, match="differ"):

@@ -32,8 +32,16 @@ def label_array(op: str, t: Any, n: int, n_classes: int | None = None) -> Any:
     return t
 
 
-def batch_size(op: str, x: Variable) -> int:
-    """The length of the batch axis (the book's losses divide by it)."""
-    if x.ndim == 0:
-        raise ValueError(f"{op}: x must have a batch axis, got a 0-d array")
-    return x.shape[0]
+def batch_size(op: str, x: Variable, name: str = "x") -> int:
+    """The length of the batch axis (losses divide by it), or a ValueError if it is 0."""
+    return nonempty_batch(op, name, x.shape)
+
+
+def nonempty_batch(op: str, name: str, shape: tuple[int, ...]) -> int:
+    """shape[0], the batch size, after checking that there is a batch axis and a sample."""
+    if len(shape) == 0:
+        raise ValueError(f"{op}: {name} must have a batch axis, got a 0-d array")
+    if shape[0] == 0:
+        raise ValueError(f"{op}: the batch is empty ({name} of shape {shape}); a loss over no "
+                         "samples is undefined")
+    return shape[0]

@@ -1,23 +1,29 @@
-"""Gradients computed on arrays: the ordinary (not recorded) backward of the hot Functions.
+"""Calling a gradient Function that computes only the gradients its caller needs.
 
-Engine contract: Function.backward runs with Config.enable_backprop equal to backward's
-``create_graph``. When it is False nothing of the backward pass is recorded, so a hot Function may
-compute its gradients on arrays in one go, without creating a Function per step; when it is True
-the same gradients are written with Variables so that they can be differentiated again.
+A fused Function's backward calls one gradient Function (``LinearGrad``, ...) whose forward does
+the array math and whose own backward is made of Functions, so gradients of gradients work. A
+Function's outputs must be arrays, so a gradient Function returns only the ``needed`` ones, in
+order; ``needed_gradients`` puts them back in their inputs' places, None elsewhere.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-from zerograd.core import Config, Variable
+from zerograd.core import Function, Variable
 
 
-def recording() -> bool:
-    """True when the backward pass is being recorded (backward(create_graph=True))."""
-    return Config.enable_backprop
+def needed_gradients(func: Function, needed: tuple[bool, ...], *inputs: Any
+                     ) -> tuple[Variable | None, ...]:
+    """``func(*inputs)``, which returns one Variable per True in ``needed``, spread over
+    ``len(needed)`` places with None where nothing was needed (no call at all if nothing is)."""
+    if not any(needed):
+        return (None,) * len(needed)
+    return spread(needed, func(*inputs))
 
 
-def constant(array: Any) -> Variable | None:
-    """A gradient array as a Variable outside any graph (None stays None)."""
-    return None if array is None else Variable(array, requires_grad=False)
+def spread(needed: tuple[bool, ...], values: Any) -> tuple[Any, ...]:
+    """The values of the needed places (a list or tuple, or one Variable), None in the others."""
+    values = iter(values if type(values) in (list, tuple) else (values,))
+    return tuple(next(values) if need else None for need in needed)
+

@@ -1,6 +1,7 @@
 """Activation functions: sigmoid, relu, leaky_relu, elu, gelu, silu, softplus, softmax, log_softmax.
 
-Every backward is written with Variables, so each activation can be differentiated twice.
+Each forward works on arrays and each backward on Variables (masks and saved outputs enter as
+constants), so every activation can be differentiated twice.
 """
 
 from __future__ import annotations
@@ -10,23 +11,29 @@ from typing import Any
 
 from zerograd.core import Function, Variable
 from zerograd.core import functions as CF
+from zerograd.core.checks import normalize_axis
 from zerograd.core.cuda import get_array_module
 from zerograd.nn.functional._checks import floating_variable
-from zerograd.nn.functional._grad import constant, recording
 
 
 # --- sigmoid -----------------------------------------------------------------------------------
 class Sigmoid(Function):
-    """y = 1 / (1 + exp(-x)), computed as tanh(x / 2) / 2 + 1/2 (no overflow for large |x|)."""
+    """y = 1 / (1 + exp(-x)), computed from e = exp(-|x|) as 1 / (1 + e) for x >= 0 and
+    e / (1 + e) for x < 0: exp never overflows, and nothing cancels for negative x (where
+    tanh(x / 2) / 2 + 1/2 would round sigmoid(-20) to 0 in float32)."""
 
     __slots__ = ()
 
     def forward(self, x: Any) -> Any:
         xp = get_array_module(x)
-        y = x * 0.5
-        xp.tanh(y, out=y)
-        y *= 0.5
-        y += 0.5
+        e = xp.abs(x)
+        xp.negative(e, out=e)
+        xp.exp(e, out=e)
+        # The numerator, 1 where x >= 0 and e elsewhere, is max(e, [x >= 0]) since e <= 1:
+        # arithmetic, where a masked copy or where() runs many times slower.
+        y = xp.maximum(e, (x >= 0).astype(x.dtype))
+        e += 1
+        y /= e
         return y
 
     def backward(self, gy: Variable) -> Variable:
@@ -57,8 +64,7 @@ class ReLU(Function):
         return xp.maximum(x, xp.zeros(x.shape[-1:], dtype=x.dtype))
 
     def backward(self, gy: Variable) -> Variable:
-        passes = self.inputs[0].data > 0
-        return gy * passes if recording() else constant(gy.data * passes)
+        return gy * (self.inputs[0].data > 0)
 
 
 def relu(x: Any) -> Variable:
@@ -244,9 +250,13 @@ class Softmax(Function):
         return softmax_array(x, self.axis)
 
     def backward(self, gy: Variable) -> Variable:
-        y = self.outputs[0]()
-        gx = y * gy
-        return gx - y * CF.sum(gx, axis=self.axis, keepdims=True)
+        return softmax_gradient(self.outputs[0](), gy, self.axis)
+
+
+def softmax_gradient(y: Variable, gy: Variable, axis: int) -> Variable:
+    """d softmax / dx applied to gy, from the softmax's output y: y gy - y sum(y gy)."""
+    gx = y * gy
+    return gx - y * CF.sum(gx, axis=axis, keepdims=True)
 
 
 class LogSoftmax(Function):
@@ -263,14 +273,6 @@ class LogSoftmax(Function):
         return gy - CF.exp(y) * CF.sum(gy, axis=self.axis, keepdims=True)
 
 
-def _axis(op: str, axis: Any, ndim: int) -> int:
-    if not isinstance(axis, int) or isinstance(axis, bool):
-        raise TypeError(f"{op}: axis must be an int, got {type(axis).__name__}")
-    if not -ndim <= axis < ndim:
-        raise ValueError(f"{op}: axis {axis} is out of range for an input with {ndim} dimensions")
-    return axis % ndim
-
-
 def softmax(x: Any, axis: int = 1) -> Variable:
     """Softmax along ``axis`` (the book's default 1): y_i = exp(x_i) / sum_j exp(x_j).
 
@@ -279,7 +281,7 @@ def softmax(x: Any, axis: int = 1) -> Variable:
     variable([[0.5 0.5]])
     """
     x = floating_variable("softmax", "x", x)
-    return Softmax(_axis("softmax", axis, x.ndim))(x)
+    return Softmax(normalize_axis("softmax", axis, x.ndim))(x)
 
 
 def log_softmax(x: Any, axis: int = 1) -> Variable:
@@ -290,4 +292,4 @@ def log_softmax(x: Any, axis: int = 1) -> Variable:
     variable([[-0.69314718 -0.69314718]])
     """
     x = floating_variable("log_softmax", "x", x)
-    return LogSoftmax(_axis("log_softmax", axis, x.ndim))(x)
+    return LogSoftmax(normalize_axis("log_softmax", axis, x.ndim))(x)

@@ -3,6 +3,8 @@
 The book's losses (mean_squared_error, softmax_cross_entropy, sigmoid_cross_entropy,
 binary_cross_entropy) sum over every element and divide by the batch size N = len(x), as the book
 does; nll_loss and huber_loss, which the book lacks, follow PyTorch (reduction='mean').
+Every loss refuses an empty batch with a ValueError (whatever the reduction), rather than
+dividing by zero.
 """
 
 from __future__ import annotations
@@ -14,9 +16,14 @@ import numpy as np
 from zerograd.core import Function, Variable, as_variable
 from zerograd.core import functions as CF
 from zerograd.core.cuda import get_array_module
-from zerograd.nn.functional._checks import batch_size, floating_variable, label_array
-from zerograd.nn.functional._grad import constant, recording
-from zerograd.nn.functional.activation import Sigmoid, Softmax, log_softmax_array, softmax_array
+from zerograd.nn.functional._checks import batch_size, floating_variable, label_array, nonempty_batch
+from zerograd.nn.functional.activation import (
+    Sigmoid,
+    Softmax,
+    log_softmax_array,
+    softmax_array,
+    softmax_gradient,
+)
 
 
 def _scalar_array(xp: Any, value: Any, dtype: Any) -> Any:
@@ -61,8 +68,7 @@ def mean_squared_error(x0: Any, x1: Any) -> Variable:
     except ValueError:
         raise ValueError(f"mean_squared_error: shapes {x0.shape} and {x1.shape} do not "
                          "broadcast") from None
-    if len(shape) == 0:
-        raise ValueError("mean_squared_error: inputs need a batch axis, got 0-d arrays")
+    nonempty_batch("mean_squared_error", "x0 - x1", shape)
     return MeanSquaredError()(x0, x1)
 
 
@@ -87,17 +93,40 @@ class SoftmaxCrossEntropy(Function):
         return _scalar_array(xp, -picked.sum() / x.dtype.type(n), x.dtype)
 
     def backward(self, gy: Variable) -> Variable:
-        x = self.inputs[0]
-        xp = get_array_module(x.data)
+        return SoftmaxCrossEntropyGrad(self.t)(self.inputs[0], gy)
+
+
+class SoftmaxCrossEntropyGrad(Function):
+    """gx = (softmax(x) - onehot(t)) gy / N from (x, gy), computed in place on one array.
+
+    Backward: softmax's own gradient for x (of ggx gy / N), and sum(ggx (softmax(x) - onehot)) / N
+    for gy.
+    """
+
+    __slots__ = ("t",)
+
+    def __init__(self, t: Any) -> None:
+        self.t = t
+
+    def forward(self, x: Any, gy: Any) -> Any:
         n = x.shape[0]
-        if not recording():  # on arrays, in place: softmax, minus one at the labels, scaled
-            gx = softmax_array(x.data, axis=1)
-            gx[xp.arange(n), self.t] -= 1
-            gx *= gy.data * (1.0 / n)
-            return constant(gx)
-        onehot = xp.zeros_like(x.data)
-        onehot[xp.arange(n), self.t] = 1
-        return (Softmax(1)(x) - onehot) * (gy * (1.0 / n))
+        gx = softmax_array(x, axis=1)
+        gx[get_array_module(x).arange(n), self.t] -= 1
+        gx *= gy * (1.0 / n)
+        return gx
+
+    def backward(self, ggx: Variable) -> tuple[Any, Any]:
+        x, gy = self.inputs
+        n = x.shape[0]
+        p = Softmax(1)(x)
+        g_x = softmax_gradient(p, ggx * (gy * (1.0 / n)), 1) if x.requires_grad else None
+        g_gy = None
+        if gy.requires_grad:
+            xp = get_array_module(x.data)
+            onehot = xp.zeros_like(x.data)
+            onehot[xp.arange(n), self.t] = 1
+            g_gy = CF.sum((p - onehot) * ggx) * (1.0 / n)
+        return g_x, g_gy
 
 
 def softmax_cross_entropy(x: Any, t: Any) -> Variable:
@@ -113,6 +142,7 @@ def softmax_cross_entropy(x: Any, t: Any) -> Variable:
     x = floating_variable("softmax_cross_entropy", "x", x)
     if x.ndim != 2:
         raise ValueError(f"softmax_cross_entropy: x must be logits of shape (N, C), got {x.shape}")
+    batch_size("softmax_cross_entropy", x)
     labels = label_array("softmax_cross_entropy", t, x.shape[0], x.shape[1])
     return SoftmaxCrossEntropy(labels)(x)
 
@@ -216,6 +246,7 @@ def nll_loss(log_p: Any, t: Any, reduction: str = "mean") -> Variable:
     log_p = floating_variable("nll_loss", "log_p", log_p)
     if log_p.ndim != 2:
         raise ValueError(f"nll_loss: log_p must have shape (N, C), got {log_p.shape}")
+    batch_size("nll_loss", log_p, "log_p")
     if reduction not in _REDUCTIONS:
         raise ValueError(f"nll_loss: reduction must be one of {_REDUCTIONS}, got {reduction!r}")
     labels = label_array("nll_loss", t, log_p.shape[0], log_p.shape[1])
@@ -237,6 +268,9 @@ def huber_loss(x: Any, t: Any, delta: float = 1.0, reduction: str = "mean") -> V
     t = as_variable(t)
     if x.shape != t.shape:
         raise ValueError(f"huber_loss: x of shape {x.shape} and t of shape {t.shape} differ")
+    if x.size == 0:
+        raise ValueError(f"huber_loss: x of shape {x.shape} is empty; a loss over no elements "
+                         "is undefined")
     if delta <= 0:
         raise ValueError(f"huber_loss: delta must be positive, got {delta}")
     if reduction not in _REDUCTIONS:

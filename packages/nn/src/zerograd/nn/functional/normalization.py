@@ -1,9 +1,9 @@
-"""Batch and layer normalisation, each one fused Function with a hand-written backward.
+"""Batch and layer normalisation, each one fused Function; both share one gradient Function.
 
-Backward has two forms with the same formula (see _grad.py). An ordinary backward works on arrays
-with the statistics that forward saved (no recomputation). When the backward pass is itself
-recorded (``backward(create_graph=True)``) it is written with Variables instead, recomputing the
-statistics from x, so that gradients of gradients are right.
+Both standardise x over some axes (xhat = (x - mean) / sqrt(var + eps)) and apply gamma and beta.
+Their backward is one NormalizationGrad, whose forward computes (gx, ggamma, gbeta) on arrays from
+the statistics that forward saved, and whose backward is written with Functions (recomputing the
+statistics from x), so that gradients of gradients are right.
 """
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ from zerograd.core import Function, Variable, as_variable
 from zerograd.core import functions as CF
 from zerograd.core.cuda import get_array_module
 from zerograd.nn.functional._checks import floating_variable
-from zerograd.nn.functional._grad import constant, recording
+from zerograd.nn.functional._grad import needed_gradients, spread
 from zerograd.nn.mode import is_training
 
 
@@ -34,6 +34,93 @@ def _standardize(x: Any, axes: tuple[int, ...], eps: float) -> tuple[Any, Any, A
     inv_std = 1 / xp.sqrt(var + eps)
     xhat *= inv_std
     return xhat, inv_std, mean, var
+
+
+class NormalizationGrad(Function):
+    """The gradients (gx, ggamma, gbeta) of y = gamma xhat + beta from (x, gamma, gy), the
+    ``needed`` ones only; xhat standardises x over ``axes``, gamma (seen through the shape
+    ``gamma_view``) is shared over ``param_axes``:
+
+        gbeta = sum gy, ggamma = sum gy xhat (over param_axes),
+        gx = inv_std P(gamma gy) with P(v) = v - mean(v) - xhat mean(v xhat) (over axes).
+
+    P is symmetric, which gives the second derivatives in ``backward``.
+    """
+
+    __slots__ = ("axes", "param_axes", "gamma_view", "eps", "xhat", "inv_std", "needed")
+
+    def __init__(self, axes: tuple[int, ...], param_axes: tuple[int, ...],
+                 gamma_view: tuple[int, ...], eps: float, xhat: Any, inv_std: Any,
+                 needed: tuple[bool, bool, bool]) -> None:
+        self.axes, self.param_axes, self.gamma_view, self.eps = axes, param_axes, gamma_view, eps
+        self.xhat, self.inv_std, self.needed = xhat, inv_std, needed
+
+    def forward(self, x: Any, gamma: Any, gy: Any) -> tuple[Any, ...]:
+        xhat, gamma = self.xhat, gamma.reshape(self.gamma_view)
+        gbeta = gy.sum(axis=self.param_axes)
+        ggamma = (gy * xhat).sum(axis=self.param_axes)
+        if self.axes == self.param_axes:  # batch norm: gamma is constant where P averages
+            m = gy.size // gbeta.size
+            gx = gy - (gbeta * (1 / m)).reshape(self.gamma_view)
+            gx -= xhat * (ggamma * (1 / m)).reshape(self.gamma_view)
+            gx *= gamma * self.inv_std
+        else:
+            g = gy * gamma
+            gx = g - g.mean(axis=self.axes, keepdims=True)
+            g *= xhat
+            gx -= xhat * g.mean(axis=self.axes, keepdims=True)
+            gx *= self.inv_std
+        return tuple(grad for need, grad in zip(self.needed, (gx, ggamma, gbeta)) if need)
+
+    def backward(self, *grads: Variable | None) -> tuple[Any, Any, Any]:
+        x, gamma, gy = self.inputs
+        a, b_gamma, b_beta = spread(self.needed, grads)  # received for gx, ggamma, gbeta
+        view = self.gamma_view
+        xhat, inv_std = _normalized(x, self.axes, self.eps)
+        gamma = CF.reshape(gamma, view)
+        b_gamma = None if b_gamma is None else CF.reshape(b_gamma, view)
+        b_beta = None if b_beta is None else CF.broadcast_to(CF.reshape(b_beta, view), gy.shape)
+
+        def mean(v: Variable) -> Variable:
+            return CF.mean(v, axis=self.axes, keepdims=True)
+
+        def project(v: Variable) -> Variable:
+            return v - mean(v) - xhat * mean(v * xhat)
+
+        scaled_pa = None if a is None else inv_std * project(a)
+        g_gy = _total([b_beta,
+                       None if b_gamma is None else b_gamma * xhat,
+                       None if a is None else gamma * scaled_pa])
+        g_gamma = None if a is None else CF.sum(gy * scaled_pa, axis=self.param_axes)
+        # x enters through xhat (d xhat/dx applied to v is inv_std P(v)) and through inv_std
+        # (d inv_std/dx = -inv_std^2 xhat / m).
+        g = gamma * gy
+        g_xhat = _total([None if b_gamma is None else b_gamma * gy,
+                         None if a is None else -inv_std * (a * mean(g * xhat) + g * mean(a * xhat))])
+        g_x = None if g_xhat is None else inv_std * project(g_xhat)
+        if a is not None:
+            g_x = g_x - inv_std * inv_std * xhat * mean(a * project(g))
+        return g_x, g_gamma, g_gy
+
+
+def _total(terms: list[Variable | None]) -> Variable | None:
+    """The sum of the terms that are not None (None if all are)."""
+    total = None
+    for term in terms:
+        if term is not None:
+            total = term if total is None else total + term
+    return total
+
+
+def normalization_gradients(func: Function, gy: Variable, axes: tuple[int, ...],
+                            param_axes: tuple[int, ...], gamma_view: tuple[int, ...],
+                            eps: float) -> tuple[Any, Any, Any]:
+    """The gradients of a normalisation Function ``func`` of (x, gamma, beta) that saved
+    ``xhat`` and ``inv_std`` (see NormalizationGrad)."""
+    x, gamma, beta = func.inputs
+    needed = (x.requires_grad, gamma.requires_grad, beta.requires_grad)
+    grad = NormalizationGrad(axes, param_axes, gamma_view, eps, func.xhat, func.inv_std, needed)
+    return needed_gradients(grad, needed, x, gamma, gy)
 
 
 # --- batch normalisation -----------------------------------------------------------------------
@@ -61,7 +148,7 @@ class BatchNorm(Function):
         if self.train:
             xhat, inv_std, mean, var = _standardize(x, self.axes, self.eps)
             m = x.size // x.shape[1]
-            unbiased = m / max(m - 1, 1)
+            unbiased = m / (m - 1)  # batch_norm refuses m < 2
             self.running_mean *= self.decay
             self.running_mean += (1 - self.decay) * mean.reshape(-1)
             self.running_var *= self.decay
@@ -71,43 +158,24 @@ class BatchNorm(Function):
             self.mean = self.running_mean.reshape(channel_shape).copy()
             inv_std = (1 / xp.sqrt(self.running_var + self.eps)).reshape(channel_shape)
             xhat = (x - self.mean) * inv_std
-        self.xhat, self.inv_std = xhat, inv_std
+        # Test mode's backward recomputes xhat from x (it is affine there): keep it in train mode only.
+        self.xhat, self.inv_std = (xhat if self.train else None), inv_std
         y = xhat * gamma.reshape(channel_shape)
         y += beta.reshape(channel_shape)
         return y
 
     def backward(self, gy: Variable) -> tuple[Any, Any, Any]:
-        if recording():
-            return self._backward_recorded(gy)
-        gy = gy.data
-        gamma = self.inputs[1].data.reshape(self.inv_std.shape)
-        gbeta = gy.sum(axis=self.axes)
-        ggamma = (gy * self.xhat).sum(axis=self.axes)
         if self.train:
-            m = gy.size // gy.shape[1]
-            gx = gy - (gbeta * (1 / m)).reshape(self.inv_std.shape)
-            gx -= self.xhat * (ggamma * (1 / m)).reshape(self.inv_std.shape)
-            gx *= gamma * self.inv_std
-        else:
-            gx = gy * (gamma * self.inv_std)
-        return constant(gx), constant(ggamma), constant(gbeta)
-
-    def _backward_recorded(self, gy: Variable) -> tuple[Any, Any, Any]:
-        x, gamma = self.inputs[0], self.inputs[1]
-        shape = self.inv_std.shape
-        if self.train:
-            xhat, inv_std = _normalized(x, self.axes, self.eps)
-        else:
-            xhat = (x - self.mean) * self.inv_std
-            inv_std = self.inv_std
-        gbeta = CF.sum(gy, axis=self.axes)
-        ggamma = CF.sum(gy * xhat, axis=self.axes)
-        scale = CF.reshape(gamma, shape) * inv_std
-        if not self.train:
-            return gy * scale, ggamma, gbeta
-        m = gy.size // gy.shape[1]
-        centered_gy = gy - CF.reshape(gbeta, shape) * (1 / m) - xhat * CF.reshape(ggamma, shape) * (1 / m)
-        return centered_gy * scale, ggamma, gbeta
+            return normalization_gradients(self, gy, self.axes, self.axes, self.inv_std.shape,
+                                           self.eps)
+        # Test mode is affine in x, gamma and beta (the running statistics are constants).
+        x, gamma, beta = self.inputs
+        gx = gy * (CF.reshape(gamma, self.inv_std.shape) * self.inv_std) if x.requires_grad else None
+        ggamma = None
+        if gamma.requires_grad:
+            ggamma = CF.sum(gy * ((x - self.mean) * self.inv_std), axis=self.axes)
+        gbeta = CF.sum(gy, axis=self.axes) if beta.requires_grad else None
+        return gx, ggamma, gbeta
 
 
 def _running_array(op: str, name: str, value: Any, channels: int, x: Variable) -> Any:
@@ -150,7 +218,13 @@ def batch_norm(x: Any, gamma: Any, beta: Any, mean: Any, var: Any, decay: float 
     var = _running_array("batch_norm", "var", var, channels, x)
     if not 0 <= decay <= 1:
         raise ValueError(f"batch_norm: decay must lie in [0, 1], got {decay}")
-    return BatchNorm(mean, var, float(decay), float(eps), is_training(train))(x, gamma, beta)
+    train = is_training(train)
+    values_per_channel = x.size // channels if channels else 0
+    if train and values_per_channel < 2:
+        raise ValueError(f"batch_norm: expected more than 1 value per channel when training, got "
+                         f"x of shape {x.shape} ({values_per_channel}); the running statistics "
+                         "are left unchanged")
+    return BatchNorm(mean, var, float(decay), float(eps), train)(x, gamma, beta)
 
 
 # --- layer normalisation -----------------------------------------------------------------------
@@ -170,32 +244,10 @@ class LayerNorm(Function):
         y += beta
         return y
 
-    def _leading(self, ndim: int) -> tuple[int, ...]:
-        return tuple(range(ndim - len(self.axes)))
-
     def backward(self, gy: Variable) -> tuple[Any, Any, Any]:
-        if recording():
-            return self._backward_recorded(gy)
-        gy = gy.data
-        gamma = self.inputs[1].data
-        leading = self._leading(gy.ndim)
-        gbeta = gy.sum(axis=leading)
-        ggamma = (gy * self.xhat).sum(axis=leading)
-        g = gy * gamma
-        gx = g - g.mean(axis=self.axes, keepdims=True)
-        g *= self.xhat
-        gx -= self.xhat * g.mean(axis=self.axes, keepdims=True)
-        gx *= self.inv_std
-        return constant(gx), constant(ggamma), constant(gbeta)
-
-    def _backward_recorded(self, gy: Variable) -> tuple[Any, Any, Any]:
-        x, gamma = self.inputs[0], self.inputs[1]
-        xhat, inv_std = _normalized(x, self.axes, self.eps)
-        leading = self._leading(gy.ndim)
-        g = gy * gamma
-        gx = (g - CF.mean(g, axis=self.axes, keepdims=True)
-              - xhat * CF.mean(g * xhat, axis=self.axes, keepdims=True)) * inv_std
-        return gx, CF.sum(gy * xhat, axis=leading), CF.sum(gy, axis=leading)
+        leading = tuple(range(gy.ndim - len(self.axes)))
+        return normalization_gradients(self, gy, self.axes, leading, self.inputs[1].shape,
+                                       self.eps)
 
 
 def layer_norm(x: Any, gamma: Any, beta: Any, eps: float = 1e-5) -> Variable:
@@ -209,6 +261,8 @@ def layer_norm(x: Any, gamma: Any, beta: Any, eps: float = 1e-5) -> Variable:
     array([[-1.,  1.]])
     """
     x = floating_variable("layer_norm", "x", x)
+    if x.ndim == 0:
+        raise ValueError("layer_norm: x must have at least one axis to normalise, got a 0-d array")
     gamma, beta = as_variable(gamma), as_variable(beta)
     for name, param in (("gamma", gamma), ("beta", beta)):
         if param.data is None or param.ndim == 0 or param.ndim > x.ndim \

@@ -1,16 +1,15 @@
-"""What the three recurrent cells share: argument checks, the placeholder for an absent state, and
-the gate activations computed as one tanh over all gates."""
+"""What the three recurrent cells share: argument checks, the placeholder for an absent state, the
+gate activations computed as one tanh over all gates, and the gradients of the affine map
+z = x W_x + h W_h + b that feeds the gates."""
 
 from __future__ import annotations
 
 import functools
 from typing import Any
 
-import numpy as np
-
 from zerograd.core import Variable, cuda
-
-ARRAY_TYPES: tuple[type, ...] = (np.ndarray,) if cuda.cupy is None else (np.ndarray, cuda.cupy.ndarray)
+from zerograd.core.checks import is_array
+from zerograd.nn.functional.linear import linear_gradients
 
 # Stands in for an absent input (no previous state, no bias): its data is None and it needs no
 # gradient, so the engine never computes one for it. It is never written to, so one is enough.
@@ -21,9 +20,22 @@ def present(x: Any) -> Any:
     return ABSENT if x is None else x
 
 
-def as_gradient(array: Any) -> Variable:
-    """An array computed by an array-level backward, as the constant Variable the engine expects."""
-    return Variable(array, None, False)
+def affine_gradients(gz: Variable, x: Variable, W_x: Variable, h: Variable, W_h: Variable,
+                     b: Variable) -> tuple[Any, Any, Any, Any, Any]:
+    """(gx, gh, gW_x, gW_h, gb) of z = x W_x + h W_h + b for the gradient gz of z (None for an
+    input that needs none; h and W_h are ``ABSENT`` on a first step and get none)."""
+    gx, gW_x, gb = linear_gradients(x, W_x, gz, (x.requires_grad, W_x.requires_grad,
+                                                 b.requires_grad))
+    gh, gW_h, _ = linear_gradients(h, W_h, gz, (h.requires_grad, W_h.requires_grad, False))
+    return gx, gh, gW_x, gW_h, gb
+
+
+def zeros_if_absent(v: Variable | None, shape: tuple[int, ...], like: Any) -> Variable:
+    """``v``, or a constant of zeros of ``shape`` (``like``'s dtype and device) where ``v`` is
+    None or ``ABSENT``: a second-derivative formula then needs no case for a missing term."""
+    if v is not None and v.data is not None:
+        return v
+    return Variable(cuda.get_array_module(like).zeros(shape, dtype=like.dtype), requires_grad=False)
 
 
 def add_into(acc: Any, term: Any) -> Any:
@@ -55,13 +67,16 @@ def constants_for(z: Any, kinds: str, hidden: int) -> tuple[Any, Any, Any, Any]:
 
 
 def _shape_of(name: str, arg: str, value: Any) -> tuple[int, ...]:
-    if isinstance(value, Variable):
-        if value.data is None:
-            raise ValueError(f"{name}: {arg} has no data (a parameter that is not initialised yet?)")
-        return tuple(value.data.shape)
-    if isinstance(value, ARRAY_TYPES):
-        return tuple(value.shape)
-    raise TypeError(f"{name}: {arg} must be a Variable or an array, got {type(value).__name__}")
+    """The shape of a cell argument, after checking that it holds a floating array (the
+    Function's forward must not fail later: its error could only blame the ``ABSENT`` inputs)."""
+    array = value.data if isinstance(value, Variable) else value
+    if isinstance(value, Variable) and array is None:
+        raise ValueError(f"{name}: {arg} has no data (a parameter that is not initialised yet?)")
+    if not is_array(array):
+        raise TypeError(f"{name}: {arg} must be a Variable or an array, got {type(value).__name__}")
+    if array.dtype.kind != "f":
+        raise TypeError(f"{name}: {arg} must be a floating array, got dtype {array.dtype}")
+    return tuple(array.shape)
 
 
 def check_cell(name: str, gates: int, x: Any, h: Any, W_x: Any, W_h: Any,

@@ -1,23 +1,26 @@
-"""The GRU cell (PyTorch's formulation) as one Function: one matmul on x, one on h."""
+"""The GRU cell (PyTorch's formulation) as one Function: one matmul on x, one on h.
+
+Its backward is one GRUGrad (the gates' part, on arrays, differentiable again) followed by the two
+affine maps' gradients, so gradients of gradients work.
+"""
 
 from __future__ import annotations
 
 from typing import Any
 
-from zerograd.core import Config, Function, Variable
+from zerograd.core import Function, Variable
 from zerograd.core.cuda import get_array_module
 from zerograd.core.functions import concat, matmul, split, tanh
-from zerograd.text.functions._cell import add_into, as_gradient, check_cell, present
-
-
-def _sigmoid(v: Variable) -> Variable:
-    return tanh(v * 0.5) * 0.5 + 0.5
+from zerograd.nn.functional import sigmoid
+from zerograd.nn.functional.linear import linear_gradients
+from zerograd.text.functions._cell import add_into, check_cell, present, zeros_if_absent
 
 
 class GRUCell(Function):
     """h' = GRU step of (x, h, W_x, W_h, b_x, b_h); absent h and biases come as ``ABSENT``.
 
-    Keeps r and z (one (N, 2H) array), n and the hidden part h W_hn + b_hn for backward.
+    Keeps r and z (one (N, 2H) array), n and the hidden part h W_hn + b_hn for backward (see
+    GRUGrad).
     """
 
     __slots__ = ("gates", "candidate", "hidden_n")
@@ -50,15 +53,39 @@ class GRUCell(Function):
         return n - z * n if h is None else n + z * (h - n)
 
     def backward(self, gy: Variable) -> tuple[Any, ...]:
-        if Config.enable_backprop:
-            return self._backward_on_graph(gy)
         x, h, W_x, W_h, b_x, b_h = self.inputs
+        ga, gu, gh_direct = GRUGrad(self.gates, self.candidate, self.hidden_n)(
+            x, h, W_x, W_h, b_x, b_h, gy)
+        gx, gW_x, gb_x = linear_gradients(x, W_x, ga, (x.requires_grad, W_x.requires_grad,
+                                                       b_x.requires_grad))
+        gh, gW_h, gb_h = linear_gradients(h, W_h, gu, (h.requires_grad, W_h.requires_grad,
+                                                       b_h.requires_grad))
+        if gh is not None:
+            gh = gh + gh_direct
+        return gx, gh, gW_x, gW_h, gb_x, gb_h
+
+
+class GRUGrad(Function):
+    """From (x, h, W_x, W_h, b_x, b_h, gy), gy the gradient of h', three gradients: ga of
+    a = x W_x + b_x, gu of u = h W_h + b_h, and gy z, the part of h's that bypasses u. Reads
+    r, z, n and u_n that GRUCell saved:
+
+        g_n = gy (1 - z) (1 - n^2), g_r = g_n u_n r (1 - r), g_z = gy (h - n) z (1 - z),
+        ga = (g_r, g_z, g_n), gu = (g_r, g_z, g_n r).
+    """
+
+    __slots__ = ("gates", "candidate", "hidden_n")
+
+    def __init__(self, gates: Any, candidate: Any, hidden_n: Any) -> None:
+        self.gates, self.candidate, self.hidden_n = gates, candidate, hidden_n
+
+    def forward(self, x: Any, h: Any, W_x: Any, W_h: Any, b_x: Any, b_h: Any, gy: Any
+                ) -> tuple[Any, Any, Any]:
         rz, n, u_n = self.gates, self.candidate, self.hidden_n
         xp = get_array_module(rz)
         hidden = n.shape[1]
         r, z = rz[:, :hidden], rz[:, hidden:]
-        gy = gy.data
-        ga = xp.empty((rz.shape[0], 3 * hidden), dtype=rz.dtype)  # d loss / d (x W_x + b_x)
+        ga = xp.empty((rz.shape[0], 3 * hidden), dtype=rz.dtype)
         g_r, g_z, g_n = ga[:, :hidden], ga[:, hidden:2 * hidden], ga[:, 2 * hidden:]
         xp.subtract(1, z, out=g_n)
         g_n *= gy
@@ -69,63 +96,62 @@ class GRUCell(Function):
             g_r[...] = 0
         else:
             xp.multiply(g_n, u_n, out=g_r)
-        if h.data is None:
+        if h is None:
             xp.multiply(gy, n, out=g_z)
             xp.negative(g_z, out=g_z)
         else:
-            xp.subtract(h.data, n, out=g_z)
+            xp.subtract(h, n, out=g_z)
             g_z *= gy
         sigmoid_derivative = 1 - rz
         sigmoid_derivative *= rz
         ga[:, :2 * hidden] *= sigmoid_derivative
-        gu = None  # d loss / d (h W_h + b_h): the n block is scaled by r
-        if h.requires_grad or W_h.requires_grad or b_h.requires_grad:
-            gu = ga.copy()
-            gu[:, 2 * hidden:] *= r
-        gh = None
-        if h.requires_grad:
-            gh = xp.matmul(gu, W_h.data.T)
-            gh = add_into(gh, gy * z)
-        return (
-            as_gradient(xp.matmul(ga, W_x.data.T)) if x.requires_grad else None,
-            None if gh is None else as_gradient(gh),
-            as_gradient(xp.matmul(x.data.T, ga)) if W_x.requires_grad else None,
-            as_gradient(xp.matmul(h.data.T, gu)) if W_h.requires_grad else None,
-            as_gradient(ga.sum(axis=0)) if b_x.requires_grad else None,
-            as_gradient(gu.sum(axis=0)) if b_h.requires_grad else None,
-        )
+        gu = ga.copy()
+        gu[:, 2 * hidden:] *= r
+        return ga, gu, gy * z
 
-    def _backward_on_graph(self, gy: Variable) -> tuple[Any, ...]:
-        """The same gradients from differentiable functions, the gates recomputed from the inputs."""
-        x, h, W_x, W_h, b_x, b_h = self.inputs
+    def backward(self, g_ga: Variable | None, g_gu: Variable | None, g_ghd: Variable | None
+                 ) -> tuple[Any, ...]:
+        """Second derivatives, written with Functions: the gates are recomputed from the inputs;
+        absent inputs and unused outputs count as zeros."""
+        x, h, W_x, W_h, b_x, b_h, gy = self.inputs
+        like = self.gates
+        n_shape = self.candidate.shape
+
+        gate_shape = (n_shape[0], 3 * n_shape[1])
+        A_r, A_z, A_n = split(zeros_if_absent(g_ga, gate_shape, like), 3, axis=1)
+        B_r, B_z, B_n = split(zeros_if_absent(g_gu, gate_shape, like), 3, axis=1)
+        C = zeros_if_absent(g_ghd, n_shape, like)
+        h0 = zeros_if_absent(h, n_shape, like)
         a = matmul(x, W_x)
         if b_x.data is not None:
             a = a + b_x
-        u = b_h if b_h.data is not None else None
+        u = zeros_if_absent(None, gate_shape, like)
         if h.data is not None:
-            u = matmul(h, W_h) if u is None else matmul(h, W_h) + u
+            u = u + matmul(h, W_h)
+        if b_h.data is not None:
+            u = u + b_h
         a_r, a_z, a_n = split(a, 3, axis=1)
-        if u is None:
-            r, z, n = _sigmoid(a_r), _sigmoid(a_z), tanh(a_n)
-            g_r = Variable(get_array_module(a.data).zeros_like(a_r.data), None, False)
-        else:
-            u_r, u_z, u_n = split(u, 3, axis=u.ndim - 1)
-            r, z = _sigmoid(a_r + u_r), _sigmoid(a_z + u_z)
-            n = tanh(a_n + r * u_n)
-        g_n = gy * (1 - z) * (1 - n * n)
-        if u is not None:
-            g_r = g_n * u_n * r * (1 - r)
-        g_z = (-gy * n if h.data is None else gy * (h - n)) * z * (1 - z)
-        ga = concat([g_r, g_z, g_n], axis=1)
-        gu = concat([g_r, g_z, g_n * r], axis=1)
-        return (
-            matmul(ga, W_x.T) if x.requires_grad else None,
-            matmul(gu, W_h.T) + gy * z if h.requires_grad else None,
-            matmul(x.T, ga) if W_x.requires_grad else None,
-            matmul(h.T, gu) if W_h.requires_grad else None,
-            ga.sum(axis=0) if b_x.requires_grad else None,
-            gu.sum(axis=0) if b_h.requires_grad else None,
-        )
+        u_r, u_z, u_n = split(u, 3, axis=1)
+        r, z = sigmoid(a_r + u_r), sigmoid(a_z + u_z)
+        n = tanh(a_n + r * u_n)
+        dr, dz, dn = r * (1 - r), z * (1 - z), 1 - n * n
+        p_r, p_z = A_r + B_r, A_z + B_z
+        g_n = gy * (1 - z) * dn
+        e = p_r * u_n * dr + A_n + B_n * r  # L = e g_n + p_z g_z + C gy z
+        g_gy = e * (1 - z) * dn + p_z * (h0 - n) * dz + C * z
+        g_pn = (e * gy * (1 - z) * n * -2.0 - p_z * gy * dz) * dn
+        g_pr = ((p_r * u_n * (1 - 2 * r) + B_n) * g_n + g_pn * u_n) * dr
+        g_pz = (-e * gy * dn + p_z * gy * (h0 - n) * (1 - 2 * z) + C * gy) * dz
+        g_un = p_r * dr * g_n + g_pn * r
+        g_x, g_W_x, g_b_x = linear_gradients(
+            x, W_x, concat([g_pr, g_pz, g_pn], axis=1),
+            (x.requires_grad, W_x.requires_grad, b_x.requires_grad))
+        g_h, g_W_h, g_b_h = linear_gradients(
+            h, W_h, concat([g_pr, g_pz, g_un], axis=1),
+            (h.requires_grad, W_h.requires_grad, b_h.requires_grad))
+        if g_h is not None:
+            g_h = g_h + p_z * gy * dz
+        return g_x, g_h, g_W_x, g_W_h, g_b_x, g_b_h, g_gy if gy.requires_grad else None
 
 
 def gru_cell(x: Any, h: Any, W_x: Any, W_h: Any, b_x: Any = None, b_h: Any = None) -> Variable:

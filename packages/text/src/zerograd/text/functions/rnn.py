@@ -4,16 +4,16 @@ from __future__ import annotations
 
 from typing import Any
 
-from zerograd.core import Config, Function, Variable
+from zerograd.core import Function, Variable
 from zerograd.core.cuda import get_array_module
-from zerograd.core.functions import matmul
-from zerograd.text.functions._cell import add_into, as_gradient, check_cell, present
+from zerograd.text.functions._cell import add_into, affine_gradients, check_cell, present
 
 
 class RNNCell(Function):
     """h' = tanh(x W_x + h W_h + b) of (x, h, W_x, W_h, b); absent h and b come as ``ABSENT``.
 
-    Saves nothing: backward reads h' from its output, d tanh = 1 - h'^2.
+    Saves nothing: backward reads h' from its output, d tanh = 1 - h'^2, and hands the
+    pre-activation's gradient to the affine map's gradients.
     """
 
     __slots__ = ()
@@ -29,27 +29,26 @@ class RNNCell(Function):
 
     def backward(self, gy: Variable) -> tuple[Any, ...]:
         x, h, W_x, W_h, b = self.inputs
-        y = self.outputs[0]()
-        if Config.enable_backprop:  # recording the backward pass: stay differentiable
-            gz = gy * (1 - y * y)
-            return (
-                matmul(gz, W_x.T) if x.requires_grad else None,
-                matmul(gz, W_h.T) if h.requires_grad else None,
-                matmul(x.T, gz) if W_x.requires_grad else None,
-                matmul(h.T, gz) if W_h.requires_grad else None,
-                gz.sum(axis=0) if b.requires_grad else None,
-            )
-        xp = get_array_module(y.data)
-        gz = y.data * y.data
-        xp.subtract(1, gz, out=gz)
-        gz *= gy.data
-        return (
-            as_gradient(xp.matmul(gz, W_x.data.T)) if x.requires_grad else None,
-            as_gradient(xp.matmul(gz, W_h.data.T)) if h.requires_grad else None,
-            as_gradient(xp.matmul(x.data.T, gz)) if W_x.requires_grad else None,
-            as_gradient(xp.matmul(h.data.T, gz)) if W_h.requires_grad else None,
-            as_gradient(gz.sum(axis=0)) if b.requires_grad else None,
-        )
+        gz = TanhGrad()(self.outputs[0](), gy)
+        return affine_gradients(gz, x, W_x, h, W_h, b)
+
+
+class TanhGrad(Function):
+    """gz = gy (1 - y^2) from (y, gy), y = tanh(z). Backward: d/dy = -2 y gy ggz, d/dgy = ggz (1 - y^2)."""
+
+    __slots__ = ()
+
+    def forward(self, y: Any, gy: Any) -> Any:
+        gz = y * y
+        get_array_module(y).subtract(1, gz, out=gz)
+        gz *= gy
+        return gz
+
+    def backward(self, ggz: Variable) -> tuple[Any, Any]:
+        y, gy = self.inputs
+        g_y = y * gy * ggz * -2.0 if y.requires_grad else None
+        g_gy = ggz * (1 - y * y) if gy.requires_grad else None
+        return g_y, g_gy
 
 
 def rnn_cell(x: Any, h: Any, W_x: Any, W_h: Any, b: Any = None) -> Variable:
