@@ -83,28 +83,26 @@ CASES = {
 }
 
 
-def zerograd_sequence(factories, steps=STEPS):
-    optimizer = zerograd_optimizer()
-    schedulers = [make(optimizer) for make in factories]
+def lr_sequence(optimizer, optimizer_step, schedulers, steps=STEPS):
+    """Each step's learning rates while ``optimizer_step()`` and the schedulers take ``steps``."""
     lrs = []
     for _ in range(steps):
         lrs.append([g["lr"] for g in optimizer.param_groups])
-        optimizer.update()
+        optimizer_step()
         for scheduler in schedulers:
             scheduler.step()
     return lrs, schedulers[-1].get_last_lr()
 
 
-def torch_sequence(torch, factories, steps=STEPS):
+def zerograd_sequence(factories):
+    optimizer = zerograd_optimizer()
+    return lr_sequence(optimizer, optimizer.update, [make(optimizer) for make in factories])
+
+
+def torch_sequence(torch, factories):
     optimizer = torch_optimizer(torch)
     schedulers = [make(optimizer, torch.optim.lr_scheduler) for make in factories]
-    lrs = []
-    for _ in range(steps):
-        lrs.append([g["lr"] for g in optimizer.param_groups])
-        optimizer.step()
-        for scheduler in schedulers:
-            scheduler.step()
-    return lrs, schedulers[-1].get_last_lr()
+    return lr_sequence(optimizer, optimizer.step, schedulers)
 
 
 @pytest.mark.parametrize("case", list(CASES))
