@@ -36,9 +36,12 @@ def _available_cpus() -> int:
 
 def set_update_threads(count: int | None) -> None:
     """Let ``update()`` use up to ``count`` threads (1: serial); None restores the default, the
-    number of CPUs this process may run on. Measured on the Adam benchmark
-    (benchmarks/optim.py, 1.8 million float32 parameters, 2 CPUs): 2 threads take 0.75x the
-    serial time, so threads are on by default. Only NumPy parameters of at least
+    number of CPUs this process may run on.
+
+    Why threads by default: on a quiet 2-CPU machine (benchmarks/RESULTS.md, Adam over 1.8
+    million float32 parameters) the serial update took 1.52-1.65x torch.optim.Adam's time and
+    the threaded one 1.02x. On a machine already busy with other processes they gain nothing;
+    under MPI (one process per core) set 1. Only NumPy parameters of at least
     PARALLEL_MIN_SIZE elements get a thread; GPU arrays are always updated serially."""
     global _chosen
     _chosen = check_positive_int("set_update_threads", "count", count, optional=True)
