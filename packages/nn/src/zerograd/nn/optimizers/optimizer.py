@@ -232,7 +232,8 @@ class Optimizer:
         for group, saved in zip(self.param_groups, groups):
             params = group["params"]
             group.clear()
-            group.update(saved, params=params)
+            group["params"] = params
+            group.update(saved)
         self.state = state
         self._group_of = {p: g for g in self.param_groups for p in g["params"]}
 
