@@ -1,12 +1,15 @@
 """Optimizer step cost: one Adam update over the parameters of the MLP benchmark's model
 (784-1000-1000-10, float32, about 1.8 million parameters) with random gradients set once,
 against torch.optim.Adam.step() on the same shapes (PyTorch's default implementation for CPU
-tensors). Only the update is timed: no forward, no backward.
+tensors). Only the update is timed: no forward, no backward. zerograd's update gets the same
+thread count as PyTorch (--threads), through set_update_threads.
 
     python benchmarks/optim.py --rounds 5
 """
 
 from __future__ import annotations
+
+import os
 
 import numpy as np
 from _harness import run_benchmark
@@ -22,7 +25,9 @@ def random_gradients(shapes):
 def zerograd_case():
     from zerograd.core import Variable
     from zerograd.nn.models import MLP
-    from zerograd.nn.optimizers import Adam
+    from zerograd.nn.optimizers import Adam, set_update_threads
+
+    set_update_threads(int(os.environ["OMP_NUM_THREADS"]))  # the harness's --threads
 
     np.random.seed(0)
     model = MLP(SIZES[1:])

@@ -3,6 +3,8 @@ a real model, state_dict round trips and bad input."""
 
 from __future__ import annotations
 
+import os
+
 import numpy as np
 import pytest
 
@@ -21,7 +23,10 @@ from zerograd.nn.optimizers import (
     Optimizer,
     RMSprop,
     WeightDecay,
+    set_update_threads,
+    update_threads,
 )
+from zerograd.nn.optimizers.threads import PARALLEL_MIN_SIZE
 
 STEPS = 50
 
@@ -469,7 +474,7 @@ def test_load_state_dict_checks_groups_and_shapes_before_changing_anything():
     assert other.lr == 0.5 and other.state == {}
     bad = optimizer.state_dict()
     bad["param_groups"][0]["lr"] = -1.0
-    with pytest.raises(ValueError, match="lr must be a number >= 0"):
+    with pytest.raises(ValueError, match="lr must be a finite number >= 0"):
         optimizer.load_state_dict(bad)
     with pytest.raises(RuntimeError, match="call setup"):
         Adam().load_state_dict(saved)
@@ -482,25 +487,26 @@ def test_load_state_dict_checks_groups_and_shapes_before_changing_anything():
     lambda: AdamW(lr=-0.001),
 ])
 def test_a_negative_learning_rate_is_a_clear_error(make):
-    with pytest.raises(ValueError, match=r"lr must be a number >= 0, got -"):
+    with pytest.raises(ValueError, match=r"(lr|alpha) must be a finite number >= 0, got -"):
         make()
 
 
 def test_a_negative_learning_rate_in_a_group_or_assignment_is_a_clear_error():
     p = Parameter(np.ones(1))
-    with pytest.raises(ValueError, match="lr must be a number >= 0 in parameter group 0, got -1"):
+    with pytest.raises(ValueError, match=r"SGD \(parameter group 0\): lr must be a finite number "
+                                         r">= 0, got -1"):
         SGD().setup([{"params": [p], "lr": -1}])
     optimizer = SGD().setup([p])
-    with pytest.raises(ValueError, match="lr must be a number >= 0"):
+    with pytest.raises(ValueError, match="lr must be a finite number >= 0"):
         optimizer.lr = -0.5
-    with pytest.raises(ValueError, match="lr must be a number >= 0"):
+    with pytest.raises(TypeError, match="lr must be a finite number >= 0, got '0.1' \\(str\\)"):
         SGD(lr="0.1")
 
 
 @pytest.mark.parametrize("make, match", [
     (lambda: MomentumSGD(momentum=-0.1), "momentum must be"),
     (lambda: MomentumSGD(nesterov=1), "nesterov must be True or False"),
-    (lambda: Adam(beta1=1.0), r"beta1 must be a number in \[0, 1\)"),
+    (lambda: Adam(beta1=1.0), r"beta1 must be a finite number in \[0, 1\)"),
     (lambda: Adam(beta2=-0.1), "beta2 must be"),
     (lambda: Adam(eps=-1e-8), "eps must be"),
     (lambda: AdaDelta(rho=1.5), "rho must be"),
@@ -549,39 +555,171 @@ def test_update_before_setup_is_a_clear_error():
         SGD().update()
 
 
+# --- threads -------------------------------------------------------------------------------------
+@pytest.fixture
+def update_threads_setting():
+    """Restores the default thread count after the test."""
+    yield set_update_threads
+    set_update_threads(None)
+
+
+def threaded_run(cls, threads):
+    """Three updates of ``cls`` over two large parameters and a small one, with ``threads``."""
+    set_update_threads(threads)
+    rng = np.random.default_rng(0)
+    params = [Parameter(rng.standard_normal(n).astype(np.float32))
+              for n in (3 * PARALLEL_MIN_SIZE, PARALLEL_MIN_SIZE, 7)]
+    optimizer = cls().setup(params)
+    for _ in range(3):
+        for p in params:
+            p.grad = Variable(rng.standard_normal(p.shape).astype(np.float32))
+        optimizer.update()
+    return [p.data for p in params], optimizer
+
+
 @pytest.mark.parametrize("cls", [SGD, MomentumSGD, Adam, AdamW, RMSprop, AdaGrad, AdaDelta])
-def test_threaded_update_is_bitwise_the_serial_one(cls, monkeypatch):
-    from zerograd.nn import optimizers
-
-    def run(threads):
-        monkeypatch.setenv("OMP_NUM_THREADS", str(threads))
-        rng = np.random.default_rng(0)
-        params = [Parameter(rng.standard_normal(n).astype(np.float32))
-                  for n in (3 * optimizers.PARALLEL_MIN_SIZE, optimizers.PARALLEL_MIN_SIZE, 7)]
-        optimizer = cls().setup(params)
-        for _ in range(3):
-            for p in params:
-                p.grad = Variable(rng.standard_normal(p.shape).astype(np.float32))
-            optimizer.update()
-        return [p.data for p in params], optimizer
-
-    serial, _ = run(1)
-    threaded, optimizer = run(2)
+def test_threaded_update_is_bitwise_the_serial_one(cls, update_threads_setting):
+    serial, optimizer = threaded_run(cls, 1)
+    assert optimizer._pool_size == 0  # the serial path ran
+    threaded, optimizer = threaded_run(cls, 2)
     assert optimizer._pool_size == 2  # the threaded path ran
     for a, b in zip(serial, threaded):
         np.testing.assert_array_equal(a, b)
 
 
-def test_an_optimizer_that_used_threads_can_still_be_deep_copied(monkeypatch):
+def test_the_thread_count_is_a_setting_not_the_environment(update_threads_setting, monkeypatch):
+    monkeypatch.setenv("OMP_NUM_THREADS", "1")
+    set_update_threads(2)
+    assert update_threads() == 2
+    _, optimizer = threaded_run(Adam, 2)
+    assert optimizer._pool_size == 2
+    set_update_threads(None)
+    monkeypatch.setenv("OMP_NUM_THREADS", "7")
+    assert update_threads() == len(os.sched_getaffinity(0))
+
+
+@pytest.mark.parametrize("count, error", [(0, ValueError), (1.5, TypeError), ("2", TypeError)])
+def test_a_bad_thread_count_is_a_clear_error(count, error, update_threads_setting):
+    with pytest.raises(error, match="set_update_threads: count must be a positive int"):
+        set_update_threads(count)
+
+
+def test_an_optimizer_that_used_threads_can_still_be_deep_copied(update_threads_setting):
     import copy
 
-    from zerograd.nn import optimizers
-
-    monkeypatch.setenv("OMP_NUM_THREADS", "2")
-    params = [Parameter(np.ones(optimizers.PARALLEL_MIN_SIZE, np.float32)) for _ in range(2)]
-    optimizer = Adam().setup(params)
-    for p in params:
-        p.grad = Variable(np.ones_like(p.data))
-    optimizer.update()
+    _, optimizer = threaded_run(Adam, 2)
     clone = copy.deepcopy(optimizer)
-    assert clone._pool is None and clone.state_dict()["t"] == 1
+    assert clone._pool is None and clone.state_dict()["t"] == 3
+
+
+# --- gradients and state from outside are checked (issue 13, point 7) ---------------------------
+ALL_OPTIMIZERS = [SGD, MomentumSGD, AdaGrad, AdaDelta, RMSprop, Adam, AdamW]
+
+
+@pytest.mark.parametrize("cls", ALL_OPTIMIZERS)
+def test_a_gradient_of_the_wrong_shape_is_a_clear_error_not_a_broadcast(cls):
+    w = Parameter(np.ones((2, 2)), name="W")
+    w.grad = Variable(np.ones(2))  # would broadcast over the rows
+    optimizer = cls().setup([w])
+    with pytest.raises(ValueError) as error:
+        optimizer.update()
+    message = str(error.value)
+    assert message == (f"{cls.__name__}.update: the gradient of parameter 'W' (shape (2, 2)) has "
+                       f"shape (2,); it must have the parameter's shape")
+    np.testing.assert_array_equal(w.data, np.ones((2, 2)))
+
+
+def trained_adam():
+    params = zerograd_params()
+    optimizer = Adam(alpha=0.01).setup(params)
+    train_zerograd(optimizer, params, steps=2)
+    return optimizer
+
+
+def assert_unchanged(optimizer, before):
+    after = optimizer.state_dict()
+    assert after["t"] == before["t"] and after["param_groups"] == before["param_groups"]
+    for number, state in before["state"].items():
+        for key, value in state.items():
+            np.testing.assert_array_equal(after["state"][number][key], value)
+
+
+@pytest.mark.parametrize("spoil, match", [
+    (lambda s: s["param_groups"][0].pop("lr"), r"parameter group 0 of the state dict lacks 'lr'"),
+    (lambda s: s["param_groups"][0].pop("beta2"), "lacks 'beta2'"),
+    (lambda s: s["state"][3].pop("v"), r"state of a parameter of shape \(3,\): expected "
+                                       r"\['m', 'step', 'v'\], got \['m', 'step'\]"),
+    (lambda s: s["state"][0].update(step=-1), "'step' must be an int >= 0, got -1"),
+    (lambda s: s["state"][1].update(m=0.5), "'m' must be an array, got 0.5"),
+    (lambda s: s["param_groups"][0].update(eps=float("nan")), "eps must be a finite number"),
+    (lambda s: s.update(t="2"), "'t' must be an int >= 0"),
+])
+def test_load_state_dict_refuses_incomplete_state_and_changes_nothing(spoil, match):
+    optimizer = trained_adam()
+    bad = optimizer.state_dict()
+    spoil(bad)
+    target = trained_adam()
+    before = target.state_dict()
+    with pytest.raises((ValueError, TypeError), match=match):
+        target.load_state_dict(bad)
+    assert_unchanged(target, before)
+    train_zerograd(target, [p for g in target.param_groups for p in g["params"]], steps=1)
+
+
+def test_a_state_of_the_wrong_shape_names_each_shape_once():
+    optimizer = trained_adam()
+    other = Adam().setup([Parameter(np.ones(a.shape[::-1])) for a in mlp_arrays()])
+    with pytest.raises(ValueError) as error:
+        other.load_state_dict(optimizer.state_dict())
+    assert str(error.value) == ("Adam.load_state_dict: state of a parameter of shape (8, 4): 'm' "
+                                "has shape (4, 8)")
+
+
+# --- construction checks (issue 13, point 1) -----------------------------------------------------
+@pytest.mark.parametrize("make, hint", [
+    (lambda model: Adam(model.params(), lr=0.01), "Adam(alpha=...).setup(model)"),
+    (lambda model: Adam(model), "Adam(alpha=...).setup(model)"),
+    (lambda model: SGD(list(model.params())), "SGD(lr=...).setup(model)"),
+    (lambda model: MomentumSGD(model.l0.W), "MomentumSGD(lr=...).setup(model)"),
+    (lambda model: AdaDelta(model.params()), "AdaDelta(rho=...).setup(model)"),
+    (lambda model: AdamW([{"params": model.params()}]), "AdamW(alpha=...).setup(model)"),
+])
+def test_pytorch_argument_order_is_refused_at_construction_with_the_books_form(make, hint):
+    from zerograd.nn.models import MLP
+
+    model = MLP((3, 2))
+    model(np.ones((1, 2)))
+    with pytest.raises(TypeError, match="is a hyperparameter, not the parameters to optimise") \
+            as error:
+        make(model)
+    assert str(error.value).endswith(f"as in the book: {hint}")
+
+
+@pytest.mark.parametrize("make, error, match", [
+    (lambda: Adam(alpha=float("inf")), ValueError, "Adam: alpha must be a finite number >= 0, "
+                                                   "got inf"),
+    (lambda: Adam(eps=float("nan")), ValueError, "Adam: eps must be a finite number >= 0"),
+    (lambda: SGD(lr=None), TypeError, r"SGD: lr must be a finite number >= 0, got None"),
+    (lambda: SGD(lr=True), TypeError, "SGD: lr must be a finite number >= 0, got True"),
+    (lambda: MomentumSGD(momentum=float("nan")), ValueError, "momentum must be a finite number"),
+    (lambda: MomentumSGD(nesterov="yes"), TypeError, "nesterov must be True or False"),
+    (lambda: AdaGrad(eps=-1.0), ValueError, "AdaGrad: eps must be a finite number >= 0"),
+    (lambda: RMSprop(alpha=1.5), ValueError, r"RMSprop: alpha must be a finite number in \[0, 1\]"),
+    (lambda: AdaDelta(rho=float("nan")), ValueError, "AdaDelta: rho must be a finite number"),
+    (lambda: Adam(beta2=1.0), ValueError, r"Adam: beta2 must be a finite number in \[0, 1\)"),
+    (lambda: AdamW(weight_decay="0.1"), TypeError, "AdamW: weight_decay must be a finite number"),
+    (lambda: WeightDecay(float("inf")), ValueError, "WeightDecay: rate must be a finite number"),
+])
+def test_every_optimizer_checks_its_arguments_at_construction(make, error, match):
+    with pytest.raises(error, match=match):
+        make()
+
+
+def test_numpy_hyperparameters_become_python_floats():
+    optimizer = Adam(alpha=np.float64(0.01), beta1=np.float32(0.5))
+    assert type(optimizer.lr) is float and type(optimizer.beta1) is float
+    p = Parameter(np.ones(3, dtype=np.float32))
+    optimizer.setup([p])
+    optimizer.param_groups[0]["lr"] = np.float64(0.1)  # a plain dict write, as a user may do
+    quadratic_step([p], optimizer)
+    assert p.data.dtype == np.float32

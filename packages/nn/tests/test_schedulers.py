@@ -71,31 +71,38 @@ CASES = {
          lambda o: CosineAnnealingLR(o, T_max=15, eta_min=0.0)],
         [lambda o, s: s.LinearLR(o, start_factor=0.5, total_iters=5),
          lambda o, s: s.CosineAnnealingLR(o, T_max=15, eta_min=0.0)]),
+    "warm-up + cosine through its minima": (
+        [lambda o: LinearLR(o, start_factor=0.2, total_iters=12),
+         lambda o: CosineAnnealingLR(o, T_max=3, eta_min=0.01)],
+        [lambda o, s: s.LinearLR(o, start_factor=0.2, total_iters=12),
+         lambda o, s: s.CosineAnnealingLR(o, T_max=3, eta_min=0.01)]),
+    "cosine + step, minimum at zero": (
+        [lambda o: CosineAnnealingLR(o, T_max=4), lambda o: StepLR(o, step_size=3, gamma=0.5)],
+        [lambda o, s: s.CosineAnnealingLR(o, T_max=4), lambda o, s: s.StepLR(o, step_size=3,
+                                                                               gamma=0.5)]),
 }
 
 
-def zerograd_sequence(factories, steps=STEPS):
-    optimizer = zerograd_optimizer()
-    schedulers = [make(optimizer) for make in factories]
+def lr_sequence(optimizer, optimizer_step, schedulers, steps=STEPS):
+    """Each step's learning rates while ``optimizer_step()`` and the schedulers take ``steps``."""
     lrs = []
     for _ in range(steps):
         lrs.append([g["lr"] for g in optimizer.param_groups])
-        optimizer.update()
+        optimizer_step()
         for scheduler in schedulers:
             scheduler.step()
     return lrs, schedulers[-1].get_last_lr()
 
 
-def torch_sequence(torch, factories, steps=STEPS):
+def zerograd_sequence(factories):
+    optimizer = zerograd_optimizer()
+    return lr_sequence(optimizer, optimizer.update, [make(optimizer) for make in factories])
+
+
+def torch_sequence(torch, factories):
     optimizer = torch_optimizer(torch)
     schedulers = [make(optimizer, torch.optim.lr_scheduler) for make in factories]
-    lrs = []
-    for _ in range(steps):
-        lrs.append([g["lr"] for g in optimizer.param_groups])
-        optimizer.step()
-        for scheduler in schedulers:
-            scheduler.step()
-    return lrs, schedulers[-1].get_last_lr()
+    return lr_sequence(optimizer, optimizer.step, schedulers)
 
 
 @pytest.mark.parametrize("case", list(CASES))
@@ -141,6 +148,24 @@ def test_reduce_lr_on_plateau_matches_torch(kwargs):
     assert scheduler.get_last_lr() == ours[-1]
     if "patience" in kwargs:
         assert ours[-1] != list(LRS)
+
+
+@pytest.mark.parametrize("make, closed_form", [
+    (lambda o: StepLR(o, step_size=3, gamma=0.7), lambda base, t: base * 0.7 ** (t // 3)),
+    (lambda o: MultiStepLR(o, milestones=[4, 9, 9], gamma=0.3),
+     lambda base, t: base * 0.3 ** sum(m <= t for m in (4, 9, 9))),
+    (lambda o: ExponentialLR(o, gamma=0.97), lambda base, t: base * 0.97 ** t),
+    (lambda o: CosineAnnealingLR(o, T_max=7, eta_min=0.001),
+     lambda base, t: 0.001 + (base - 0.001) * (1 + math.cos(math.pi * t / 7)) / 2),
+    (lambda o: LinearLR(o, start_factor=0.3, end_factor=0.9, total_iters=11),
+     lambda base, t: base * (0.3 + (0.9 - 0.3) * min(t, 11) / 11)),
+])
+def test_a_lone_scheduler_sets_exactly_its_closed_form(make, closed_form):
+    optimizer = zerograd_optimizer()
+    scheduler = make(optimizer)
+    for t in range(1, 120):
+        scheduler.step()
+        assert [g["lr"] for g in optimizer.param_groups] == [closed_form(b, t) for b in LRS], t
 
 
 def test_schedulers_record_initial_lr_and_base_lrs():
@@ -228,21 +253,30 @@ def test_loading_another_schedulers_state_is_a_clear_error():
 
 # --- bad input -----------------------------------------------------------------------------------
 @pytest.mark.parametrize("make, error, match", [
-    (lambda o: StepLR(o, step_size=0), ValueError, "StepLR: step_size must be an integer >= 1"),
-    (lambda o: StepLR(o, step_size=2, gamma="0.1"), ValueError, "gamma must be a number"),
-    (lambda o: MultiStepLR(o, milestones=[1, -2]), ValueError, "milestones must be integers"),
-    (lambda o: ExponentialLR(o, gamma=None), ValueError, "ExponentialLR: gamma"),
-    (lambda o: CosineAnnealingLR(o, T_max=0), ValueError, "T_max must be an integer >= 1"),
+    (lambda o: StepLR(o, step_size=0), ValueError, "StepLR: step_size must be a positive int"),
+    (lambda o: StepLR(o, step_size=2, gamma="0.1"), TypeError, "gamma must be a finite number"),
+    (lambda o: StepLR(o, step_size=2, gamma=float("nan")), ValueError,
+     "StepLR: gamma must be a finite number >= 0, got nan"),
+    (lambda o: MultiStepLR(o, milestones=[1, -2]), ValueError,
+     "MultiStepLR: each milestone must be an int >= 0, got -2"),
+    (lambda o: MultiStepLR(o, milestones=[1.5]), TypeError, "each milestone must be an int"),
+    (lambda o: ExponentialLR(o, gamma=None), TypeError, "ExponentialLR: gamma"),
+    (lambda o: CosineAnnealingLR(o, T_max=0), ValueError, "T_max must be a positive int"),
     (lambda o: CosineAnnealingLR(o, T_max=5, eta_min=-1), ValueError, "eta_min"),
     (lambda o: LambdaLR(o, [warm_up]), ValueError, "expected one lr_lambda or 2"),
     (lambda o: LambdaLR(o, 0.5), ValueError, "lr_lambda must be callable"),
-    (lambda o: LinearLR(o, start_factor=0), ValueError, r"start_factor must be in \(0, 1\]"),
+    (lambda o: LinearLR(o, start_factor=0), ValueError,
+     r"start_factor must be a finite number in \(0, 1\]"),
     (lambda o: LinearLR(o, end_factor=1.5), ValueError, "end_factor"),
+    (lambda o: LinearLR(o, total_iters=2.0), TypeError, "LinearLR: total_iters must be an int"),
     (lambda o: ReduceLROnPlateau(o, mode="avg"), ValueError, "mode must be 'min' or 'max'"),
-    (lambda o: ReduceLROnPlateau(o, factor=1.0), ValueError, r"factor must be in \[0, 1\)"),
+    (lambda o: ReduceLROnPlateau(o, factor=1.0), ValueError,
+     r"factor must be a finite number in \[0, 1\)"),
     (lambda o: ReduceLROnPlateau(o, threshold_mode="pct"), ValueError, "threshold_mode"),
-    (lambda o: ReduceLROnPlateau(o, min_lr=[0.1]), ValueError, "min_lr must be"),
+    (lambda o: ReduceLROnPlateau(o, min_lr=[0.1]), ValueError, "min_lr must be one number or 2"),
+    (lambda o: ReduceLROnPlateau(o, min_lr=[0.1, -1]), ValueError, "min_lr must be a finite"),
     (lambda o: ReduceLROnPlateau(o, patience=-1), ValueError, "patience"),
+    (lambda o: ReduceLROnPlateau(o, eps=float("inf")), ValueError, "eps must be a finite number"),
 ])
 def test_bad_scheduler_arguments_are_clear_errors(make, error, match):
     with pytest.raises(error, match=match):

@@ -13,21 +13,6 @@ Hyperparameters live in PyTorch-style parameter groups: ``Adam(alpha=...)`` sets
 array([0.])
 """
 
-from zerograd.nn.optimizers import (
-    SGD,
-    AdaDelta,
-    AdaGrad,
-    Adam,
-    AdamW,
-    ClipGrad,
-    FreezeParam,
-    MomentumSGD,
-    Optimizer,
-    RMSprop,
-    WeightDecay,
-)
-
-__all__ = [
-    "SGD", "AdaDelta", "AdaGrad", "Adam", "AdamW", "ClipGrad", "FreezeParam", "MomentumSGD",
-    "Optimizer", "RMSprop", "WeightDecay",
-]
+# The facade re-exports every public name of zerograd.nn.optimizers, so that the two never drift.
+from zerograd.nn.optimizers import *  # noqa: F403
+from zerograd.nn.optimizers import __all__  # noqa: F401  (the same public names)

@@ -12,18 +12,6 @@ sequences.
 0.5
 """
 
-from zerograd.nn.schedulers import (
-    CosineAnnealingLR,
-    ExponentialLR,
-    LambdaLR,
-    LinearLR,
-    LRScheduler,
-    MultiStepLR,
-    ReduceLROnPlateau,
-    StepLR,
-)
-
-__all__ = [
-    "CosineAnnealingLR", "ExponentialLR", "LRScheduler", "LambdaLR", "LinearLR", "MultiStepLR",
-    "ReduceLROnPlateau", "StepLR",
-]
+# The facade re-exports every public name of zerograd.nn.schedulers, so that the two never drift.
+from zerograd.nn.schedulers import *  # noqa: F403
+from zerograd.nn.schedulers import __all__  # noqa: F401  (the same public names)

@@ -7,10 +7,11 @@ the optimizer, giving the same sequences as torch.optim.lr_scheduler.
         train_one_epoch()          # optimizer.update() for each batch
         scheduler.step()
 
-Schedulers compose: each one rescales the group's current lr, so two schedulers on one optimizer
-(a LinearLR warm-up and an ExponentialLR decay, say) multiply their effects, as in PyTorch. A new
-scheduler records each group's starting lr as ``group['initial_lr']`` (its ``base_lrs``) and takes
-its first step (step 0) at once.
+Each scheduler is its schedule in closed form, ``lr_at(base_lr, t)``; alone on an optimizer it
+sets exactly that. Schedulers also compose as in PyTorch: a scheduler rescales whatever lr another
+one (or the user) set, so a LinearLR warm-up and an ExponentialLR decay multiply their effects.
+A new scheduler records each group's starting lr as ``group['initial_lr']`` (its ``base_lrs``)
+and takes its first step (step 0) at once.
 
 >>> import numpy as np
 >>> from zerograd.core import Parameter
@@ -27,12 +28,12 @@ its first step (step 0) at once.
 
 from __future__ import annotations
 
+import bisect
 import math
 from collections.abc import Callable, Iterable
 from typing import Any
 
-import numpy as np
-
+from zerograd.core.checks import check_positive_int, check_real, is_int
 from zerograd.nn.optimizers import Optimizer
 
 __all__ = [
@@ -41,13 +42,14 @@ __all__ = [
 ]
 
 
-def _is_number(value: Any) -> bool:
-    return isinstance(value, (int, float, np.integer, np.floating)) and not isinstance(
-        value, (bool, np.bool_))
-
-
-def _is_count(value: Any, least: int) -> bool:
-    return isinstance(value, (int, np.integer)) and not isinstance(value, bool) and value >= least
+def _check_count(where: str, name: str, value: Any) -> int:
+    """An int >= 0 (a count of steps; core.checks covers the positive ones)."""
+    if not is_int(value):
+        raise TypeError(f"{where}: {name} must be an int >= 0, got {value!r} "
+                        f"({type(value).__name__})")
+    if value < 0:
+        raise ValueError(f"{where}: {name} must be an int >= 0, got {value!r}")
+    return int(value)
 
 
 def _require(ok: bool, owner: str, what: str, value: Any) -> None:
@@ -97,9 +99,18 @@ class _Stateful:
 
 
 class LRScheduler(_Stateful):
-    """Base class: ``step()`` advances ``last_epoch`` and sets each group's lr to ``get_lr()``."""
+    """Base class: each scheduler gives its schedule in closed form, ``lr_at(base_lr, t)``;
+    ``step()`` advances ``last_epoch`` and sets each group's lr from it.
+
+    While a scheduler alone sets a group's lr, the lr is exactly the closed form. When something
+    else has changed it since this scheduler's last step (another scheduler, the user), that
+    change is kept, as in PyTorch's chained schedulers: the distance above ``floor`` (the lowest
+    value the schedule reaches when it is not 0, e.g. eta_min) is rescaled by this schedule's own
+    change, lr_t = floor + (lr - floor) * (lr_at(t) - floor) / (lr_at(t - 1) - floor).
+    """
 
     state_keys = ("last_epoch", "base_lrs", "last_lr")
+    floor = 0.0
 
     def __init__(self, optimizer: Optimizer) -> None:
         _check_optimizer(optimizer, type(self).__name__)
@@ -113,16 +124,23 @@ class LRScheduler(_Stateful):
     def step(self) -> None:
         """Advance one unit (epoch or iteration) and update the learning rates."""
         self.last_epoch += 1
-        for group, lr in zip(self.optimizer.param_groups, self.get_lr()):
-            group["lr"] = lr
+        for group, base_lr in zip(self.optimizer.param_groups, self.base_lrs):
+            group["lr"] = self._next_lr(group["lr"], base_lr, self.last_epoch)
         self.last_lr = [group["lr"] for group in self.optimizer.param_groups]
 
-    def get_lr(self) -> list[float]:
-        """The learning rates for step ``last_epoch``, from the groups' current ones."""
+    def lr_at(self, base_lr: float, t: int) -> float:
+        """The schedule in closed form: the lr at step ``t`` of a group that started at
+        ``base_lr``; each scheduler defines it."""
         raise NotImplementedError
 
-    def _current_lrs(self) -> list[float]:
-        return [group["lr"] for group in self.optimizer.param_groups]
+    def _next_lr(self, lr: float, base_lr: float, t: int) -> float:
+        before = base_lr if t == 0 else self.lr_at(base_lr, t - 1)
+        after = self.lr_at(base_lr, t)
+        if lr == before:
+            return after
+        if before == self.floor:  # no distance above the floor to rescale: add the change
+            return lr + (after - before)
+        return self.floor + (lr - self.floor) * (after - self.floor) / (before - self.floor)
 
     def __repr__(self) -> str:
         return f"{type(self).__name__}(last_epoch={self.last_epoch}, lr={self.last_lr})"
@@ -131,6 +149,7 @@ class LRScheduler(_Stateful):
 class StepLR(LRScheduler):
     """Multiply lr by ``gamma`` every ``step_size`` steps: lr_t = base_lr * gamma^(t // step_size).
 
+    >>> import numpy as np
     >>> from zerograd.core import Parameter
     >>> from zerograd.nn.optimizers import SGD
     >>> opt = SGD(lr=1.0).setup([Parameter(np.zeros(1))])
@@ -141,21 +160,19 @@ class StepLR(LRScheduler):
     state_keys = (*LRScheduler.state_keys, "step_size", "gamma")
 
     def __init__(self, optimizer: Optimizer, step_size: int, gamma: float = 0.1) -> None:
-        _require(_is_count(step_size, 1), "StepLR", "step_size must be an integer >= 1", step_size)
-        _require(_is_number(gamma), "StepLR", "gamma must be a number", gamma)
-        self.step_size, self.gamma = step_size, gamma
+        self.step_size = check_positive_int("StepLR", "step_size", step_size)
+        self.gamma = check_real("StepLR", "gamma", gamma, low=0)
         super().__init__(optimizer)
 
-    def get_lr(self) -> list[float]:
-        if self.last_epoch == 0 or self.last_epoch % self.step_size:
-            return self._current_lrs()
-        return [lr * self.gamma for lr in self._current_lrs()]
+    def lr_at(self, base_lr: float, t: int) -> float:
+        return base_lr * self.gamma ** (t // self.step_size)
 
 
 class MultiStepLR(LRScheduler):
     """Multiply lr by ``gamma`` at each milestone: lr_t = base_lr * gamma^(milestones <= t)
     (a milestone listed twice counts twice).
 
+    >>> import numpy as np
     >>> from zerograd.core import Parameter
     >>> from zerograd.nn.optimizers import SGD
     >>> opt = SGD(lr=1.0).setup([Parameter(np.zeros(1))])
@@ -168,23 +185,19 @@ class MultiStepLR(LRScheduler):
 
     def __init__(self, optimizer: Optimizer, milestones: Iterable[int], gamma: float = 0.1
                  ) -> None:
-        milestones = list(milestones)
-        _require(all(_is_count(m, 0) for m in milestones), "MultiStepLR",
-                 "milestones must be integers >= 0", milestones)
-        _require(_is_number(gamma), "MultiStepLR", "gamma must be a number", gamma)
-        self.milestones, self.gamma = sorted(int(m) for m in milestones), gamma
+        self.milestones = sorted(_check_count("MultiStepLR", "each milestone", m)
+                                 for m in milestones)
+        self.gamma = check_real("MultiStepLR", "gamma", gamma, low=0)
         super().__init__(optimizer)
 
-    def get_lr(self) -> list[float]:
-        hits = self.milestones.count(self.last_epoch)
-        if not hits:
-            return self._current_lrs()
-        return [lr * self.gamma ** hits for lr in self._current_lrs()]
+    def lr_at(self, base_lr: float, t: int) -> float:
+        return base_lr * self.gamma ** bisect.bisect_right(self.milestones, t)
 
 
 class ExponentialLR(LRScheduler):
     """Multiply lr by ``gamma`` every step: lr_t = base_lr * gamma^t.
 
+    >>> import numpy as np
     >>> from zerograd.core import Parameter
     >>> from zerograd.nn.optimizers import SGD
     >>> opt = SGD(lr=1.0).setup([Parameter(np.zeros(1))])
@@ -195,14 +208,11 @@ class ExponentialLR(LRScheduler):
     state_keys = (*LRScheduler.state_keys, "gamma")
 
     def __init__(self, optimizer: Optimizer, gamma: float) -> None:
-        _require(_is_number(gamma), "ExponentialLR", "gamma must be a number", gamma)
-        self.gamma = gamma
+        self.gamma = check_real("ExponentialLR", "gamma", gamma, low=0)
         super().__init__(optimizer)
 
-    def get_lr(self) -> list[float]:
-        if self.last_epoch == 0:
-            return self._current_lrs()
-        return [lr * self.gamma for lr in self._current_lrs()]
+    def lr_at(self, base_lr: float, t: int) -> float:
+        return base_lr * self.gamma ** t
 
 
 class CosineAnnealingLR(LRScheduler):
@@ -211,9 +221,9 @@ class CosineAnnealingLR(LRScheduler):
 
         lr_t = eta_min + (base_lr - eta_min) * (1 + cos(pi * t / T_max)) / 2
 
-    Applied as the ratio lr_t / lr_{t-1} to the group's current lr, so it composes with other
-    schedulers.
+    Chained with other schedulers, it rescales the distance of the group's lr above ``eta_min``.
 
+    >>> import numpy as np
     >>> from zerograd.core import Parameter
     >>> from zerograd.nn.optimizers import SGD
     >>> opt = SGD(lr=1.0).setup([Parameter(np.zeros(1))])
@@ -224,29 +234,23 @@ class CosineAnnealingLR(LRScheduler):
     state_keys = (*LRScheduler.state_keys, "T_max", "eta_min")
 
     def __init__(self, optimizer: Optimizer, T_max: int, eta_min: float = 0.0) -> None:
-        _require(_is_count(T_max, 1), "CosineAnnealingLR", "T_max must be an integer >= 1", T_max)
-        _require(_is_number(eta_min) and eta_min >= 0, "CosineAnnealingLR",
-                 "eta_min must be a number >= 0", eta_min)
-        self.T_max, self.eta_min = T_max, eta_min
+        self.T_max = check_positive_int("CosineAnnealingLR", "T_max", T_max)
+        self.eta_min = check_real("CosineAnnealingLR", "eta_min", eta_min, low=0)
         super().__init__(optimizer)
 
-    def get_lr(self) -> list[float]:
-        t, period, low = self.last_epoch, self.T_max, self.eta_min
-        lrs = self._current_lrs()
-        if t == 0:
-            return lrs
-        if (t - 1 - period) % (2 * period) == 0:
-            # leaving the minimum: the ratio form would divide by zero, so add the rise instead
-            rise = (1 - math.cos(math.pi / period)) / 2
-            return [lr + (base - low) * rise for lr, base in zip(lrs, self.base_lrs)]
-        ratio = (1 + math.cos(math.pi * t / period)) / (1 + math.cos(math.pi * (t - 1) / period))
-        return [low + (lr - low) * ratio for lr in lrs]
+    @property
+    def floor(self) -> float:
+        return self.eta_min
 
+    def lr_at(self, base_lr: float, t: int) -> float:
+        return self.eta_min + (base_lr - self.eta_min) * (1 + math.cos(math.pi * t / self.T_max)) / 2
 
 class LambdaLR(LRScheduler):
     """lr_t = base_lr * lr_lambda(t); one function for every group or a list, one per group.
-    The functions are not part of ``state_dict()``.
+    The functions are not part of ``state_dict()``. As in PyTorch, it does not chain: each step
+    sets the closed form, whatever other schedulers did.
 
+    >>> import numpy as np
     >>> from zerograd.core import Parameter
     >>> from zerograd.nn.optimizers import SGD
     >>> opt = SGD(lr=1.0).setup([Parameter(np.zeros(1))])
@@ -266,8 +270,12 @@ class LambdaLR(LRScheduler):
         self.lr_lambdas = lambdas
         super().__init__(optimizer)
 
-    def get_lr(self) -> list[float]:
-        return [base * f(self.last_epoch) for f, base in zip(self.lr_lambdas, self.base_lrs)]
+    def step(self) -> None:
+        """Advance one unit and set each group's lr to base_lr * lr_lambda(t)."""
+        self.last_epoch += 1
+        for group, base_lr, f in zip(self.optimizer.param_groups, self.base_lrs, self.lr_lambdas):
+            group["lr"] = base_lr * f(self.last_epoch)
+        self.last_lr = [group["lr"] for group in self.optimizer.param_groups]
 
 
 class LinearLR(LRScheduler):
@@ -276,8 +284,9 @@ class LinearLR(LRScheduler):
 
         lr_t = base_lr * (start + (end - start) * min(t, total_iters) / total_iters)
 
-    Applied as a ratio to the current lr, so it composes with other schedulers.
+    (with total_iters = 0 the factor stays ``start_factor``, as in PyTorch).
 
+    >>> import numpy as np
     >>> from zerograd.core import Parameter
     >>> from zerograd.nn.optimizers import SGD
     >>> opt = SGD(lr=1.0).setup([Parameter(np.zeros(1))])
@@ -290,24 +299,17 @@ class LinearLR(LRScheduler):
 
     def __init__(self, optimizer: Optimizer, start_factor: float = 1 / 3, end_factor: float = 1.0,
                  total_iters: int = 5) -> None:
-        _require(_is_number(start_factor) and 0 < start_factor <= 1, "LinearLR",
-                 "start_factor must be in (0, 1]", start_factor)
-        _require(_is_number(end_factor) and 0 <= end_factor <= 1, "LinearLR",
-                 "end_factor must be in [0, 1]", end_factor)
-        _require(_is_count(total_iters, 0), "LinearLR", "total_iters must be an integer >= 0",
-                 total_iters)
-        self.start_factor, self.end_factor, self.total_iters = start_factor, end_factor, total_iters
+        self.start_factor = check_real("LinearLR", "start_factor", start_factor, low=0, high=1,
+                                       low_open=True)
+        self.end_factor = check_real("LinearLR", "end_factor", end_factor, low=0, high=1)
+        self.total_iters = _check_count("LinearLR", "total_iters", total_iters)
         super().__init__(optimizer)
 
-    def get_lr(self) -> list[float]:
-        t, start, end = self.last_epoch, self.start_factor, self.end_factor
-        if t == 0:
-            return [lr * start for lr in self._current_lrs()]
-        if t > self.total_iters:
-            return self._current_lrs()
-        # factor_t / factor_{t-1}, with factor_t = start + (end - start) * t / total_iters
-        ratio = 1 + (end - start) / (self.total_iters * start + (t - 1) * (end - start))
-        return [lr * ratio for lr in self._current_lrs()]
+    def lr_at(self, base_lr: float, t: int) -> float:
+        start, end, total = self.start_factor, self.end_factor, self.total_iters
+        if total == 0:
+            return base_lr * start
+        return base_lr * (start + (end - start) * min(t, total) / total)
 
 
 class ReduceLROnPlateau(_Stateful):
@@ -319,6 +321,7 @@ class ReduceLROnPlateau(_Stateful):
     steps pass before bad steps count again; lr never goes below ``min_lr`` and changes smaller
     than ``eps`` are skipped.
 
+    >>> import numpy as np
     >>> from zerograd.core import Parameter
     >>> from zerograd.nn.optimizers import SGD
     >>> opt = SGD(lr=1.0).setup([Parameter(np.zeros(1))])
@@ -342,14 +345,15 @@ class ReduceLROnPlateau(_Stateful):
         _require(mode in ("min", "max"), owner, "mode must be 'min' or 'max'", mode)
         _require(threshold_mode in ("rel", "abs"), owner, "threshold_mode must be 'rel' or 'abs'",
                  threshold_mode)
-        _require(_is_number(factor) and 0 <= factor < 1, owner, "factor must be in [0, 1)", factor)
-        _require(_is_count(patience, 0), owner, "patience must be an integer >= 0", patience)
-        _require(_is_count(cooldown, 0), owner, "cooldown must be an integer >= 0", cooldown)
-        _require(_is_number(threshold) and threshold >= 0, owner, "threshold must be >= 0",
-                 threshold)
+        check_real(owner, "factor", factor, low=0, high=1, high_open=True)
+        _check_count(owner, "patience", patience)
+        _check_count(owner, "cooldown", cooldown)
+        check_real(owner, "threshold", threshold, low=0)
+        check_real(owner, "eps", eps, low=0)
         min_lrs = list(min_lr) if isinstance(min_lr, (list, tuple)) else [min_lr] * groups
-        _require(len(min_lrs) == groups and all(_is_number(m) and m >= 0 for m in min_lrs),
-                 owner, f"min_lr must be a number >= 0 or {groups} of them", min_lr)
+        _require(len(min_lrs) == groups, owner, f"min_lr must be one number or {groups}", min_lr)
+        for value in min_lrs:
+            check_real(owner, "min_lr", value, low=0)
         self.optimizer = optimizer
         self.mode, self.factor, self.patience = mode, factor, patience
         self.threshold, self.threshold_mode = threshold, threshold_mode
