@@ -23,5 +23,5 @@ def test_modes():
 
 
 def test_bad_ratio():
-    with pytest.raises(ValueError, match="dropout_ratio must lie"):
+    with pytest.raises(ValueError, match="Dropout: dropout_ratio must be a finite number in \\[0, 1\\]"):
         Dropout(-0.1)

@@ -50,7 +50,7 @@ def test_gradients_reach_the_parameters():
 def test_bad_sizes():
     with pytest.raises(ValueError, match="out_size must be a positive int, got 0"):
         Linear(0)
-    with pytest.raises(ValueError, match="in_size must be a positive int"):
+    with pytest.raises(TypeError, match=r"Linear: in_size must be a positive int, got 2.5 \(float\)"):
         Linear(3, in_size=2.5)
     with pytest.raises(ValueError, match="do not align"):
         Linear(3, in_size=2)(np.ones((1, 4), np.float32))
