@@ -254,3 +254,73 @@ def test_step50_accuracy():
     t = np.array([1, 2, 0])
     acc = F.accuracy(y, t)
     np.testing.assert_allclose(acc.data, 2 / 3)
+
+
+# --- the book's models.py written out, with its `layers` lists ----------------------------------
+class BookMLP(Model):
+    def __init__(self, fc_output_sizes, activation=F.sigmoid):
+        super().__init__()
+        self.activation = activation
+        self.layers = []
+
+        for i, out_size in enumerate(fc_output_sizes):
+            layer = L.Linear(out_size)
+            setattr(self, 'l' + str(i), layer)
+            self.layers.append(layer)
+
+    def forward(self, x):
+        for l in self.layers[:-1]:  # noqa: E741 (the book's name)
+            x = self.activation(l(x))
+        return self.layers[-1](x)
+
+
+class BookSequential(Model):
+    def __init__(self, *layers):
+        super().__init__()
+        self.layers = []
+        for i, layer in enumerate(layers):
+            setattr(self, 'l' + str(i), layer)
+            self.layers.append(layer)
+
+    def forward(self, x):
+        for layer in self.layers:
+            x = layer(x)
+        return x
+
+
+def test_the_books_mlp_and_sequential_train_save_and_switch_modes(tmp_path):
+    np.random.seed(0)
+    x = np.random.rand(16, 2).astype(np.float32)
+    t = np.random.randint(0, 3, 16)
+    for model in (BookMLP((10, 3)), BookSequential(L.Linear(10), L.BatchNorm(), F.relu, L.Linear(3))):
+        optimizer = optimizers.SGD(0.1).setup(model)
+        for _ in range(3):
+            loss = F.softmax_cross_entropy(model(x), t)
+            model.cleargrads()
+            loss.backward()
+            optimizer.update()
+        model.to_cpu()
+        model.eval()
+        with dezero.test_mode():
+            y = model(x).data
+        model.train()
+        path = tmp_path / f"{type(model).__name__}.npz"
+        model.save_weights(str(path))
+        model.load_weights(str(path))
+        with dezero.test_mode():
+            np.testing.assert_array_equal(model(x).data, y)
+
+
+def test_the_books_gan_loop_over_dis_layers_and_gen_layers():
+    # examples/gan.py: for l in dis.layers + gen.layers: ... initialise Linear and Conv2d weights
+    gen = dezero.models.Sequential(L.Linear(8), L.BatchNorm(), F.relu, L.Linear(4))
+    dis = MLP((8, 1))
+    dis(np.ones((2, 4), np.float32))
+    gen(np.ones((2, 3), np.float32))
+    touched = []
+    for l in dis.layers + gen.layers:  # noqa: E741 (the book's name)
+        classname = l.__class__.__name__
+        if classname.lower() in ('conv2d', 'linear', 'deconv2d'):
+            l.W.data = 0.02 * np.random.randn(*l.W.data.shape).astype(np.float32)
+            touched.append(classname)
+    assert touched == ["Linear"] * 4
