@@ -383,77 +383,27 @@ def test_train_refuses_a_mode_that_is_not_a_bool():
 
 
 # --- the book's `layers` lists, and names a subclass may assign ----------------------------------
-class BookMLP(Model):
-    """The book's dezero.models.MLP, as the book writes it (its Linear layers in self.layers)."""
-
-    def __init__(self, fc_output_sizes, activation=F.sigmoid):
-        super().__init__()
-        self.activation = activation
-        self.layers = []
-        for i, out_size in enumerate(fc_output_sizes):
-            layer = Linear(out_size)
-            setattr(self, "l" + str(i), layer)
-            self.layers.append(layer)
-
-    def forward(self, x):
-        for layer in self.layers[:-1]:
-            x = self.activation(layer(x))
-        return self.layers[-1](x)
-
-
-class BookSequential(Model):
-    """The book's dezero.models.Sequential, as the book writes it."""
-
-    def __init__(self, *layers):
-        super().__init__()
-        self.layers = []
-        for i, layer in enumerate(layers):
-            setattr(self, "l" + str(i), layer)
-            self.layers.append(layer)
-
-    def forward(self, x):
-        for layer in self.layers:
-            x = layer(x)
-        return x
-
-
-@pytest.mark.parametrize("make", [lambda: BookMLP((5, 2)),
-                                  lambda: BookSequential(Linear(5), BatchNorm(), F.relu, Linear(2))])
-def test_the_books_models_with_a_layers_list_keep_the_machinery_working(make, tmp_path):
-    model = make()
-    x = np.random.randn(4, 3).astype(np.float32)
-    y = model(x)
-    assert isinstance(model.layers, list)
-    assert model.eval() is model and not any(layer.training for layer in model.modules())
-    assert model.train() is model
-    assert model.to_cpu() is model
-    assert len(list(model.params())) >= 4
-    model.cleargrads()
-    path = model.save_weights(tmp_path / "book")
-    other = make()
-    other(x)
-    other.load_weights(path)
-    np.testing.assert_array_equal(other.eval()(x).data, model.eval()(x).data)
-    assert y.shape == (4, 2)
-    assert "Linear" in repr(model)
-
-
 def test_a_subclass_may_assign_any_public_name_of_the_machinery():
     class Shadowing(Model):
         def __init__(self):
             super().__init__()
             self.fc = Linear(2, in_size=3)
+            self.layers = [self.fc]  # the book's MLP and Sequential keep such a list
             self.modules, self.params, self.named_params = [1], [2], [3]
-            self.children, self.named_buffers = [4], [5]
+            self.children, self.named_buffers, self.state_dict = [4], [5], [6]
 
         def forward(self, x):
             return self.fc(x)
 
     model = Shadowing()
-    model.eval().train().to_cpu().cleargrads()
-    assert sorted(model.state_dict()) == ["fc.W", "fc.b"]
-    model.load_state_dict(model.state_dict())
+    model.eval()
+    assert not model.fc.training
+    model.train().to_cpu().cleargrads()
+    state = Model.state_dict(model)
+    assert sorted(state) == ["fc.W", "fc.b"]
+    model.load_state_dict(state)
     Model.apply(model, lambda layer: None)
+    assert "Linear" in repr(model)
 
 
 def test_the_books_gan_loop_over_sequential_and_mlp_layers():
