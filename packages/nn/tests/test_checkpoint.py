@@ -401,3 +401,12 @@ def test_a_member_that_declares_more_than_it_holds_is_a_checkpoint_error(tmp_pat
             np.lib.format.write_array_header_1_0(member, header)
     with pytest.raises(CheckpointError, match=r"array_0' declares shape \(1000000, 10000\)"):
         load_checkpoint(path)
+
+
+def test_random_bytes_are_a_checkpoint_error_without_numpys_pickle_hint(tmp_path):
+    path = tmp_path / "random.ckpt"
+    path.write_bytes(np.random.default_rng(3).bytes(3000))
+    with pytest.raises(CheckpointError, match=r"random\.ckpt is not a readable zerograd checkpoint "
+                                              r"\(it is not an \.npz archive") as info:
+        load_checkpoint(path)
+    assert "pickle" not in str(info.value).lower()

@@ -50,7 +50,7 @@ from zerograd.core import cuda
 from zerograd.core.checks import is_array
 from zerograd.core.files import atomic_write
 from zerograd.nn.layer import Layer, snapshot
-from zerograd.nn.serialization import NpzArchive
+from zerograd.nn.serialization import ArchiveError, NpzArchive
 
 __all__ = ["CheckpointError", "load_checkpoint", "save_checkpoint"]
 
@@ -260,8 +260,10 @@ def _read(path: str, wanted: set[str]) -> tuple[dict[str, Any], dict[str, Any], 
     except (FileNotFoundError, IsADirectoryError, PermissionError):
         raise
     except Exception as error:
+        reason = error.reason if isinstance(error, ArchiveError) else \
+            f"{type(error).__name__}: {error}"
         raise CheckpointError(f"load_checkpoint: {path} is not a readable zerograd checkpoint "
-                              f"({type(error).__name__}: {error})") from error
+                              f"({reason})") from error
     return states, values, random_states
 
 

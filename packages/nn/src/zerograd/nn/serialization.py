@@ -51,6 +51,14 @@ def save_npz(path: str | os.PathLike, arrays: Mapping[str, Any], compress: bool 
 MAX_DEFLATE_RATIO = 1032
 
 
+class ArchiveError(ValueError):
+    """A file that is not a readable .npz archive of plain arrays; ``reason`` says why."""
+
+    def __init__(self, message: str, reason: str) -> None:
+        super().__init__(message)
+        self.reason = reason
+
+
 class ArchiveMember:
     """One array of an .npz archive whose shape and dtype are known from its header before any
     data is read; ``read()`` returns the array. The header is read on first use."""
@@ -103,9 +111,9 @@ class NpzArchive:
             raise self.error(_not_a_zip_reason(path, err)) from None
         self.names = [name[:-4] for name in self._zip.namelist() if name.endswith(".npy")]
 
-    def error(self, reason: str) -> ValueError:
-        return ValueError(f"{self.caller}: {self.path!r} is not a readable .npz archive of arrays "
-                          f"(truncated or corrupt?): {reason}")
+    def error(self, reason: str) -> ArchiveError:
+        return ArchiveError(f"{self.caller}: {self.path!r} is not a readable .npz archive of "
+                            f"arrays (truncated or corrupt?): {reason}", reason)
 
     def member(self, name: str) -> ArchiveMember:
         return ArchiveMember(self, name)
