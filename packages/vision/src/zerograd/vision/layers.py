@@ -27,7 +27,8 @@ def _check_nobias(name: str, nobias: Any, args: tuple[Any, ...]) -> bool:
     """nobias must be a bool; an int there means PyTorch's positional order was used."""
     if is_int(nobias):
         given = ", ".join(repr(a) for a in args)
-        raise TypeError(f"{name}({given}, ...) looks like PyTorch's (in_channels, out_channels, "
+        raise TypeError(f"{name}: nobias must be True or False, got {nobias!r}; "
+                        f"{name}({given}, ...) looks like PyTorch's (in_channels, out_channels, "
                         f"kernel_size, stride, padding) order; zerograd's is {name}(out_channels, "
                         f"kernel_size, stride=1, pad=0, nobias=False, dtype=np.float32, "
                         f"in_channels=None): use {name}({args[1]}, {args[2]}, stride={args[3]}, "

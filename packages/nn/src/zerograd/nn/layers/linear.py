@@ -33,7 +33,8 @@ class Linear(Layer):
                  in_size: int | None = None) -> None:
         super().__init__()
         if is_int(nobias) and is_int(out_size):
-            raise TypeError(f"Linear({out_size}, {nobias}) looks like PyTorch's (in, out) order; "
+            raise TypeError(f"Linear: nobias must be True or False, got {nobias!r}; "
+                            f"Linear({out_size}, {nobias}) looks like PyTorch's (in, out) order; "
                             f"zerograd's is Linear(out_size, nobias=False, dtype=np.float32, "
                             f"in_size=None): use Linear({nobias}, in_size={out_size})")
         self.out_size = check_positive_int("Linear", "out_size", out_size)
