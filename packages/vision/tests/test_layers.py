@@ -110,3 +110,9 @@ def test_pytorchs_argument_order_is_refused_with_the_books_form(cls):
 def test_bad_construction_arguments_are_named(cls, kwargs, error, match):
     with pytest.raises(error, match=f"{cls.__name__}: {match}"):
         cls(8, **kwargs)
+
+
+@pytest.mark.parametrize("cls", [Conv2d, Deconv2d])
+def test_a_dtype_that_is_not_floating_is_refused(cls):
+    with pytest.raises(TypeError, match=f"{cls.__name__}: dtype must be a floating-point type"):
+        cls(8, 3, dtype=np.uint8)

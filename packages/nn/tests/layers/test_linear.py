@@ -88,3 +88,10 @@ def test_an_input_without_features_cannot_size_the_layer(x):
     with pytest.raises((TypeError, ValueError), match="Linear: x must"):
         layer(x)
     assert layer.W.data is None
+
+
+@pytest.mark.parametrize("dtype", [784, np.int32, None, "floaty"])
+def test_a_dtype_that_is_not_floating_is_refused(dtype):
+    with pytest.raises(TypeError, match="Linear: dtype must be a floating-point type such as "
+                                        "np.float32, got"):
+        Linear(10, False, dtype)

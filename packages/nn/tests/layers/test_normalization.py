@@ -101,6 +101,7 @@ def test_an_unsized_batch_norm_stays_unsized_after_a_refused_batch():
     (lambda: LayerNorm((4, 2.0)), TypeError, r"LayerNorm: normalized_shape\[1\] must be a "),
     (lambda: LayerNorm("4"), TypeError, "LayerNorm: normalized_shape must be None, a positive int"),
     (lambda: LayerNorm(eps=-1e-5), ValueError, "LayerNorm: eps must be a finite number > 0"),
+    (lambda: LayerNorm(dtype=int), TypeError, "LayerNorm: dtype must be a floating-point type"),
 ])
 def test_bad_construction_arguments_are_named(make, error, match):
     with pytest.raises(error, match=match):

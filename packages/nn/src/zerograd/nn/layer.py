@@ -18,11 +18,30 @@ import os
 from collections.abc import Callable, Iterator, Mapping
 from typing import Any
 
+import numpy as np
+
 from zerograd.core import Config, Parameter, Variable, cuda
 from zerograd.core.checks import check_bool, is_array
 from zerograd.core.utils import plot_dot_graph
 from zerograd.nn.serialization import NpzArchive, save_npz
 from zerograd.nn.state import IncompatibleKeys, Slot, load_state
+
+
+def check_float_dtype(where: str, dtype: Any) -> np.dtype:
+    """``dtype`` must name a floating-point type (np.float32, "float64", ...); returned as a
+    NumPy dtype. Layers store their weights in it, so an int or a size here is a mistake.
+
+    >>> check_float_dtype("Linear", np.float32)
+    dtype('float32')
+    """
+    try:
+        result = None if dtype is None else np.dtype(dtype)
+    except TypeError:
+        result = None
+    if result is None or result.kind != "f":
+        raise TypeError(f"{where}: dtype must be a floating-point type such as np.float32, "
+                        f"got {dtype!r}")
+    return result
 
 
 class Layer:

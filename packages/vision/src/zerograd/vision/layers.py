@@ -18,6 +18,7 @@ from zerograd.core import Parameter
 from zerograd.core.checks import check_bool, check_int_pair, check_positive_int, is_int
 from zerograd.core.cuda import get_array_module
 from zerograd.nn import Layer
+from zerograd.nn.layer import check_float_dtype
 from zerograd.vision.functions import conv2d, deconv2d
 
 __all__ = ["Conv2d", "Deconv2d"]
@@ -52,7 +53,7 @@ class _Convolution(Layer):
         self.stride = check_int_pair(name, "stride", stride, 1)
         self.pad = check_int_pair(name, "pad", pad, 0)
         self.dilation = check_int_pair(name, "dilation", dilation, 1)
-        self.dtype = dtype
+        self.dtype = check_float_dtype(name, dtype)
         for label, channels in (("out_channels", self.out_channels),
                                 ("in_channels", self.in_channels)):
             if channels is not None and channels % self.groups:
@@ -61,7 +62,7 @@ class _Convolution(Layer):
         self.W = Parameter(None, name="W")
         if self.in_channels is not None:
             self._init_W()
-        self.b = None if nobias else Parameter(np.zeros(out_channels, dtype=dtype), name="b")
+        self.b = None if nobias else Parameter(np.zeros(out_channels, dtype=self.dtype), name="b")
 
     def _w_shape(self) -> tuple[int, ...]:
         raise NotImplementedError

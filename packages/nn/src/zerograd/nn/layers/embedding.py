@@ -9,7 +9,7 @@ import numpy as np
 from zerograd.core import Parameter
 from zerograd.core.checks import check_positive_int
 from zerograd.nn.functional.embedding import embed_id
-from zerograd.nn.layer import Layer
+from zerograd.nn.layer import Layer, check_float_dtype
 
 
 class EmbedID(Layer):
@@ -25,6 +25,7 @@ class EmbedID(Layer):
         super().__init__()
         self.in_size = check_positive_int("EmbedID", "in_size", in_size)
         self.out_size = check_positive_int("EmbedID", "out_size", out_size)
+        dtype = check_float_dtype("EmbedID", dtype)
         self.W = Parameter(np.random.randn(in_size, out_size).astype(dtype), name="W")
 
     def forward(self, x: Any) -> Any:

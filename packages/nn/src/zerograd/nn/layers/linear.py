@@ -11,7 +11,7 @@ from zerograd.core import Parameter, Variable
 from zerograd.core.checks import ARRAY_TYPES, check_bool, check_positive_int, is_int
 from zerograd.core.cuda import get_array_module
 from zerograd.nn.functional.linear import linear
-from zerograd.nn.layer import Layer
+from zerograd.nn.layer import Layer, check_float_dtype
 
 _INPUT_TYPES = (Variable, *ARRAY_TYPES)
 
@@ -40,11 +40,11 @@ class Linear(Layer):
         self.out_size = check_positive_int("Linear", "out_size", out_size)
         self.in_size = check_positive_int("Linear", "in_size", in_size, optional=True)
         nobias = check_bool("Linear", "nobias", nobias)
-        self.dtype = dtype
+        self.dtype = check_float_dtype("Linear", dtype)
         self.W = Parameter(None, name="W")
         if in_size is not None:
             self._init_W()
-        self.b = None if nobias else Parameter(np.zeros(out_size, dtype=dtype), name="b")
+        self.b = None if nobias else Parameter(np.zeros(out_size, dtype=self.dtype), name="b")
 
     def _init_W(self, xp: Any = np) -> None:
         fan_in = self.in_size

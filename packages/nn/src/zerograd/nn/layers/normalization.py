@@ -11,7 +11,7 @@ from zerograd.core import Parameter
 from zerograd.core.checks import check_positive_int, check_real, is_int
 from zerograd.core.cuda import get_array_module
 from zerograd.nn.functional.normalization import batch_norm, layer_norm
-from zerograd.nn.layer import Layer
+from zerograd.nn.layer import Layer, check_float_dtype
 
 
 class BatchNorm(Layer):
@@ -99,7 +99,7 @@ class LayerNorm(Layer):
         super().__init__()
         self.normalized_shape = _check_normalized_shape(normalized_shape)
         self.eps = check_real("LayerNorm", "eps", eps, low=0, low_open=True)
-        self.dtype = dtype
+        self.dtype = check_float_dtype("LayerNorm", dtype)
         self.gamma = Parameter(None, name="gamma")
         self.beta = Parameter(None, name="beta")
         if self.normalized_shape is not None:
