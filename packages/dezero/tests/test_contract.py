@@ -207,3 +207,14 @@ def test_the_book_import_forms():
                  "optimizers", "datasets", "dataloaders", "transforms", "utils", "cuda",
                  "schedulers", "init"]:
         assert importlib.import_module(f"zerograd.dezero.{name}") is getattr(dezero, name)
+
+
+def test_the_books_layer_methods_and_layers_lists():
+    for name in ["params", "cleargrads", "to_cpu", "to_gpu", "save_weights", "load_weights",
+                 "forward", "__call__"]:
+        assert callable(getattr(dezero.Layer, name)), name
+    assert callable(dezero.models.Model.plot)
+    mlp = dezero.models.MLP((3, 2))
+    assert type(mlp.layers) is list and mlp.layers == [mlp.l0, mlp.l1]
+    seq = dezero.models.Sequential(dezero.layers.Linear(3), dezero.functions.relu)
+    assert type(seq.layers) is list and seq.layers == [seq.l0, dezero.functions.relu]
