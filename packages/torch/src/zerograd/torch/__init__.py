@@ -86,6 +86,12 @@ __all__ = [
 ]
 
 
+# The submodules, so that ``torch.nn.Linear`` works after ``import zerograd.torch as torch``.
+from zerograd.torch import nn, optim, utils  # noqa: E402  (they import the names above)
+
+__all__ += ["nn", "optim", "utils"]
+
+
 def __getattr__(name: str):
     raise AttributeError(f"zerograd.torch has no {name!r}: it covers the part of PyTorch its "
                          f"README lists (PyTorch's torch.{name} is not there)")

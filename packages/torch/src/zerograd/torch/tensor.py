@@ -112,8 +112,12 @@ class Tensor(Variable):
     def T(self) -> Tensor:  # noqa: N802  (PyTorch's name)
         return as_tensor_result(CF.transpose(self))
 
-    def transpose(self, dim0: int, dim1: int) -> Tensor:
-        return as_tensor_result(CF.swapaxes(self, dim0, dim1))
+    def transpose(self, *dims: Any) -> Tensor:
+        """PyTorch's ``transpose(dim0, dim1)`` swaps two dimensions; NumPy's forms (no argument,
+        or every axis), which zerograd's own code may use, still work."""
+        if len(dims) == 2 and self.data.ndim != 2:
+            return as_tensor_result(CF.swapaxes(self, *dims))
+        return as_tensor_result(Variable.transpose(self, *dims))
 
     def permute(self, *dims: Any) -> Tensor:
         return as_tensor_result(CF.transpose(self, _sizes(dims)))
@@ -143,11 +147,13 @@ class Tensor(Variable):
         return self
 
     # --- reductions: ``dim``/``keepdim`` for NumPy's axis/keepdims -------------------------------
-    def sum(self, dim: Any = None, keepdim: bool = False) -> Tensor:
-        return as_tensor_result(CF.sum(self, dim, keepdim))
+    def sum(self, dim: Any = None, keepdim: bool = False, *, axis: Any = None,
+            keepdims: bool = False) -> Tensor:
+        return as_tensor_result(CF.sum(self, dim if axis is None else axis, keepdim or keepdims))
 
-    def mean(self, dim: Any = None, keepdim: bool = False) -> Tensor:
-        return as_tensor_result(CF.mean(self, dim, keepdim))
+    def mean(self, dim: Any = None, keepdim: bool = False, *, axis: Any = None,
+            keepdims: bool = False) -> Tensor:
+        return as_tensor_result(CF.mean(self, dim if axis is None else axis, keepdim or keepdims))
 
     def max(self, dim: int | None = None, keepdim: bool = False) -> Any:
         return _extreme(self, CF.max, "argmax", dim, keepdim)
@@ -314,17 +320,43 @@ def _extreme(x: Tensor, reduce: Any, method: str, dim: int | None, keepdim: bool
 
 
 def _operator(function: Any) -> Any:
-    def operator(self: Any, other: Any) -> Tensor:
-        return as_tensor_result(function(self, other))
+    def operator(self: Any, other: Any) -> Any:
+        return _typed_like_operands(function(self, other), other)
 
     return operator
 
 
 def _reflected(function: Any) -> Any:
-    def operator(self: Any, other: Any) -> Tensor:
-        return as_tensor_result(function(other, self))
+    def operator(self: Any, other: Any) -> Any:
+        return _typed_like_operands(function(other, self), other)
 
     return operator
+
+
+def _typed_like_operands(result: Variable, other: Any) -> Any:
+    """A Tensor, unless the other operand is a plain Variable: then a plain Variable. Backward
+    formulas mix the plain gradients with the Tensors they saved (``gy * x``, and Python asks a
+    subclass's reflected operator first), and their results must stay Variables for the engine."""
+    if type(other) is not Variable and type(result) is Variable:
+        result.__class__ = Tensor
+    return result
+
+
+def _index_part(part: Any) -> Any:
+    if isinstance(part, Variable):
+        return part.data
+    if isinstance(part, range):
+        return np.arange(part.start, part.stop, part.step)
+    return part
+
+
+def _getitem(self: Tensor, index: Any) -> Tensor:
+    """Indexing with ints, slices, arrays, Tensors and ranges (``x[range(n), y]``)."""
+    if type(index) is tuple:
+        index = tuple(_index_part(part) for part in index)
+    else:
+        index = _index_part(index)
+    return as_tensor_result(CF.get_item(self, index))
 
 
 def _comparison(name: str) -> Any:
@@ -337,10 +369,10 @@ def _comparison(name: str) -> Any:
 for _name, _function in {"__add__": CF.add, "__radd__": CF.add, "__sub__": CF.sub,
                          "__rsub__": CF.rsub, "__mul__": CF.mul, "__rmul__": CF.mul,
                          "__truediv__": CF.div, "__rtruediv__": CF.rdiv, "__pow__": CF.pow,
-                         "__rpow__": CF.rpow, "__matmul__": CF.matmul,
-                         "__getitem__": CF.get_item}.items():
-    setattr(Tensor, _name, _operator(_function))
+                         "__rpow__": CF.rpow, "__matmul__": CF.matmul}.items():
+    setattr(Tensor, _name, _operator(_function))  # CF.rsub(x, c) is c - x: no swap needed
 Tensor.__rmatmul__ = _reflected(CF.matmul)
+Tensor.__getitem__ = _getitem
 Tensor.__neg__ = lambda self: as_tensor_result(CF.neg(self))
 for _name in ("__lt__", "__le__", "__gt__", "__ge__", "__eq__", "__ne__"):
     setattr(Tensor, _name, _comparison(_name))

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from zerograd.core import using_config
+from zerograd.core import Variable, using_config
 from zerograd.nn import optimizers as native
 from zerograd.torch.optim import lr_scheduler
 
@@ -27,6 +27,17 @@ def _unsupported(owner: str, name: str, value: Any, default: Any) -> None:
                                   f"(only {name}={default!r})")
 
 
+def _arrays_within(value: Any) -> Any:
+    """``value`` with every Tensor inside dicts, lists and tuples replaced by its array."""
+    if isinstance(value, Variable):
+        return value.data
+    if isinstance(value, dict):
+        return {key: _arrays_within(item) for key, item in value.items()}
+    if isinstance(value, (list, tuple)):
+        return type(value)(_arrays_within(item) for item in value)
+    return value
+
+
 class Optimizer(native.Optimizer):
     """What every ``torch.optim`` optimizer adds to zerograd's: ``step()`` and ``zero_grad()``."""
 
@@ -44,6 +55,11 @@ class Optimizer(native.Optimizer):
                 loss = closure()
         self.update()
         return loss
+
+    def load_state_dict(self, state_dict: dict[str, Any]) -> None:
+        """Restore ``state_dict()``'s state, also after ``torch.save``/``torch.load`` (which
+        hand its arrays back as Tensors)."""
+        super().load_state_dict(_arrays_within(state_dict))
 
     def zero_grad(self, set_to_none: bool = True) -> None:
         for group in self.param_groups:

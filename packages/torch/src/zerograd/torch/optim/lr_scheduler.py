@@ -66,7 +66,7 @@ class OneCycleLR(LRScheduler):
     def step(self) -> None:
         self.last_epoch += 1
         t = self.last_epoch
-        if t >= self.total_steps:
+        if t > self.total_steps:
             raise ValueError(f"OneCycleLR: tried to step {t + 1} times; total_steps is "
                              f"{self.total_steps}")
         phase, fraction = self._phase(t)
