@@ -1,0 +1,73 @@
+"""The ONNX graph under construction: unique names, constants as initializers, nodes, and the few
+helpers whose form changes with the opset (reductions took axes as an attribute before 18)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from onnx import helper, numpy_helper
+
+
+class Emitter:
+    """Collects nodes and initializers while the exporter walks the recorded graph."""
+
+    def __init__(self, opset: int) -> None:
+        self.opset = opset
+        self.nodes: list[Any] = []
+        self.initializers: list[Any] = []
+        self._used: set[str] = set()
+
+    def fresh(self, hint: str) -> str:
+        """A name no other value of the graph has, built from ``hint``."""
+        name, k = hint, 1
+        while name in self._used:
+            k += 1
+            name = f"{hint}_{k}"
+        self._used.add(name)
+        return name
+
+    def initializer(self, array: Any, hint: str) -> str:
+        name = self.fresh(hint)
+        self.initializers.append(numpy_helper.from_array(np.ascontiguousarray(array), name))
+        return name
+
+    def constant(self, value: Any, dtype: Any) -> str:
+        """A constant of ``dtype`` (a scalar or an array) as an initializer."""
+        return self.initializer(np.asarray(value, dtype=dtype), "const")
+
+    def ints(self, values: Any) -> str:
+        """A 1-D int64 constant (shapes, axes, split sizes, slice bounds)."""
+        return self.initializer(np.asarray(values, dtype=np.int64).reshape(-1), "ints")
+
+    def node(self, op: str, inputs: list[str], outputs: list[str] | None = None, **attrs: Any) -> str:
+        """Append one node; returns its (first) output name, fresh when ``outputs`` is None."""
+        outputs = outputs or [self.fresh(op.lower())]
+        self.nodes.append(helper.make_node(op, inputs, outputs, name=self.fresh(f"{op}_node"),
+                                           **attrs))
+        return outputs[0]
+
+    def reduce(self, op: str, x: str, axes: Any, keepdims: bool, out: str | None = None) -> str:
+        """ReduceSum/Mean/Max/Min/LogSumExp over ``axes`` (None: all). ReduceSum took axes as an
+        input from opset 13, the others from opset 18."""
+        attrs = {"keepdims": int(keepdims)}
+        outputs = None if out is None else [out]
+        if axes is None:
+            return self.node(op, [x], outputs, **attrs)
+        axes = [int(a) for a in np.atleast_1d(axes)]
+        if op == "ReduceSum" or self.opset >= 18:
+            return self.node(op, [x, self.ints(axes)], outputs, **attrs)
+        return self.node(op, [x], outputs, axes=axes, **attrs)
+
+    def squeeze(self, x: str, axes: list[int], out: str | None = None) -> str:
+        return self.node("Squeeze", [x, self.ints(axes)], None if out is None else [out])
+
+    def unsqueeze(self, x: str, axes: list[int], out: str | None = None) -> str:
+        return self.node("Unsqueeze", [x, self.ints(axes)], None if out is None else [out])
+
+    def batch_size(self, x: str, dtype: Any) -> str:
+        """x's first dimension as a scalar of ``dtype``: losses divide by it, batch axis dynamic."""
+        n = self.node("Gather", [self.node("Shape", [x]), self.ints([0])], axis=0)
+        scalar = self.squeeze(n, [0])
+        return self.node("Cast", [scalar], to=helper.np_dtype_to_tensor_dtype(np.dtype(dtype)))
