@@ -11,7 +11,7 @@ import numpy as np
 
 import onnx
 from onnx import helper, numpy_helper
-from zerograd.core import Parameter, Variable
+from zerograd.core import Config, Parameter, Variable, using_config
 from zerograd.nn import Layer, Model
 from zerograd.onnx.import_table import IMPORTS, UnsupportedAttribute
 
@@ -110,6 +110,10 @@ class OnnxModel(Model):
         values: dict[str, Any] = {name: self.initializer(name) for name in self._places}
         for name, x in zip(self.input_names, inputs):
             values[name] = x if isinstance(x, Variable) else Variable(np.asarray(x), requires_grad=False)
+        with using_config("train", Config.train and self.training):  # eval() reaches every node
+            return self._run(values)
+
+    def _run(self, values: dict[str, Any]) -> Any:
         for node, attrs in self._nodes:
             xs = [values[name] if name else None for name in node.input]
             try:
