@@ -10,8 +10,8 @@ import sys
 from typing import Any
 
 import numpy as np
-import onnx
 
+import onnx
 from zerograd.onnx.load import unsupported_nodes
 
 
