@@ -184,6 +184,7 @@ def test_round_trip_gives_identical_outputs(zoo, rng, make):
         model, x = zoo.GRUClassifier(), rng.standard_normal((3, 4, 6)).astype(np.float32)
     imported = load(export(model, x))
     imported.eval()
+    assert sorted(n for n, _ in imported.named_params()) == sorted(n for n, _ in model.named_params())
     np.testing.assert_array_equal(zoo.zerograd_outputs(imported, x)[0],
                                   zoo.zerograd_outputs(model, x)[0])
 

@@ -33,13 +33,19 @@ class Emitter:
         self.initializers.append(numpy_helper.from_array(np.ascontiguousarray(array), name))
         return name
 
+    def literal(self, array: Any, hint: str) -> str:
+        """A constant as a Constant node, not an initializer: initializers are the model's
+        parameters and buffers, which load() turns into Parameters."""
+        value = numpy_helper.from_array(np.ascontiguousarray(array), self.fresh(f"{hint}_value"))
+        return self.node("Constant", [], [self.fresh(hint)], value=value)
+
     def constant(self, value: Any, dtype: Any) -> str:
-        """A constant of ``dtype`` (a scalar or an array) as an initializer."""
-        return self.initializer(np.asarray(value, dtype=dtype), "const")
+        """A constant of ``dtype`` (a scalar or an array)."""
+        return self.literal(np.asarray(value, dtype=dtype), "const")
 
     def ints(self, values: Any) -> str:
         """A 1-D int64 constant (shapes, axes, split sizes, slice bounds)."""
-        return self.initializer(np.asarray(values, dtype=np.int64).reshape(-1), "ints")
+        return self.literal(np.asarray(values, dtype=np.int64).reshape(-1), "ints")
 
     def node(self, op: str, inputs: list[str], outputs: list[str] | None = None, **attrs: Any) -> str:
         """Append one node; returns its (first) output name, fresh when ``outputs`` is None."""

@@ -220,7 +220,7 @@ def _input_name(e: Emitter, x: Variable, names: dict[int, str], used_params: dic
         if x.creator is None and id(x.data) not in e.input_arrays:
             used_params[id(x)] = x
         return names[id(x)]
-    name = e.initializer(x.data, x.name or "const")
+    name = e.literal(x.data, x.name or "const")
     names[id(x)] = name
     return name
 

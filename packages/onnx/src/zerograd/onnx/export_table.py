@@ -123,7 +123,7 @@ def _get_item(e: Any, f: Any, ins: list, outs: list) -> None:
     if len(index) == 1 and hasattr(index[0], "dtype") and index[0].dtype.kind in "iu":
         ids = e.input_arrays.get(id(index[0]))
         if ids is None:
-            ids = e.initializer(index[0].astype(np.int64), "ids")
+            ids = e.literal(index[0].astype(np.int64), "ids")
         e.node("Gather", [ins[0], ids], outs, axis=0)
         return
     _basic_index(e, f, index, ins[0], outs[0])
@@ -182,7 +182,7 @@ def _clip(e: Any, f: Any, ins: list, outs: list) -> None:
 
 
 def _where(e: Any, f: Any, ins: list, outs: list) -> None:
-    condition = e.initializer(np.asarray(f.condition, dtype=bool), "condition")
+    condition = e.literal(np.asarray(f.condition, dtype=bool), "condition")
     e.node("Where", [condition, ins[0], ins[1]], outs)
 
 
@@ -249,7 +249,7 @@ def _mean_squared_error(e: Any, f: Any, ins: list, outs: list) -> None:
 def _softmax_cross_entropy(e: Any, f: Any, ins: list, outs: list) -> None:
     """-sum(log_softmax(x)[n, t[n]]) / N with the labels t (recorded with the Function)."""
     log_p = e.node("LogSoftmax", [ins[0]], axis=1)
-    labels = e.initializer(np.asarray(f.t, dtype=np.int64).reshape(-1, 1), "labels")
+    labels = e.literal(np.asarray(f.t, dtype=np.int64).reshape(-1, 1), "labels")
     picked = e.reduce("ReduceSum", e.node("GatherElements", [log_p, labels], axis=1), None, False)
     e.node("Div", [e.node("Neg", [picked]), e.batch_size(ins[0], _dtype(f))], outs)
 
