@@ -8,12 +8,14 @@ import onnx
 import pytest
 
 import zerograd.core.functions as CF
+import zerograd.nn.functional as F
 from zerograd.core import Variable
 from zerograd.nn import Layer, Model
 from zerograd.nn.layers import Linear
 from zerograd.onnx import ExportError, export, newest_opset
 from zerograd.onnx.export_table import EXPORTS, dynamic_shape
-from zerograd.vision.functions import im2col
+from zerograd.text.functions import rnn_cell
+from zerograd.vision.functions import average_pooling, deconv2d, im2col
 from zerograd.vision.models import VGG16, ResNet50
 from zerograd.vision.train import FashionCNN
 
@@ -129,7 +131,23 @@ FUNCTIONS = {
     "shapes": lambda h: CF.transpose(CF.reshape(h, (h.shape[0], 2, 3)), (0, 2, 1))[:, 1:, ::2],
     "split": lambda h: CF.split(h, [2, 5], axis=1)[1] * CF.sum_to(h, (1, 6))[:, 2:5],
     "broadcast": lambda h: CF.broadcast_to(CF.sum(h, axis=0), h.shape) * h,
+    "binary": lambda h: (h - h[::-1]) / (h + 2.0) + CF.astype(CF.abs(h) + 0.1, np.float32) ** CF.exp(-h * h),
+    "where": lambda h: CF.where(np.array([[True, False] * 3] * 3), h, -h),
+    "activations": lambda h: CF.concat([F.gelu(h), F.softplus(h, beta=2.0), F.leaky_relu(h),
+                                        F.elu(h), F.softmax(h), F.log_softmax(h, axis=0),
+                                        F.sigmoid(h)], axis=1),
+    "layer_norm": lambda h: F.layer_norm(h, np.linspace(0.5, 1.5, 6, dtype=np.float32),
+                                         np.full(6, 0.1, np.float32)),
+    "losses": lambda h: F.mean_squared_error(h, np.ones((3, 6), np.float32))
+    + F.softmax_cross_entropy(h, np.array([0, 5, 2])),
+    "rnn_cell": lambda h: rnn_cell(h[:, :4], rnn_cell(h[:, 2:], None, W_RNN, W_RNN), W_RNN, W_RNN,
+                                   np.full(4, 0.1, np.float32)),
+    "deconv": lambda h: deconv2d(CF.reshape(h, (3, 2, 1, 3)), np.full((2, 4, 3, 3), 0.1, np.float32),
+                                 np.arange(8, dtype=np.float32), stride=2, pad=1, outsize=(2, 6),
+                                 groups=2, dilation=1),
+    "average_pooling": lambda h: average_pooling(CF.reshape(h, (3, 1, 2, 3)), 2, 1, pad=1),
 }
+W_RNN = np.full((4, 4), 0.2, np.float32)
 
 
 @pytest.mark.parametrize("name", sorted(FUNCTIONS))
