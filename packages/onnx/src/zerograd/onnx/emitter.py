@@ -13,10 +13,13 @@ from onnx import helper, numpy_helper
 class Emitter:
     """Collects nodes and initializers while the exporter walks the recorded graph."""
 
-    def __init__(self, opset: int) -> None:
+    def __init__(self, opset: int, buffer_names: dict[int, str] | None = None) -> None:
         self.opset = opset
         self.nodes: list[Any] = []
         self.initializers: list[Any] = []
+        # id(array) of each model input -> its graph name (embed_id's ids index with it)
+        self.input_arrays: dict[int, str] = {}
+        self._buffer_names = buffer_names or {}  # id(array) -> dotted name of a model buffer
         self._used: set[str] = set()
 
     def fresh(self, hint: str) -> str:
@@ -32,6 +35,10 @@ class Emitter:
         name = self.fresh(hint)
         self.initializers.append(numpy_helper.from_array(np.ascontiguousarray(array), name))
         return name
+
+    def buffer(self, array: Any, hint: str) -> str:
+        """A model buffer (running statistics) as an initializer under its dotted name."""
+        return self.initializer(array, self._buffer_names.get(id(array), hint))
 
     def literal(self, array: Any, hint: str) -> str:
         """A constant as a Constant node, not an initializer: initializers are the model's

@@ -162,15 +162,13 @@ def _functions_in_order(outputs: list[Variable]) -> list[Any]:
 def _build(model: Layer, inputs: list[Variable], outputs: list[Variable], tags: dict[int, str],
            opset: int, input_names: list[str], output_names: list[str],
            axes: dict[str, dict[int, str]]) -> onnx.ModelProto:
-    e = Emitter(opset)
+    e = Emitter(opset, {id(array): name for name, array in model.named_buffers()})
     names: dict[int, str] = {}
     for var, name in zip(inputs, input_names):
         names[id(var)] = e.fresh(name)
     e.input_arrays = {id(var.data): names[id(var)] for var in inputs}
     for name, param in model.named_params():
         names.setdefault(id(param), e.fresh(name))
-    buffers = {id(array): name for name, array in model.named_buffers()}
-    e.buffer = lambda array, hint: e.initializer(array, buffers.get(id(array), hint))
     used_params: dict[int, Variable] = {}
     for f in _functions_in_order(outputs):
         mapping = EXPORTS.get(type(f))
