@@ -8,6 +8,12 @@ from typing import Any
 import numpy as np
 
 from onnx import helper, numpy_helper
+from zerograd.core import cuda
+
+
+def _host(array: Any) -> np.ndarray:
+    """A contiguous NumPy copy of a NumPy or CuPy array (a model on the GPU exports as it is)."""
+    return np.ascontiguousarray(cuda.as_numpy(array))
 
 
 class Emitter:
@@ -31,9 +37,11 @@ class Emitter:
         self._used.add(name)
         return name
 
-    def initializer(self, array: Any, hint: str) -> str:
-        name = self.fresh(hint)
-        self.initializers.append(numpy_helper.from_array(np.ascontiguousarray(array), name))
+    def initializer(self, array: Any, hint: str, fresh: bool = True) -> str:
+        """An initializer named from ``hint`` (exactly ``hint`` when ``fresh`` is False: a
+        parameter whose name was reserved when the walk began)."""
+        name = self.fresh(hint) if fresh else hint
+        self.initializers.append(numpy_helper.from_array(_host(array), name))
         return name
 
     def buffer(self, array: Any, hint: str) -> str:
@@ -43,7 +51,7 @@ class Emitter:
     def literal(self, array: Any, hint: str) -> str:
         """A constant as a Constant node, not an initializer: initializers are the model's
         parameters and buffers, which load() turns into Parameters."""
-        value = numpy_helper.from_array(np.ascontiguousarray(array), self.fresh(f"{hint}_value"))
+        value = numpy_helper.from_array(_host(array), self.fresh(f"{hint}_value"))
         return self.node("Constant", [], [self.fresh(hint)], value=value)
 
     def constant(self, value: Any, dtype: Any) -> str:

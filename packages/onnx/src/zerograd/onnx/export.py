@@ -196,8 +196,7 @@ def _build(model: Layer, inputs: list[Variable], outputs: list[Variable], tags: 
         if var.creator is None:
             e.node("Identity", [_input_name(e, var, names, used_params)], [e.fresh(name)])
     for var in used_params.values():
-        e.initializers.append(onnx.numpy_helper.from_array(np.ascontiguousarray(var.data),
-                                                           names[id(var)]))
+        e.initializer(var.data, names[id(var)], fresh=False)
     graph = helper.make_graph(
         e.nodes, type(model).__name__,
         [_value_info(name, var, axes.get(name, {})) for var, name in zip(inputs, input_names)],
