@@ -221,3 +221,10 @@ def test_the_file_is_written_atomically_and_only_after_the_checks(tmp_path, rng)
     assert path.read_bytes() == b"previous model"
     export(zoo_mlp(), np.ones((2, 4), np.float32), path)
     assert onnx.load(str(path)).producer_name == "zerograd"
+
+
+def test_an_index_without_a_mapping_is_named_with_the_layer(rng):
+    model = _Apply(lambda h: h[np.array([[True] * 6, [False] * 6, [True] * 6])])
+    with pytest.raises(ExportError, match=r"GetItem: index part .* has no ONNX mapping.*reached from "
+                                          r"_Apply"):
+        export(model, _images(rng, 3, 4))

@@ -16,7 +16,7 @@ import numpy as np
 import zerograd.core.functions as CF
 import zerograd.nn.functional as F
 from onnx import helper, numpy_helper
-from zerograd.core import Variable
+from zerograd.core import Variable, cuda
 from zerograd.nn.functional.activation import NormalCdf
 from zerograd.text.functions import gru_cell, lstm_cell
 from zerograd.vision.functions import average_pooling, conv2d, deconv2d, global_average_pooling, pooling
@@ -30,7 +30,13 @@ class UnsupportedAttribute(ValueError):
 
 def constant(x: Any) -> np.ndarray:
     """The array of a constant input (a shape, axes, indices), whether a Variable or an array."""
-    return np.asarray(x.data if isinstance(x, Variable) else x)
+    return cuda.as_numpy(x.data if isinstance(x, Variable) else x)
+
+
+def _zeros_like(x: Any, shape: tuple[int, ...]) -> Any:
+    """Zeros of x's dtype on x's device (NumPy or CuPy)."""
+    data = x.data if isinstance(x, Variable) else x
+    return cuda.get_array_module(data).zeros(shape, dtype=data.dtype)
 
 
 def _ints(x: Any) -> list[int]:
@@ -111,7 +117,7 @@ def _batch_norm(node: Any, attrs: dict, xs: list) -> list:
 
 def _layer_norm(node: Any, attrs: dict, xs: list) -> list:
     x, scale = xs[0], xs[1]
-    bias = xs[2] if len(xs) > 2 and xs[2] is not None else np.zeros(scale.shape, x.dtype)
+    bias = xs[2] if len(xs) > 2 and xs[2] is not None else _zeros_like(x, scale.shape)
     axis = attrs.get("axis", -1) % x.ndim
     _require("LayerNormalization", scale.ndim == x.ndim - axis, "a scale not covering axis..-1")
     return [F.layer_norm(x, scale, bias, eps=attrs.get("epsilon", 1e-5))]
@@ -120,7 +126,7 @@ def _layer_norm(node: Any, attrs: dict, xs: list) -> list:
 # --- activations -------------------------------------------------------------------------------
 def _erf(x: Any) -> Any:
     """erf(x) = 2 Phi(x sqrt 2) - 1 (Phi, the normal CDF, is zerograd's differentiable one)."""
-    return NormalCdf()(x * np.asarray(np.sqrt(2.0), dtype=x.dtype)) * 2.0 - 1.0
+    return NormalCdf()(x * float(np.sqrt(2.0))) * 2.0 - 1.0
 
 
 def _gelu(node: Any, attrs: dict, xs: list) -> list:
@@ -311,9 +317,9 @@ def _lstm(node: Any, attrs: dict, xs: list) -> list:
     h = CF.get_item(xs[5], 0) if len(xs) > 5 and xs[5] is not None else None
     c = CF.get_item(xs[6], 0) if len(xs) > 6 and xs[6] is not None else None
     if h is None and c is not None:
-        h = np.zeros(c.shape, c.dtype)
+        h = _zeros_like(c, c.shape)
     if c is None and h is not None:
-        c = np.zeros(h.shape, h.dtype)
+        c = _zeros_like(h, h.shape)
     hs = []
     for x_t in _steps(xs[0]):
         h, c = lstm_cell(x_t, h, c, W_x, W_h, b)
