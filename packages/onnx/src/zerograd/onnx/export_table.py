@@ -129,6 +129,12 @@ def _get_item(e: Any, f: Any, ins: list, outs: list) -> None:
     _basic_index(e, f, index, ins[0], outs[0])
 
 
+def _describe(part: Any) -> str:
+    if hasattr(part, "dtype") and hasattr(part, "shape"):
+        return f"(a {part.dtype} array of shape {tuple(part.shape)})"
+    return repr(part)
+
+
 def _basic_index(e: Any, f: Any, index: tuple, x: str, out: str) -> None:
     ndim = f.inputs[0].ndim
     if any(part is Ellipsis for part in index):
@@ -156,7 +162,7 @@ def _basic_index(e: Any, f: Any, index: tuple, x: str, out: str) -> None:
             steps.append(1)
             squeezed.append(axis)
         else:
-            raise NotImplementedError(f"GetItem: index part {part!r} has no ONNX mapping "
+            raise NotImplementedError(f"GetItem: index part {_describe(part)} has no ONNX mapping "
                                       "(ints, slices, None, Ellipsis or one integer array)")
         axis += 1
     y = x
