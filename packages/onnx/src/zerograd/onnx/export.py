@@ -170,23 +170,14 @@ def _build(model: Layer, inputs: list[Variable], outputs: list[Variable], tags: 
     for name, param in model.named_params():
         names.setdefault(id(param), e.fresh(name))
     used_params: dict[int, Variable] = {}
+    graph_outputs = {id(var): name for var, name in zip(outputs, output_names)}
     for f in _functions_in_order(outputs):
         mapping = EXPORTS.get(type(f))
         if mapping is None:
             raise ExportError(f"export: the Function {type(f).__name__} has no ONNX mapping; "
                               f"it was reached from {tags.get(id(f), type(model).__name__)}")
         ins = [_input_name(e, x, names, used_params) for x in f.inputs]
-        outs = []
-        for ref in f.outputs:
-            out = ref()
-            if out is None:  # an output nobody kept (a cell state after the last step)
-                outs.append(e.fresh("unused"))
-                continue
-            if id(out) not in names:
-                position = next((i for i, o in enumerate(outputs) if o is out), None)
-                names[id(out)] = e.fresh(output_names[position] if position is not None
-                                         else type(f).__name__.lower())
-            outs.append(names[id(out)])
+        outs = _output_names(e, f, names, graph_outputs)
         try:
             mapping(e, f, ins, outs)
         except NotImplementedError as err:
@@ -206,6 +197,22 @@ def _build(model: Layer, inputs: list[Variable], outputs: list[Variable], tags: 
                               producer_name="zerograd")
     proto.ir_version = min(proto.ir_version, _ir_version_for(opset))
     return proto
+
+
+def _output_names(e: Emitter, f: Any, names: dict[int, str], graph_outputs: dict[int, str]
+                  ) -> list[str]:
+    """The ONNX names of a Function's outputs: the graph's output names for the model's outputs,
+    fresh names for the others and for outputs nobody kept (a cell state after the last step)."""
+    outs = []
+    for ref in f.outputs:
+        out = ref()
+        if out is None:
+            outs.append(e.fresh("unused"))
+            continue
+        if id(out) not in names:
+            names[id(out)] = e.fresh(graph_outputs.get(id(out), type(f).__name__.lower()))
+        outs.append(names[id(out)])
+    return outs
 
 
 def _input_name(e: Emitter, x: Variable, names: dict[int, str], used_params: dict) -> str | None:
