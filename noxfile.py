@@ -57,6 +57,7 @@ PACKAGES = {
     "vision": ["core", "nn", "data"],
     "text": ["core", "nn", "data"],
     "dezero": ["core", "nn", "data", "vision", "text"],
+    "onnx": ["core", "nn", "data", "vision", "text"],
 }
 NUMPYS = {"1.26": "numpy>=1.26,<1.27", "2": "numpy>=2,<3"}
 ORACLE_PYTHON = "3.11"  # the only interpreter with a CPU build of PyTorch on these machines
@@ -72,7 +73,8 @@ def present_packages() -> list[str]:
 
 # Optional extras whose code the tests exercise (a skipped test proves nothing): installed with
 # the package in every test session and in the build-alone check.
-TEST_EXTRAS = {"data": "progress", "vision": "image,train", "dezero": "all"}
+TEST_EXTRAS = {"data": "progress", "vision": "image,train", "dezero": "all",
+               "onnx": "runtime"}  # onnxruntime: the reference the export tests compare with
 
 
 def with_extras(name: str, location: str) -> str:
