@@ -170,3 +170,20 @@ def test_a_missing_optional_dependency_is_named(monkeypatch):
 def test_bad_arguments_are_refused(bad):
     with pytest.raises(SystemExit):
         train.parse_args(bad)
+
+
+@pytest.mark.parametrize("name", sorted(train.MODELS))
+def test_a_model_in_eval_mode_gives_the_same_output_twice(name):
+    model = train.MODELS[name]()
+    x = np.random.default_rng(0).random((4, 784), dtype=np.float32)
+    model(x)  # size the lazy layers in training mode
+    model.eval()
+    np.testing.assert_array_equal(model(x).data, model(x).data)
+
+
+def test_the_cnn_drops_units_in_training_mode_only():
+    model = train.FashionCNN(dropout_ratio=0.5)
+    x = np.random.default_rng(0).random((8, 784), dtype=np.float32)
+    assert not np.array_equal(model(x).data, model(x).data)
+    with train.test_mode():
+        np.testing.assert_array_equal(model(x).data, model(x).data)

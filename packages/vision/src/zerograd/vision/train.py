@@ -36,7 +36,7 @@ from zerograd.data import DataLoader
 from zerograd.nn import Model, optimizers, schedulers, test_mode
 from zerograd.nn import functional as F
 from zerograd.nn.checkpoint import load_checkpoint, save_checkpoint
-from zerograd.nn.layers import Linear
+from zerograd.nn.layers import Dropout, Linear
 from zerograd.vision.datasets import FashionMNIST
 from zerograd.vision.functions import pooling
 from zerograd.vision.layers import Conv2d
@@ -55,14 +55,16 @@ DEFAULTS = {  # per model: epochs, lr (the optimizer default is adam)
 # --- models -------------------------------------------------------------------------------------
 class FashionCNN(Model):
     """conv(32, 3x3) - relu - maxpool 2 - conv(64, 3x3) - relu - maxpool 2 - fc 128 - relu -
-    dropout - fc 10, on the loader's flattened 784-pixel images."""
+    dropout - fc 10, on the loader's flattened 784-pixel images. The dropout is a child layer, so
+    ``eval()`` and ``test_mode()`` both switch it off (it holds no weights: checkpoints of the
+    earlier functional dropout still load)."""
 
     def __init__(self, dropout_ratio: float = 0.3) -> None:
         super().__init__()
-        self.dropout_ratio = dropout_ratio
         self.conv1 = Conv2d(32, kernel_size=3, pad=1)
         self.conv2 = Conv2d(64, kernel_size=3, pad=1)
         self.fc1 = Linear(128)
+        self.dropout = Dropout(dropout_ratio)
         self.fc2 = Linear(10)
 
     def forward(self, x: Any) -> Any:
@@ -70,7 +72,7 @@ class FashionCNN(Model):
         x = pooling(F.relu(self.conv1(x)), 2, 2)
         x = pooling(F.relu(self.conv2(x)), 2, 2)
         x = F.relu(self.fc1(x.reshape(x.shape[0], -1)))
-        return self.fc2(F.dropout(x, self.dropout_ratio))
+        return self.fc2(self.dropout(x))
 
 
 class FashionMLP(Model):
