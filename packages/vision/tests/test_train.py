@@ -201,6 +201,16 @@ def test_a_signal_saves_the_exact_point_and_resuming_repeats_the_whole_run(
     assert (stopped / "model.npz").read_bytes() == (whole / "model.npz").read_bytes()
 
 
+def test_a_signal_ignored_from_the_start_stays_ignored():
+    previous = signal.signal(signal.SIGINT, signal.SIG_IGN)  # as nohup or `cmd &` in a script
+    try:
+        with train.StopRequest().installed():
+            assert signal.getsignal(signal.SIGINT) is signal.SIG_IGN
+            assert isinstance(signal.getsignal(signal.SIGTERM), train.StopRequest)
+    finally:
+        signal.signal(signal.SIGINT, previous)
+
+
 def test_resume_with_other_arguments_is_refused(fashion_root, tmp_path, capsys):
     out = tmp_path / "run"
     train.main(_args(fashion_root, out, "--model", "mlp", "--epochs", "1"))

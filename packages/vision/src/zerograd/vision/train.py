@@ -244,7 +244,10 @@ class StopRequest:
 
     @contextlib.contextmanager
     def installed(self) -> Any:
-        previous = {signum: signal.signal(signum, self) for signum in self.SIGNALS}
+        """Handle the signals while the block runs; one ignored from the start stays ignored
+        (a job started with nohup or in the background of a script is not meant to stop)."""
+        previous = {signum: signal.signal(signum, self) for signum in self.SIGNALS
+                    if signal.getsignal(signum) is not signal.SIG_IGN}
         try:
             yield self
         finally:
