@@ -185,8 +185,8 @@ def check_out_is_writable(out: Path) -> None:
 
 
 def read_resumed_run(args: argparse.Namespace) -> dict[str, Any] | None:
-    """The plain values of the checkpoint --resume continues, after checking that it exists,
-    that it was saved with the same settings and that something is left to train."""
+    """The plain values of the checkpoint --resume continues (None without --resume), after
+    checking that it exists, reads and was saved with the same settings."""
     if not args.resume:
         return None
     checkpoint = args.out / CHECKPOINT
