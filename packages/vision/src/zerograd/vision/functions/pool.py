@@ -16,7 +16,8 @@ import numpy as np
 
 from zerograd.core import Config, Function, Variable, as_variable, cuda
 from zerograd.core import functions as CF
-from zerograd.vision.functions._geometry import as_pair, check_images, output_hw
+from zerograd.core.checks import check_int_pair
+from zerograd.vision.functions._geometry import check_images, output_hw
 from zerograd.vision.functions.windows import (
     accumulate,
     channels_last,
@@ -226,9 +227,9 @@ def _geometry(func: str, x: Variable, kernel_size: Any, stride: Any, pad: Any) -
     if x.dtype.kind not in "iuf":
         raise TypeError(f"{func}: x must hold integers or floats, got dtype {x.dtype} "
                         f"(convert it first, e.g. x.astype(np.float32))")
-    kernel = as_pair(func, "kernel_size", kernel_size, 1)
-    stride = as_pair(func, "stride", stride, 1)
-    pad = as_pair(func, "pad", pad, 0)
+    kernel = check_int_pair(func, "kernel_size", kernel_size, 1)
+    stride = check_int_pair(func, "stride", stride, 1)
+    pad = check_int_pair(func, "pad", pad, 0)
     if pad[0] >= kernel[0] or pad[1] >= kernel[1]:
         raise ValueError(f"{func}: pad {pad} must be smaller than kernel_size {kernel} "
                          f"(a window would hold nothing but padding)")
