@@ -232,6 +232,7 @@ def test_resume_with_another_model_or_optimizer_names_the_settings(fashion_root,
 def test_resume_without_a_checkpoint_says_where_it_looked(fashion_root, tmp_path, capsys):
     _refused(capsys, _args(fashion_root, tmp_path / "empty", "--resume"),
              "--resume: no checkpoint at .*checkpoint.npz")
+    assert not (tmp_path / "empty").exists()  # no empty folder left behind
 
 
 def test_resume_of_a_finished_run_says_nothing_is_left(fashion_root, tmp_path, capsys):

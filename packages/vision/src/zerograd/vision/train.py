@@ -475,8 +475,8 @@ def main(argv: list[str] | None = None) -> list[EpochMetrics]:
     args = parse_args(argv)
     tqdm = require("tqdm").tqdm
     require("matplotlib")
-    check_out_is_writable(args.out)
     resumed = read_resumed_run(args)
+    check_out_is_writable(args.out)
     if resumed is not None and finished(resumed, args):
         print(f"nothing left to train: the run in {args.out} finished all {args.epochs} epochs")
         return [EpochMetrics(**row) for row in resumed["history"]]
