@@ -201,4 +201,9 @@ def train(session: nox.Session) -> None:
     """The main job: train the CNN on Fashion-MNIST (python -m zerograd.vision.train); arguments
     after `--` go to the command, e.g. `nox -s train -- --model mlp --epochs 3`."""
     session.install(*package_with_siblings("vision"), *fresh_builds(PACKAGES["vision"] + ["vision"]))
-    session.run("python", "-m", "zerograd.vision.train", *session.posargs)
+    # On Ctrl-C the command saves a checkpoint before it exits (status 130): wait for it rather
+    # than nox's default 0.3 s before SIGTERM and SIGKILL. --help and the resume hint name the
+    # command the user typed (./run.sh sets it; a plain `nox -s train` gets its own).
+    prog = os.environ.get("ZEROGRAD_TRAIN_PROG") or "nox -s train --"
+    session.run("python", "-m", "zerograd.vision.train", *session.posargs,
+                env={"ZEROGRAD_TRAIN_PROG": prog}, interrupt_timeout=None)
