@@ -101,8 +101,9 @@ def setup(optimizer, model, with_extras):
     return None
 
 
+@pytest.mark.parametrize("overlap", [True, False], ids=["overlap", "after-backward"])
 @pytest.mark.parametrize("case", sorted(CASES))
-def test_n_ranks_train_as_one_process_with_n_times_the_batch(comm, self_comm, case):
+def test_n_ranks_train_as_one_process_with_n_times_the_batch(comm, self_comm, case, overlap):
     build, sample_shape, make_optimizer, with_extras = CASES[case]
     data = make_data(comm, sample_shape)
     np.random.seed(comm.rank)  # different initial weights: rank 0's must win
@@ -116,9 +117,10 @@ def test_n_ranks_train_as_one_process_with_n_times_the_batch(comm, self_comm, ca
     train(reference, single, DistributedDataLoader(data, comm.size * BATCH, self_comm, seed=7),
           scheduler)
 
-    distributed = MultiNodeOptimizer(make_optimizer(), comm)
+    distributed = MultiNodeOptimizer(make_optimizer(), comm, overlap=overlap, bucket_bytes=256)
     scheduler = setup(distributed, model, with_extras)
     train(model, distributed, DistributedDataLoader(data, BATCH, comm, seed=7), scheduler)
+    assert distributed.overlapping == overlap
 
     for (name, mine), (_, theirs) in zip(model.named_params(), reference.named_params()):
         np.testing.assert_allclose(mine.data, theirs.data, rtol=2e-4, atol=2e-5, err_msg=name)
@@ -217,3 +219,41 @@ def test_small_buckets_average_as_one_large_bucket(comm):
         grads[bucket_bytes] = [p.grad.data.copy() for p in model.params()]
     for small, large in zip(grads[16], grads[1 << 20]):
         np.testing.assert_array_equal(small, large)
+
+
+def backward_of_a_small_mlp(model, comm):
+    model.cleargrads()
+    zsum(model(np.full((2, 3), comm.rank, dtype=np.float32)) ** 2).backward()
+
+
+def test_with_overlap_every_bucket_starts_during_backward(comm):
+    model = MLP((7, 5, 2))
+    model(np.ones((1, 3), dtype=np.float32))
+    optimizer = MultiNodeOptimizer(optimizers.SGD(lr=0.0), comm, bucket_bytes=64).setup(model)
+    buckets = optimizer._buckets.buckets
+    assert len(buckets) > 2 and optimizer.overlapping
+    backward_of_a_small_mlp(model, comm)
+    assert optimizer._buckets.started == len(buckets)  # before update() was called
+    assert all(bucket.request is not None for bucket in buckets)
+    optimizer.update()
+    assert optimizer._buckets.started == 0
+
+
+def test_accumulating_gradients_needs_overlap_off(comm):
+    model = MLP((4, 2))
+    model(np.ones((1, 3), dtype=np.float32))
+    optimizer = MultiNodeOptimizer(optimizers.SGD(lr=0.0), comm).setup(model)
+    backward_of_a_small_mlp(model, comm)
+    with pytest.raises(RuntimeError, match="overlap=False to accumulate gradients"):
+        zsum(model(np.ones((2, 3), dtype=np.float32))).backward()
+    optimizer._buckets.average()  # finish the collectives the first backward started
+
+    accumulating = MultiNodeOptimizer(optimizers.SGD(lr=0.0), comm, overlap=False).setup(model)
+    del optimizer  # its hooks go with it
+    backward_of_a_small_mlp(model, comm)
+    once = [p.grad.data.copy() for p in model.params()]
+    zsum(model(np.full((2, 3), comm.rank, dtype=np.float32)) ** 2).backward()
+    accumulating.update()
+    for twice, single in zip(model.params(), once):
+        np.testing.assert_allclose(twice.grad.data, 2 * comm.allreduce(single, "mean"),
+                                   rtol=1e-6)

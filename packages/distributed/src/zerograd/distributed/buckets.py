@@ -21,6 +21,7 @@ collectives in one order, so a bucket waits for the ones before it.
 
 from __future__ import annotations
 
+import weakref
 from typing import Any
 
 from zerograd.core import Variable
@@ -113,8 +114,16 @@ class GradientBuckets:
         self.handles = []
         self.overlap = overlap and supports_overlap(params)
         if self.overlap:
-            self.handles = [p.register_post_accumulate_grad_hook(self._gradient_final)
-                            for p in params]
+            # The hooks hold these buckets weakly, and are removed when the buckets die: an
+            # optimizer thrown away must not go on packing gradients of a model trained on.
+            this = weakref.ref(self)
+
+            def gradient_final(param: Any) -> None:
+                buckets = this()
+                if buckets is not None:
+                    buckets._gradient_final(param)
+            self.handles = [p.register_post_accumulate_grad_hook(gradient_final) for p in params]
+            weakref.finalize(self, _remove_all, self.handles)
 
     def _gradient_final(self, param: Any) -> None:
         b, i = self.place[id(param)]
@@ -146,9 +155,13 @@ class GradientBuckets:
 
     def remove(self) -> None:
         """Unregister the hooks (the buckets of a parameter list that changed)."""
-        for handle in self.handles:
-            handle.remove()
-        self.handles = []
+        _remove_all(self.handles)
+
+
+def _remove_all(handles: list[Any]) -> None:
+    for handle in handles:
+        handle.remove()
+    handles.clear()
 
 
 def supports_overlap(params: list[Any]) -> bool:
