@@ -17,6 +17,9 @@ from mpi4py import MPI
 pytestmark = pytest.mark.skipif(MPI.COMM_WORLD.Get_size() > 1,
                                 reason="launches its own processes; runs in the one-rank suite")
 
+# What mpiexec tells its processes (how to reach it): a process started from one must not think
+# it was started by that launcher.
+LAUNCHER_VARIABLES = ("PMI_", "PMIX_", "HYDRA_", "MPIR_", "OMPI_", "MPI_LOCAL")
 TIMEOUT = 120  # seconds: a hang fails the test instead of stalling the suite
 
 
@@ -31,7 +34,9 @@ def mpiexec() -> str:
 def run(args, script, tmp_path):
     path = tmp_path / "job.py"
     path.write_text(textwrap.dedent(script))
-    env = {**os.environ, "PYTHONPATH": os.pathsep.join(sys.path)}
+    env = {key: value for key, value in os.environ.items()  # not the launcher of this pytest
+           if not key.startswith(LAUNCHER_VARIABLES)}
+    env["PYTHONPATH"] = os.pathsep.join(sys.path)
     return subprocess.run([*args, sys.executable, str(path)], capture_output=True, text=True,
                           timeout=TIMEOUT, env=env)
 
