@@ -112,7 +112,9 @@ class GradientBuckets:
                       for i, p in enumerate(bucket.params)}
         self.started = 0  # buckets whose allreduce is in flight, all before any that is not
         self.handles = []
-        self.overlap = overlap and supports_overlap(params)
+        # One rank has nothing to average: every gradient stays as backward left it.
+        self.active = comm.size > 1
+        self.overlap = self.active and overlap and supports_overlap(params)
         if self.overlap:
             # The hooks hold these buckets weakly, and are removed when the buckets die: an
             # optimizer thrown away must not go on packing gradients of a model trained on.
@@ -145,6 +147,8 @@ class GradientBuckets:
 
     def average(self) -> None:
         """Finish the step: start the buckets backward did not, wait for all, hand out the means."""
+        if not self.active:
+            return
         for b in range(self.started, len(self.buckets)):
             self._start(b)
         for bucket in self.buckets:

