@@ -31,14 +31,19 @@ def mpiexec() -> str:
     return found
 
 
+def child_environment() -> dict[str, str]:
+    """This process's environment without its launcher's variables, and its import path."""
+    env = {key: value for key, value in os.environ.items()
+           if not key.startswith(LAUNCHER_VARIABLES)}
+    env["PYTHONPATH"] = os.pathsep.join(sys.path)
+    return env
+
+
 def run(args, script, tmp_path):
     path = tmp_path / "job.py"
     path.write_text(textwrap.dedent(script))
-    env = {key: value for key, value in os.environ.items()  # not the launcher of this pytest
-           if not key.startswith(LAUNCHER_VARIABLES)}
-    env["PYTHONPATH"] = os.pathsep.join(sys.path)
     return subprocess.run([*args, sys.executable, str(path)], capture_output=True, text=True,
-                          timeout=TIMEOUT, env=env)
+                          timeout=TIMEOUT, env=child_environment())
 
 
 def test_without_mpiexec_a_script_runs_as_one_rank(tmp_path):
@@ -67,3 +72,13 @@ def test_an_exception_on_one_rank_aborts_every_rank_with_its_traceback(tmp_path)
     assert "in load_data" in done.stderr
     assert "FileNotFoundError: no train.idx on this node" in done.stderr
     assert "rank 0 went on" not in done.stdout
+
+
+def test_the_suite_passes_on_two_ranks(tmp_path):
+    """The one-process suite also runs every collective test on two ranks (the nox session
+    ``mpi`` runs it on one, two and four)."""
+    done = subprocess.run([mpiexec(), "-n", "2", sys.executable, "-m", "pytest", "-q",
+                           "-p", "no:cacheprovider", "-x", str(Path(__file__).parent)],
+                          capture_output=True, text=True, timeout=TIMEOUT,
+                          env=child_environment(), cwd=str(tmp_path))
+    assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-2000:]
