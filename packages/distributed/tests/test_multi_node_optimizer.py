@@ -12,10 +12,11 @@ from mpi4py import MPI
 from zerograd.core import Parameter
 from zerograd.core.functions import sum as zsum
 from zerograd.data import Dataset
-from zerograd.distributed import DistributedDataLoader, MultiNodeOptimizer
+from zerograd.distributed import DistributedDataLoader, MultiNodeOptimizer, broadcast_buffers
+from zerograd.distributed.synchronization import check_same_on_every_rank
 from zerograd.nn import Model, optimizers, schedulers
 from zerograd.nn import functional as F
-from zerograd.nn.layers import Linear
+from zerograd.nn.layers import BatchNorm, Linear
 from zerograd.nn.models import MLP
 from zerograd.text.layers import LSTM
 from zerograd.vision.functions import pooling
@@ -273,3 +274,61 @@ def test_one_rank_leaves_the_gradients_as_backward_left_them(self_comm):
     grads = [p.grad for p in model.params()]
     optimizer.update()
     assert all(p.grad is g for p, g in zip(model.params(), grads)) and not optimizer.overlapping
+
+
+def test_an_optimizer_set_up_before_wrapping_starts_from_rank_0s_weights(comm):
+    np.random.seed(comm.rank)
+    model = MLP((3,))
+    model(np.ones((1, 2), dtype=np.float32))
+    MultiNodeOptimizer(optimizers.SGD().setup(model), comm)
+    everyone = comm.allgather_object([p.data for p in model.params()])
+    for theirs in everyone:
+        for a, b in zip(theirs, everyone[0]):
+            np.testing.assert_array_equal(a, b)
+
+
+class Normalized(Model):
+    def __init__(self):
+        super().__init__()
+        self.fc = Linear(3, in_size=2)
+        self.norm = BatchNorm()
+
+    def forward(self, x):
+        return self.norm(self.fc(x))
+
+
+def test_batchnorm_statistics_start_from_rank_0_and_broadcast_buffers_realigns_them(comm):
+    model = Normalized()
+    model(np.full((4, 2), comm.rank, dtype=np.float32) + np.arange(8).reshape(4, 2))
+    MultiNodeOptimizer(optimizers.SGD(), comm).setup(model)
+    rank_0 = comm.broadcast_object({k: v.copy() for k, v in model.named_buffers()})
+    for name, value in model.named_buffers():
+        np.testing.assert_array_equal(value, rank_0[name])
+    model(np.full((4, 2), 10 * comm.rank, dtype=np.float32))  # each rank's own statistics
+    broadcast_buffers(model, comm)
+    rank_0 = comm.broadcast_object({k: v.copy() for k, v in model.named_buffers()})
+    for name, value in model.named_buffers():
+        np.testing.assert_array_equal(value, rank_0[name])
+
+
+class GatheredDescriptions:
+    """A stand-in communicator whose ranks described the given parameter lists."""
+
+    def __init__(self, *descriptions):
+        self.descriptions = list(descriptions)
+
+    def allgather_object(self, obj):
+        return self.descriptions
+
+
+@pytest.mark.parametrize("theirs,message", [
+    ([("w", (2,), "<f4")], "parameters number 1 is nothing on rank 1 but 'b' \\(3,\\) <f4 on "
+                           "rank 0 \\(rank 0 has 2 parameters, rank 1 has 1\\)"),
+    ([("w", (2,), "<f4"), ("b", None, None)], "'b' \\(not sized yet\\) on rank 1"),
+    ([("w", (2,), "<f8"), ("b", (3,), "<f4")], "number 0 is 'w' \\(2,\\) <f8 on rank 1"),
+])
+def test_the_first_difference_between_ranks_is_named(theirs, message):
+    mine = [("w", (2,), "<f4"), ("b", (3,), "<f4")]
+    with pytest.raises(ValueError, match=message):
+        check_same_on_every_rank(GatheredDescriptions(mine, theirs), mine)
+    check_same_on_every_rank(GatheredDescriptions(mine, list(mine)), mine)

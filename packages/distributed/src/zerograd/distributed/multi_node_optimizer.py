@@ -69,7 +69,8 @@ class MultiNodeOptimizer:
     """Wrap ``optimizer`` so that ``update()`` averages the gradients over ``comm``'s ranks.
 
     Args:
-        optimizer: any zerograd optimizer (set up already, or call ``setup`` on the wrapper).
+        optimizer: any zerograd optimizer, set up already (then the ranks are synchronised
+            here) or not (call ``setup`` on the wrapper).
         comm: a communicator (default: ``create_communicator()``).
         overlap: start each bucket's allreduce during backward, when the core engine reports final
             gradients; turn off to accumulate gradients over several backward passes per update.
@@ -99,6 +100,8 @@ class MultiNodeOptimizer:
         self.check = bool(check)
         self._buckets: GradientBuckets | None = None
         self._synced: list[Any] = []  # the parameters the buckets were built for
+        if optimizer.param_groups:  # set up already
+            self._synchronize_if_sized()
 
     def __getattr__(self, name: str) -> Any:
         if name == "actual_optimizer":  # asked for before __init__ set it (copy, pickle)
@@ -118,9 +121,12 @@ class MultiNodeOptimizer:
         lazily sized layers is synchronised at the first update."""
         self.actual_optimizer.setup(target)
         self._forget_buckets()
+        self._synchronize_if_sized()
+        return self
+
+    def _synchronize_if_sized(self) -> None:
         if all(p.data is not None for _, p in _named_params(self.actual_optimizer)):
             self.synchronize()
-        return self
 
     def _forget_buckets(self) -> None:
         if self._buckets is not None:
