@@ -107,13 +107,14 @@ class GradientBuckets:
                  overlap: bool = True) -> None:
         self.comm = comm
         self.scale = 1.0 / comm.size
-        self.buckets = [Bucket(group) for group in _split(list(reversed(params)), bucket_bytes)]
+        # One rank has nothing to average: no buckets, every gradient stays as backward left it.
+        self.active = comm.size > 1
+        groups = _split(list(reversed(params)), bucket_bytes) if self.active else []
+        self.buckets = [Bucket(group) for group in groups]
         self.place = {id(p): (b, i) for b, bucket in enumerate(self.buckets)
                       for i, p in enumerate(bucket.params)}
         self.started = 0  # buckets whose allreduce is in flight, all before any that is not
-        self.handles = []
-        # One rank has nothing to average: every gradient stays as backward left it.
-        self.active = comm.size > 1
+        self.handles: list[Any] = []
         self.overlap = self.active and overlap and supports_overlap(params)
         if self.overlap:
             # The hooks hold these buckets weakly, and are removed when the buckets die: an
@@ -147,8 +148,6 @@ class GradientBuckets:
 
     def average(self) -> None:
         """Finish the step: start the buckets backward did not, wait for all, hand out the means."""
-        if not self.active:
-            return
         for b in range(self.started, len(self.buckets)):
             self._start(b)
         for bucket in self.buckets:
