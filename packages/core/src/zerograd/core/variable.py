@@ -8,6 +8,8 @@ without waiting for the garbage collector.
 from __future__ import annotations
 
 import heapq
+import weakref
+from collections.abc import Callable
 from typing import Any
 
 import numpy as np
@@ -15,7 +17,6 @@ import numpy as np
 from zerograd.core import cuda
 from zerograd.core.checks import ARRAY_TYPES
 from zerograd.core.config import using_config
-
 
 
 def as_array(x: Any, array_module: Any = np) -> Any:
@@ -136,6 +137,32 @@ class Variable:
         """A new Variable sharing this data, outside any graph and requiring no gradient."""
         return Variable(self.data, name=self.name, requires_grad=False)
 
+    def register_post_accumulate_grad_hook(self, hook: Callable[[Variable], Any]) -> RemovableHandle:
+        """Call ``hook(self)`` during each backward pass, once this leaf's gradient is final.
+
+        Final means every contribution reaching this Variable from the output has been added to
+        ``.grad``; hooks fire in the order gradients become final, so a hook on the last layer's
+        parameters runs while earlier layers are still being differentiated (what data-parallel
+        training needs to overlap communication with computation). A Variable used by several
+        Functions fires once, after the last. Returns a handle whose ``remove()`` unregisters it.
+
+        >>> w = Variable(np.array(2.0))
+        >>> handle = w.register_post_accumulate_grad_hook(lambda v: print("grad", v.grad))
+        >>> (w * w + w).backward()
+        grad variable(5.0)
+        >>> handle.remove()
+        """
+        if self.creator is not None:
+            raise ValueError(
+                f"register_post_accumulate_grad_hook: {self._describe()} is not a leaf "
+                f"(it was made by {type(self.creator).__name__}); only leaves accumulate gradients"
+            )
+        if not callable(hook):
+            raise TypeError(
+                f"register_post_accumulate_grad_hook: hook must be callable, got {type(hook).__name__}"
+            )
+        return _add_post_accumulate_hook(self, hook)
+
     def to_cpu(self) -> None:
         if self.data is not None:
             self.data = cuda.as_numpy(self.data)
@@ -158,10 +185,11 @@ class Variable:
         if self.grad is None:
             xp = cuda.get_array_module(self.data)
             self.grad = Variable(xp.ones_like(self.data), requires_grad=False)
-        if self.creator is None:
-            return
         with using_config("enable_backprop", create_graph):
-            _run_backward(self.creator, retain_grad)
+            if self.creator is not None:
+                _run_backward(self.creator, retain_grad)
+            elif _POST_ACCUMULATE_HOOKS:
+                _call_post_accumulate_hooks(self)
 
     def _describe(self) -> str:
         return f"Variable {self.name!r}" if self.name else "the Variable"
@@ -169,6 +197,8 @@ class Variable:
 
 def _run_backward(root: Any, retain_grad: bool) -> None:
     """The backward loop: pop the youngest pending Function, push its inputs' creators."""
+    # Empty (and so skipped below) unless some Variable has a post-accumulate hook.
+    countdown = _count_hooked_edges(root) if _POST_ACCUMULATE_HOOKS else {}
     heap = [(-root.generation, 0, root)]
     seen = {root}
     pushed = 0
@@ -200,6 +230,10 @@ def _run_backward(root: Any, retain_grad: bool) -> None:
             for y in outputs:
                 if y is not None:
                     y.grad = None
+        if countdown:
+            _count_down(func, countdown)
+    if countdown:
+        _call_leftover_hooks(countdown)
 
 
 def _wrap_gradient(func: Any, x: Variable, gx: Any) -> Variable:
@@ -210,6 +244,93 @@ def _wrap_gradient(func: Any, x: Variable, gx: Any) -> Variable:
             f"{type(func).__name__}.backward must return Variables or arrays, got {type(gx).__name__}"
         )
     return Variable(gx, requires_grad=False)
+
+
+# --- post-accumulate gradient hooks -------------------------------------------------------------
+# Kept beside the Variables, not in a slot: a Variable without hooks pays nothing, and copies and
+# pickles of a Variable never carry a hook. Keyed by id(): a Variable's == is elementwise, so it
+# cannot be a weak dictionary key; the weak reference drops the entry when the Variable dies.
+_POST_ACCUMULATE_HOOKS: dict[int, tuple[weakref.ref, dict[int, Callable[[Variable], Any]]]] = {}
+_next_hook_id = 0
+
+
+class RemovableHandle:
+    """What ``register_post_accumulate_grad_hook`` returns: ``remove()`` unregisters the hook."""
+
+    __slots__ = ("_key", "_hook_id")
+
+    def __init__(self, key: int, hook_id: int) -> None:
+        self._key = key
+        self._hook_id = hook_id
+
+    def remove(self) -> None:
+        entry = _POST_ACCUMULATE_HOOKS.get(self._key)
+        if entry is None:
+            return
+        hooks = entry[1]
+        hooks.pop(self._hook_id, None)
+        if not hooks:  # an empty registry keeps backward on its hook-free path
+            del _POST_ACCUMULATE_HOOKS[self._key]
+
+
+def _add_post_accumulate_hook(variable: Variable, hook: Callable[[Variable], Any]) -> RemovableHandle:
+    global _next_hook_id
+    _next_hook_id += 1
+    key = id(variable)
+    if key not in _POST_ACCUMULATE_HOOKS:
+        ref = weakref.ref(variable, lambda _, key=key: _POST_ACCUMULATE_HOOKS.pop(key, None))
+        _POST_ACCUMULATE_HOOKS[key] = (ref, {})
+    _POST_ACCUMULATE_HOOKS[key][1][_next_hook_id] = hook
+    return RemovableHandle(key, _next_hook_id)
+
+
+def _call_post_accumulate_hooks(variable: Variable) -> None:
+    entry = _POST_ACCUMULATE_HOOKS.get(id(variable))
+    if entry is not None:
+        for hook in list(entry[1].values()):  # a hook may remove itself
+            hook(variable)
+
+
+def _count_hooked_edges(root: Any) -> dict[int, list[Any]]:
+    """For each hooked leaf behind ``root``, by id: [edges into it, the leaf, its grad before].
+
+    The walk follows exactly the links backward follows (inputs that require a gradient), so a
+    leaf's gradient is final when backward has run every Function counted here.
+    """
+    countdown: dict[int, list[Any]] = {}
+    pending, seen = [root], {root}
+    while pending:
+        for x in pending.pop().inputs:
+            if not x.requires_grad:
+                continue
+            creator = x.creator
+            if creator is None:
+                if id(x) in _POST_ACCUMULATE_HOOKS:
+                    countdown.setdefault(id(x), [0, x, x.grad])[0] += 1
+            elif creator not in seen:
+                seen.add(creator)
+                pending.append(creator)
+    return countdown
+
+
+def _count_down(func: Any, countdown: dict[int, list[Any]]) -> None:
+    """``func`` has added its gradients: fire the hooks of leaves that now have them all."""
+    for x in func.inputs:
+        entry = countdown.get(id(x))
+        if entry is None:
+            continue
+        entry[0] -= 1
+        if entry[0] == 0:
+            del countdown[id(x)]
+            _call_post_accumulate_hooks(x)
+
+
+def _call_leftover_hooks(countdown: dict[int, list[Any]]) -> None:
+    """A backward that returned None cut some paths short: a leaf whose gradient changed anyway
+    has it final now."""
+    for _, x, grad_before in countdown.values():
+        if x.grad is not grad_before:
+            _call_post_accumulate_hooks(x)
 
 
 class Parameter(Variable):
