@@ -196,20 +196,22 @@ class Variable:
 
 
 def _run_backward(root: Any, retain_grad: bool) -> None:
-    """The backward loop: pop the youngest pending Function, push its inputs' creators."""
-    # Empty (and so skipped below) unless some Variable has a post-accumulate hook.
+    """The backward loop (the book's Variable.backward): pop the Function made last, hand its
+    outputs' gradients to its backward, add the results to its inputs' grads, push their creators.
+    """
+    # Empty, and so skipped below, unless some Variable has a post-accumulate hook.
     countdown = _count_hooked_edges(root) if _POST_ACCUMULATE_HOOKS else {}
+    # heapq pops the smallest entry, so generations are negated to pop the youngest first; the
+    # push counter breaks ties, because two Functions cannot be compared.
     heap = [(-root.generation, 0, root)]
-    seen = {root}
+    seen = {root}  # a Function reached through several inputs runs once
     pushed = 0
     push, pop = heapq.heappush, heapq.heappop
     while heap:
         func = pop(heap)[2]
-        outputs = [ref() for ref in func.outputs]
+        outputs = [ref() for ref in func.outputs]  # an output nobody kept has died: its gy is None
         gys = [None if y is None else y.grad for y in outputs]
-        gxs = func.backward(*gys)
-        if type(gxs) is not tuple:
-            gxs = (gxs,)
+        gxs = _as_gradient_tuple(func, func.backward(*gys))
         for x, gx in zip(func.inputs, gxs):
             if gx is None or not x.requires_grad:
                 continue
@@ -220,13 +222,15 @@ def _run_backward(root: Any, retain_grad: bool) -> None:
                     f"{type(func).__name__}.backward returned a gradient of shape {gx.shape} "
                     f"for an input of shape {x.data.shape}"
                 )
+            # Never in place: a backward may hand one gradient to several inputs (Add gives gy to
+            # both), and with create_graph the sum must be a node of the graph.
             x.grad = gx if x.grad is None else x.grad + gx
             creator = x.creator
             if creator is not None and creator not in seen:
                 seen.add(creator)
                 pushed += 1
                 push(heap, (-creator.generation, pushed, creator))
-        if not retain_grad:
+        if not retain_grad:  # free as we go: an intermediate gradient is needed only once
             for y in outputs:
                 if y is not None:
                     y.grad = None
@@ -234,6 +238,19 @@ def _run_backward(root: Any, retain_grad: bool) -> None:
             _count_down(func, countdown)
     if countdown:
         _call_leftover_hooks(countdown)
+
+
+def _as_gradient_tuple(func: Any, gxs: Any) -> tuple[Any, ...]:
+    """One gradient per input, as a tuple (a one-input backward may return it bare)."""
+    if type(gxs) is not tuple:
+        gxs = tuple(gxs) if type(gxs) is list else (gxs,)
+    if len(gxs) != len(func.inputs):
+        raise ValueError(
+            f"{type(func).__name__}.backward returned {len(gxs)} gradient{'s' * (len(gxs) != 1)} "
+            f"for {len(func.inputs)} input{'s' * (len(func.inputs) != 1)}: return one per input of "
+            f"forward, in order, with None for an input that needs none"
+        )
+    return gxs
 
 
 def _wrap_gradient(func: Any, x: Variable, gx: Any) -> Variable:
@@ -244,6 +261,19 @@ def _wrap_gradient(func: Any, x: Variable, gx: Any) -> Variable:
             f"{type(func).__name__}.backward must return Variables or arrays, got {type(gx).__name__}"
         )
     return Variable(gx, requires_grad=False)
+
+
+class Parameter(Variable):
+    """A Variable that a Layer registers as trainable when it is assigned as an attribute."""
+
+    __slots__ = ()
+
+
+def as_variable(obj: Any) -> Variable:
+    """Return a Variable unchanged; wrap an array (or scalar) in one that requires no gradient."""
+    if isinstance(obj, Variable):
+        return obj
+    return Variable(as_array(obj), requires_grad=False)
 
 
 # --- post-accumulate gradient hooks -------------------------------------------------------------
@@ -331,16 +361,3 @@ def _call_leftover_hooks(countdown: dict[int, list[Any]]) -> None:
     for _, x, grad_before in countdown.values():
         if x.grad is not grad_before:
             _call_post_accumulate_hooks(x)
-
-
-class Parameter(Variable):
-    """A Variable that a Layer registers as trainable when it is assigned as an attribute."""
-
-    __slots__ = ()
-
-
-def as_variable(obj: Any) -> Variable:
-    """Return a Variable unchanged; wrap an array (or scalar) in one that requires no gradient."""
-    if isinstance(obj, Variable):
-        return obj
-    return Variable(as_array(obj), requires_grad=False)
