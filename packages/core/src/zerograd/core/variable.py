@@ -42,11 +42,29 @@ class Variable:
     >>> y.backward()
     >>> x.grad
     variable(6.0)
+
+    In-place operators (``+= -= *= /=``) depend on whether a graph is being recorded:
+
+    - under ``no_grad()`` (``Config.enable_backprop`` False) they update ``data`` in place and keep
+      the same Variable, PyTorch's rule, so ``p -= lr * p.grad`` trains the parameter a model holds;
+      as in PyTorch, update only after backward, since the graph reads the same array;
+    - while a graph is recorded they keep the book's meaning, ``x = x + y``: a new Variable, so
+      ``loss += ...`` builds a differentiable sum and the old Variable is unchanged.
+
+    An array updated in place with a Variable (the book's ``p.data -= lr * p.grad``) takes the
+    Variable's data; an array on the left of any other operator (``array * x``) records the graph
+    as ``x * array`` does.
+
+    >>> from zerograd.core import no_grad
+    >>> with no_grad():
+    ...     x -= 0.5 * x.grad
+    >>> x
+    variable(0.0)
     """
 
     __slots__ = ("data", "name", "grad", "creator", "generation", "requires_grad", "__weakref__")
     __array_priority__ = 200  # CuPy and old NumPy: ndarray <op> Variable goes to Variable
-    __array_ufunc__ = None  # NumPy: ndarray <op> Variable calls Variable's reflected operator
+    __array_ufunc__ = None  # NumPy defers ndarray <op> Variable to us (operators.py refines it)
 
     def __init__(self, data: Any, name: str | None = None, requires_grad: bool = True) -> None:
         if data is not None and not isinstance(data, ARRAY_TYPES):
