@@ -7,8 +7,9 @@ import weakref
 from typing import Any
 
 from zerograd.core import cuda
+from zerograd.core.checks import ARRAY_TYPES, is_array
 from zerograd.core.config import Config
-from zerograd.core.variable import ARRAY_TYPES, Variable, as_array, as_variable
+from zerograd.core.variable import Variable, as_array, as_variable
 
 
 class Function:
@@ -108,6 +109,6 @@ def _as_output_array(y: Any, inputs: list[Variable]) -> Any:
     """NumPy reductions return scalars for 0-d results; outputs must be arrays."""
     xp = cuda.get_array_module(inputs[0].data) if inputs else None
     y = as_array(y, xp) if xp is not None else as_array(y)
-    if not isinstance(y, ARRAY_TYPES):
+    if not is_array(y):
         raise TypeError(f"Function.forward must return arrays, got {type(y).__name__}")
     return y

@@ -15,7 +15,7 @@ from typing import Any
 import numpy as np
 
 from zerograd.core import cuda
-from zerograd.core.checks import ARRAY_TYPES
+from zerograd.core.checks import ARRAY_TYPES, is_array
 from zerograd.core.config import using_config
 
 
@@ -67,7 +67,7 @@ class Variable:
     __array_ufunc__ = None  # NumPy defers ndarray <op> Variable to us (operators.py refines it)
 
     def __init__(self, data: Any, name: str | None = None, requires_grad: bool = True) -> None:
-        if data is not None and not isinstance(data, ARRAY_TYPES):
+        if data is not None and not isinstance(data, ARRAY_TYPES):  # is_array, inlined: every op
             raise TypeError(
                 f"Variable: data must be a numpy.ndarray, a cupy.ndarray or None, "
                 f"got {type(data).__name__}"
@@ -274,7 +274,7 @@ def _as_gradient_tuple(func: Any, gxs: Any) -> tuple[Any, ...]:
 def _wrap_gradient(func: Any, x: Variable, gx: Any) -> Variable:
     """A backward written on arrays (the book's early steps) may return one: wrap it."""
     gx = as_array(gx, cuda.get_array_module(x.data))
-    if not isinstance(gx, ARRAY_TYPES):
+    if not is_array(gx):
         raise TypeError(
             f"{type(func).__name__}.backward must return Variables or arrays, got {type(gx).__name__}"
         )
