@@ -3,6 +3,11 @@
 The graph is a chain of references Variable -> creator Function -> input Variables. A Function holds
 its outputs only by weak reference, so the graph has no cycles and dies with its last Variable,
 without waiting for the garbage collector.
+
+In the order of the book's core.py: Variable, then its backward loop (``_run_backward``, the body
+of the book's ``Variable.backward``), Parameter and as_variable; Function is in function.py, the
+operators in operators.py. The post-accumulate gradient hooks come last: backward touches them
+only when one is registered.
 """
 
 from __future__ import annotations
