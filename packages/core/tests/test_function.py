@@ -1,5 +1,6 @@
 """Function.__call__: an error in forward keeps its class and gains the Function's name and shapes."""
 
+import sys
 import types
 
 import numpy as np
@@ -40,7 +41,10 @@ def test_a_forward_error_keeps_its_class_and_gains_the_context(error):
     context = r"my message(.|\n)*Raising on inputs of shape \(2, 3\) and \(\)"
     with pytest.raises(type(error), match=context) as caught:
         Raising(error)(Variable(np.ones((2, 3))), 1.0)
-    assert caught.value is error  # the user's own exception object, with a note
+    if sys.version_info >= (3, 11):
+        assert caught.value is error  # the user's own exception object, with a note
+    else:  # a chained copy, or the error itself when its class cannot be rebuilt
+        assert error in (caught.value, caught.value.__cause__)
 
 
 @pytest.mark.parametrize("error", [MyError("my message"), KeyError("my message")])
@@ -55,7 +59,7 @@ def test_on_python_3_10_a_chained_copy_of_the_same_class_carries_the_context(mon
 def test_on_python_3_10_a_class_that_cannot_be_rebuilt_arrives_unchanged(monkeypatch):
     monkeypatch.setattr(function_module, "sys", types.SimpleNamespace(version_info=(3, 10, 14)))
     error = NeedsTwoArguments("my message", 7)
-    with pytest.raises(NeedsTwoArguments) as caught:
+    with pytest.raises(NeedsTwoArguments, match=r"Raising on inputs of shape \(2,\) and \(\)") as caught:
         Raising(error)(np.ones(2), 1.0)
     assert caught.value is error
 

@@ -83,15 +83,16 @@ class Function:
 def _with_context(err: Exception, func: Function, inputs: list[Variable]) -> Exception:
     """The error naming the Function and its input shapes (a NumPy message names neither), of the
     same class, so that ``except MyError`` still catches it: on Python 3.11+ the error itself with
-    a note; on 3.10 a copy with the note appended, chained to it (the error as it is when its class
-    cannot be built from one message)."""
+    a note; on 3.10 a copy with the note appended, chained to it (or, when the class cannot be
+    built from one message, the error itself with the note in ``__notes__``, which pytest reads)."""
     note = _describe_inputs(func, inputs)
     if sys.version_info >= (3, 11):
         err.add_note(note)
         return err
     try:
         return type(err)(f"{err}\n{note}")
-    except Exception:  # noqa: BLE001 - a constructor that wants other arguments
+    except Exception:  # noqa: BLE001 - a constructor that wants other arguments: note it by hand
+        err.__notes__ = [*getattr(err, "__notes__", []), note]  # what 3.11's add_note would store
         return err
 
 
