@@ -56,9 +56,9 @@ class Variable:
     - while a graph is recorded they keep the book's meaning, ``x = x + y``: a new Variable, so
       ``loss += ...`` builds a differentiable sum and the old Variable is unchanged.
 
-    An array updated in place with a Variable (the book's ``p.data -= lr * p.grad``) takes the
-    Variable's data; an array on the left of any other operator (``array * x``) records the graph
-    as ``x * array`` does.
+    A NumPy array updated in place with a Variable (the book's ``p.data -= lr * p.grad``) takes the
+    Variable's data (a CuPy array does not consult the Variable: write ``p.grad.data`` there); an
+    array on the left of any other operator (``array * x``) records the graph as ``x * array`` does.
 
     >>> from zerograd.core import no_grad
     >>> with no_grad():
