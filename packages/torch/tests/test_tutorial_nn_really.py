@@ -1,3 +1,4 @@
+# ruff: noqa: B007  (the tutorial's loops name the epoch they do not use)
 """PyTorch's "What is torch.nn really?" tutorial, stage by stage, written as its readers write it;
 only the imports differ (``import torch`` -> ``import zerograd.torch as torch`` and likewise).
 
