@@ -1,0 +1,103 @@
+"""Weights between zerograd's native layout and PyTorch's, so that a model trained with
+``zerograd.dezero`` (or zerograd.nn) can be handed to a PyTorch user and back.
+
+The native layers keep the book's names and layout: Linear's ``W`` is (in, out) beside ``b``;
+BatchNorm holds ``gamma``, ``beta``, ``avg_mean``, ``avg_var``; Conv2d's and EmbedID's ``W`` already
+have PyTorch's layout. PyTorch calls them ``weight`` (Linear's (out, in)), ``bias``,
+``running_mean``, ``running_var`` (and counts ``num_batches_tracked``). Layer names (``l0``,
+``conv1``) are kept: the PyTorch model must name its modules as the native model does.
+
+    state = to_torch_state_dict(native_model)          # {'l0.weight': (out, in) array, ...}
+    torch.save(state, 'model.safetensors')             # readable by safetensors.torch.load_file
+    load_torch_state_dict(native_model, torch_model.state_dict())
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping
+from typing import Any, NamedTuple
+
+import numpy as np
+
+from zerograd.core import Variable
+from zerograd.nn import IncompatibleKeys, Layer
+from zerograd.nn.layers import BatchNorm, EmbedID, LayerNorm, Linear
+
+_TORCH_NAMES = {"W": "weight", "b": "bias", "gamma": "weight", "beta": "bias",
+                "avg_mean": "running_mean", "avg_var": "running_var"}
+_NORMALIZATIONS = (BatchNorm, LayerNorm)
+
+
+class Entry(NamedTuple):
+    """One array of a native model: its native key, its PyTorch key and whether it is stored
+    transposed (Linear's W)."""
+
+    native: str
+    torch: str
+    transposed: bool
+
+
+def _torch_name(layer: Layer, name: str) -> str:
+    renamed = isinstance(layer, (Linear, EmbedID, *_NORMALIZATIONS)) or name in ("W", "b")
+    return _TORCH_NAMES.get(name, name) if renamed else name
+
+
+def _own(items: Iterator[tuple[str, Any]]) -> Iterator[str]:
+    """The names of a layer's own entries (its children's have a dot)."""
+    return (name for name, _ in items if "." not in name)
+
+
+def entries(model: Layer) -> list[Entry]:
+    """Every parameter and buffer of ``model`` with its PyTorch key."""
+    table = []
+    for prefix, layer in model.named_modules():
+        names = [*_own(layer.named_params()), *_own(layer.named_buffers())]
+        for name in names:
+            dotted = f"{prefix}.{name}" if prefix else name
+            torch_key = f"{prefix}.{_torch_name(layer, name)}" if prefix else _torch_name(layer, name)
+            table.append(Entry(dotted, torch_key, isinstance(layer, Linear) and name == "W"))
+    return table
+
+
+def _array(value: Any) -> Any:
+    return value.data if isinstance(value, Variable) else value
+
+
+def to_torch_state_dict(model: Layer) -> dict[str, np.ndarray]:
+    """``model``'s state (zerograd's native layers) under PyTorch's keys and layout: arrays that
+    ``torch.from_numpy`` or ``load_state_dict`` of the equivalent PyTorch model take."""
+    native = model.state_dict()
+    state: dict[str, np.ndarray] = {}
+    for entry in entries(model):
+        if entry.native not in native:
+            continue  # a parameter not sized yet (a lazy layer never called)
+        array = native[entry.native]
+        state[entry.torch] = np.ascontiguousarray(array.T) if entry.transposed else array
+    for prefix, layer in model.named_modules():
+        if isinstance(layer, BatchNorm):  # PyTorch's BatchNorm also saves its step count
+            state[f"{prefix}.num_batches_tracked" if prefix else "num_batches_tracked"] = \
+                np.zeros((), np.int64)
+    return state
+
+
+def load_torch_state_dict(model: Layer, state: Mapping[str, Any],
+                          strict: bool = True) -> IncompatibleKeys:
+    """Load a PyTorch state dict (arrays or tensors under PyTorch's keys) into ``model`` of
+    zerograd's native layers, all or nothing as ``Layer.load_state_dict``."""
+    table = entries(model)
+    by_torch_key = {entry.torch: entry for entry in table}
+    native_state, unexpected = {}, []
+    for key, value in state.items():
+        entry = by_torch_key.get(key)
+        if entry is None:
+            if not key.endswith("num_batches_tracked"):
+                unexpected.append(key)
+            continue
+        array = np.asarray(_array(value)) if not hasattr(_array(value), "shape") else _array(value)
+        native_state[entry.native] = array.T if entry.transposed else array
+    if strict and unexpected:
+        raise ValueError(f"load_torch_state_dict: unexpected keys for {type(model).__name__}: "
+                         f"{unexpected}")
+    result = model.load_state_dict(native_state, strict=strict)
+    torch_key = {entry.native: entry.torch for entry in table}
+    return IncompatibleKeys([torch_key.get(k, k) for k in result.missing_keys], unexpected)
