@@ -20,6 +20,7 @@ from typing import Any, NamedTuple
 import numpy as np
 
 from zerograd.core import Variable
+from zerograd.core.checks import ARRAY_TYPES
 from zerograd.nn import IncompatibleKeys, Layer
 from zerograd.nn.layers import BatchNorm, EmbedID, LayerNorm, Linear
 
@@ -59,8 +60,12 @@ def entries(model: Layer) -> list[Entry]:
     return table
 
 
-def _array(value: Any) -> Any:
-    return value.data if isinstance(value, Variable) else value
+def loadable(value: Any) -> Any:
+    """An array for a state-dict value: a Variable's data, an array as it is, anything else
+    (a PyTorch tensor, a list) through NumPy."""
+    if isinstance(value, Variable):
+        return value.data
+    return value if isinstance(value, ARRAY_TYPES) else np.asarray(value)
 
 
 def to_torch_state_dict(model: Layer) -> dict[str, np.ndarray]:
@@ -93,7 +98,7 @@ def load_torch_state_dict(model: Layer, state: Mapping[str, Any],
             if not key.endswith("num_batches_tracked"):
                 unexpected.append(key)
             continue
-        array = np.asarray(_array(value)) if not hasattr(_array(value), "shape") else _array(value)
+        array = loadable(value)
         native_state[entry.native] = array.T if entry.transposed else array
     if strict and unexpected:
         raise ValueError(f"load_torch_state_dict: unexpected keys for {type(model).__name__}: "

@@ -52,6 +52,19 @@ def _sizes(shape: tuple[Any, ...]) -> tuple[int, ...]:
     return tuple(shape)
 
 
+class SizeAndCount(int):
+    """``x.size``: PyTorch's ``x.size()`` / ``x.size(dim)`` (the shape) and, for zerograd's own
+    code that reads ``x.size`` as NumPy does, the number of elements, in one object."""
+
+    def __new__(cls, shape: tuple[int, ...], count: int) -> SizeAndCount:
+        value = super().__new__(cls, count)
+        value.shape = shape
+        return value
+
+    def __call__(self, dim: int | None = None) -> Any:
+        return self.shape if dim is None else self.shape[dim]
+
+
 class ValuesIndices(NamedTuple):
     """What ``max(dim)`` and ``min(dim)`` return, as torch.return_types.max does."""
 
@@ -79,8 +92,9 @@ class Tensor(Variable):
         _GRAD_SLOT.__set__(self, value)
 
     # --- sizes ------------------------------------------------------------------------------------
-    def size(self, dim: int | None = None) -> Any:
-        return self.data.shape if dim is None else self.data.shape[dim]
+    @property
+    def size(self) -> SizeAndCount:  # type: ignore[override]
+        return SizeAndCount(self.data.shape, self.data.size)
 
     def dim(self) -> int:
         return self.data.ndim
@@ -155,10 +169,16 @@ class Tensor(Variable):
             keepdims: bool = False) -> Tensor:
         return as_tensor_result(CF.mean(self, dim if axis is None else axis, keepdim or keepdims))
 
-    def max(self, dim: int | None = None, keepdim: bool = False) -> Any:
+    def max(self, dim: int | None = None, keepdim: bool = False, *, axis: Any = None,
+            keepdims: bool = False) -> Any:
+        if axis is not None or keepdims:  # NumPy's spelling, as zerograd's own code uses it
+            return as_tensor_result(CF.max(self, axis, keepdims))
         return _extreme(self, CF.max, "argmax", dim, keepdim)
 
-    def min(self, dim: int | None = None, keepdim: bool = False) -> Any:
+    def min(self, dim: int | None = None, keepdim: bool = False, *, axis: Any = None,
+            keepdims: bool = False) -> Any:
+        if axis is not None or keepdims:  # NumPy's spelling, as zerograd's own code uses it
+            return as_tensor_result(CF.min(self, axis, keepdims))
         return _extreme(self, CF.min, "argmin", dim, keepdim)
 
     def argmax(self, dim: int | None = None, keepdim: bool = False) -> Tensor:

@@ -64,15 +64,22 @@ class Module(Layer):
                 param.grad.zero_()
 
     def state_dict(self, destination: Any = None, prefix: str = "", keep_vars: bool = False) -> dict:
-        """{dotted name: Tensor sharing the parameter's or buffer's array}, PyTorch's keys."""
+        """{dotted name: Tensor sharing the parameter's or buffer's array}: PyTorch's keys in
+        PyTorch's order (module by module, each one's parameters, then its buffers)."""
+        from zerograd.torch.convert import entries
+        arrays = Layer.state_dict(self)
         state = OrderedDict() if destination is None else destination
-        for name, array in Layer.state_dict(self).items():
-            state[prefix + name] = Tensor(array, requires_grad=False)
+        for entry in entries(self):
+            if entry.native in arrays:
+                state[prefix + entry.native] = Tensor(arrays[entry.native], requires_grad=False)
         return state
 
     def load_state_dict(self, state_dict: Mapping[str, Any], strict: bool = True,
                         assign: bool = False) -> IncompatibleKeys:
-        return Layer.load_state_dict(self, state_dict, strict)
+        """Copy the arrays in (Tensors, arrays or PyTorch's own tensors), all or nothing."""
+        from zerograd.torch.convert import loadable
+        return Layer.load_state_dict(self, {key: loadable(value) for key, value in state_dict.items()},
+                                     strict)
 
     def to(self, *args: Any, **kwargs: Any) -> Module:
         """``to(device)`` moves every parameter and buffer (CuPy for 'cuda'); dtypes stay."""
