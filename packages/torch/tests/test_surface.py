@@ -185,6 +185,14 @@ def test_same_state_dict_keys_and_shapes_as_pytorch():
     assert list(ours.items()) == list(theirs.items())
 
 
+def test_linear_weight_stays_column_major_after_loading():
+    model = nn.Linear(3, 2)
+    assert model.weight.shape == (2, 3) and model.weight.data.flags["F_CONTIGUOUS"]
+    model.load_state_dict({"weight": np.arange(6.0).reshape(2, 3), "bias": np.zeros(2)})
+    assert model.weight.data.flags["F_CONTIGUOUS"] and model.weight.dtype == np.float32
+    assert model(torch.ones(1, 3)).tolist() == [[3.0, 12.0]]
+
+
 def test_load_state_dict_strict_names_the_problem():
     model = nn.Linear(3, 2)
     with pytest.raises(ValueError, match="weight"):

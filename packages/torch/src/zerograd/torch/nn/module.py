@@ -78,8 +78,12 @@ class Module(Layer):
                         assign: bool = False) -> IncompatibleKeys:
         """Copy the arrays in (Tensors, arrays or PyTorch's own tensors), all or nothing."""
         from zerograd.torch.convert import loadable
-        return Layer.load_state_dict(self, {key: loadable(value) for key, value in state_dict.items()},
-                                     strict)
+        result = Layer.load_state_dict(self, {key: loadable(value) for key, value in state_dict.items()},
+                                       strict)
+        for module in self.modules():
+            if hasattr(module, "restore_layout"):
+                module.restore_layout()
+        return result
 
     def to(self, *args: Any, **kwargs: Any) -> Module:
         """``to(device)`` moves every parameter and buffer (CuPy for 'cuda'); dtypes stay."""
