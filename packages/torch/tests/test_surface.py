@@ -273,3 +273,30 @@ def test_optimizer_work_buffers_follow_the_column_major_weights():
     F.mse_loss(layer(torch.randn(4, 30)), torch.zeros(4, 20)).backward()
     optimizer.step()
     assert np.abs(layer.weight.data - before).max() == pytest.approx(1e-3, rel=1e-3)  # Adam's first step
+
+
+def test_gradients_through_mixed_leaf_and_intermediate_paths():
+    # Add's backward hands one gradient object to both inputs: a leaf (whose grad becomes a
+    # Tensor) and an intermediate result still in the backward pass (whose grad must not).
+    x = torch.tensor([1.0, 2.0], requires_grad=True)
+    w = x * 3
+    y = (w + x).exp().log()
+    (y * y).sum().backward()
+    np.testing.assert_allclose(x.grad.numpy(), 2 * 4 * np.array([1.0, 2.0]) * 4, rtol=1e-6)
+
+
+def test_dataloader_collates_a_custom_dataset():
+    class Squares(torch.utils.data.Dataset):
+        def __len__(self):
+            return 10
+
+        def __getitem__(self, i):
+            return torch.tensor([float(i)]), i * i
+
+    loader = torch.utils.data.DataLoader(Squares(), batch_size=4, shuffle=True)
+    batches = list(loader)
+    assert [len(y) for _, y in batches] == [4, 4, 2] and len(loader) == 3
+    x, y = batches[0]
+    assert isinstance(x, torch.Tensor) and x.shape == (4, 1) and y.dtype == torch.int64
+    assert sorted(int(v) for _, ys in batches for v in ys.tolist()) == [i * i for i in range(10)]
+    np.testing.assert_array_equal(x.numpy()[:, 0] ** 2, y.numpy())
