@@ -300,3 +300,24 @@ def test_dataloader_collates_a_custom_dataset():
     assert isinstance(x, torch.Tensor) and x.shape == (4, 1) and y.dtype == torch.int64
     assert sorted(int(v) for _, ys in batches for v in ys.tolist()) == [i * i for i in range(10)]
     np.testing.assert_array_equal(x.numpy()[:, 0] ** 2, y.numpy())
+
+
+def test_bad_creation_arguments_are_named():
+    with pytest.raises(TypeError, match="from_numpy: expected a numpy.ndarray, got list"):
+        torch.from_numpy([1, 2])
+    with pytest.raises(TypeError, match="randint: missing the required argument 'size'"):
+        torch.randint(5)
+    with pytest.raises(ValueError, match="device: expected 'cpu' or 'cuda', got 'tpu'"):
+        torch.device("tpu")
+    with pytest.raises(RuntimeError, match="grad can be implicitly created only for scalar outputs"):
+        torch.ones(2, requires_grad=True).exp().backward()
+
+
+def test_no_grad_as_a_decorator():
+    @torch.no_grad()
+    def doubled(x):
+        return x * 2
+
+    x = torch.ones(2, requires_grad=True)
+    assert not doubled(x).requires_grad and not doubled(x).requires_grad
+    assert (x * 2).requires_grad
