@@ -321,3 +321,9 @@ def test_no_grad_as_a_decorator():
     x = torch.ones(2, requires_grad=True)
     assert not doubled(x).requires_grad and not doubled(x).requires_grad
     assert (x * 2).requires_grad
+
+
+def test_zerograd_variable_is_left_alone():
+    for name in ("view", "dim", "numel", "unsqueeze", "zero_", "numpy", "long"):
+        assert not hasattr(Variable, name), name
+    assert type(Variable(np.ones(2)) * 2) is Variable
