@@ -157,3 +157,46 @@ def test_native_layout_round_trip_without_pytorch():
     np.testing.assert_array_equal(copy(x).data, native(x).data)
     with pytest.raises(ValueError, match=r"unexpected keys for MLP: \['l9.weight'\]"):
         load_torch_state_dict(MLP((5, 2)), {**state, "l9.weight": np.zeros(1)})
+
+
+@pytest.mark.parametrize("kind", ["LSTM", "GRU"])
+def test_native_recurrent_layers_to_pytorch_and_back(kind):
+    torch = torch_or_skip()
+    from zerograd.nn import Model
+    from zerograd.nn.layers import Linear
+    from zerograd.text import layers as text_layers
+
+    class Reader(Model):  # the book's style: one step per call
+        def __init__(self):
+            super().__init__()
+            self.rnn = getattr(text_layers, kind)(5, in_size=3)
+            self.fc = Linear(2, in_size=5)
+
+        def forward(self, xs):
+            self.rnn.reset_state()
+            for x in xs:
+                h = self.rnn(x)
+            return self.fc(h)
+
+    class TorchReader(torch.nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.rnn = getattr(torch.nn, kind)(3, 5)
+            self.fc = torch.nn.Linear(5, 2)
+
+        def forward(self, xs):
+            return self.fc(self.rnn(xs)[0][-1])
+
+    xs = np.random.default_rng(4).standard_normal((4, 2, 3)).astype(np.float32)
+    native = Reader()
+    expected = native(xs).data
+    reference = TorchReader()
+    reference.load_state_dict({k: torch.from_numpy(np.ascontiguousarray(v))
+                               for k, v in to_torch_state_dict(native).items()})
+    np.testing.assert_allclose(reference(torch.tensor(xs)).detach().numpy(), expected, rtol=1e-5,
+                               atol=1e-6)
+    back = Reader()
+    trained_elsewhere = TorchReader()
+    load_torch_state_dict(back, trained_elsewhere.state_dict())
+    np.testing.assert_allclose(back(xs).data, trained_elsewhere(torch.tensor(xs)).detach().numpy(),
+                               rtol=1e-5, atol=1e-6)

@@ -6,6 +6,10 @@ BatchNorm holds ``gamma``, ``beta``, ``avg_mean``, ``avg_var``; Conv2d's and Emb
 have PyTorch's layout. PyTorch calls them ``weight`` (Linear's (out, in)), ``bias``,
 ``running_mean``, ``running_var`` (and counts ``num_batches_tracked``). Layer names (``l0``,
 ``conv1``) are kept: the PyTorch model must name its modules as the native model does.
+zerograd.text's one-step RNN, LSTM and GRU layers map to PyTorch's single-layer ``nn.RNN``/``LSTM``/
+``GRU`` (``x2h.W`` = ``weight_ih_l0``.T, ``h2h.W`` = ``weight_hh_l0``.T, ``x2h.b`` = ``bias_ih_l0``,
+GRU's ``h2h.b`` = ``bias_hh_l0``); RNN and LSTM keep one bias, so they export ``bias_hh_l0`` as zeros
+and add PyTorch's two biases when importing.
 
     state = to_torch_state_dict(native_model)          # {'l0.weight': (out, in) array, ...}
     torch.save(state, 'model.safetensors')             # readable by safetensors.torch.load_file
@@ -23,6 +27,7 @@ from zerograd.core import Variable
 from zerograd.core.checks import ARRAY_TYPES
 from zerograd.nn import IncompatibleKeys, Layer
 from zerograd.nn.layers import BatchNorm, EmbedID, LayerNorm, Linear
+from zerograd.text.layers import GRU, LSTM, RNN
 
 _TORCH_NAMES = {"W": "weight", "b": "bias", "gamma": "weight", "beta": "bias",
                 "avg_mean": "running_mean", "avg_var": "running_var"}
@@ -48,10 +53,43 @@ def _own(items: Iterator[tuple[str, Any]]) -> Iterator[str]:
     return (name for name, _ in items if "." not in name)
 
 
+_RECURRENT_NAMES = {"x2h.W": "weight_ih_l0", "h2h.W": "weight_hh_l0", "x2h.b": "bias_ih_l0",
+                    "h2h.b": "bias_hh_l0"}
+
+
+def _recurrent_entries(prefix: str, layer: Layer) -> list[Entry]:
+    dot = f"{prefix}." if prefix else ""
+    return [Entry(dot + name, dot + torch_name, name.endswith(".W"))
+            for name, torch_name in _RECURRENT_NAMES.items()
+            if name in dict(layer.named_params())]
+
+
+def single_bias_layers(model: Layer) -> list[str]:
+    """The prefixes of zerograd.text's RNN and LSTM layers (one bias where PyTorch has two)."""
+    return [prefix for prefix, layer in model.named_modules()
+            if isinstance(layer, (RNN, LSTM)) and not isinstance(layer, GRU)]
+
+
+def _joined(prefix: str, name: str) -> str:
+    return f"{prefix}.{name}" if prefix else name
+
+
+def _inside(prefix: str, parents: list[str]) -> bool:
+    """Whether the layer at ``prefix`` lies below one of the layers at ``parents``."""
+    return any(prefix != p and (not p or prefix.startswith(p + ".")) for p in parents)
+
+
 def entries(model: Layer) -> list[Entry]:
     """Every parameter and buffer of ``model`` with its PyTorch key."""
     table = []
+    recurrent: list[str] = []
     for prefix, layer in model.named_modules():
+        if _inside(prefix, recurrent):
+            continue  # x2h and h2h of a recurrent layer: mapped with it
+        if isinstance(layer, (RNN, LSTM, GRU)):
+            recurrent.append(prefix)
+            table += _recurrent_entries(prefix, layer)
+            continue
         names = [*_own(layer.named_params()), *_own(layer.named_buffers())]
         for name in names:
             dotted = f"{prefix}.{name}" if prefix else name
@@ -80,8 +118,11 @@ def to_torch_state_dict(model: Layer) -> dict[str, np.ndarray]:
         state[entry.torch] = np.ascontiguousarray(array.T) if entry.transposed else array
     for prefix, layer in model.named_modules():
         if isinstance(layer, BatchNorm):  # PyTorch's BatchNorm also saves its step count
-            state[f"{prefix}.num_batches_tracked" if prefix else "num_batches_tracked"] = \
-                np.zeros((), np.int64)
+            state[_joined(prefix, "num_batches_tracked")] = np.zeros((), np.int64)
+    for prefix in single_bias_layers(model):
+        bias = state.get(_joined(prefix, "bias_ih_l0"))
+        if bias is not None:
+            state[_joined(prefix, "bias_hh_l0")] = np.zeros_like(bias)
     return state
 
 
@@ -92,6 +133,11 @@ def load_torch_state_dict(model: Layer, state: Mapping[str, Any],
     table = entries(model)
     by_torch_key = {entry.torch: entry for entry in table}
     native_state, unexpected = {}, []
+    state = dict(state)
+    for prefix in single_bias_layers(model):  # PyTorch's two biases add up to the one
+        key_ih, key_hh = _joined(prefix, "bias_ih_l0"), _joined(prefix, "bias_hh_l0")
+        if key_ih in state and key_hh in state:
+            state[key_ih] = loadable(state[key_ih]) + loadable(state.pop(key_hh))
     for key, value in state.items():
         entry = by_torch_key.get(key)
         if entry is None:
