@@ -158,3 +158,13 @@ def test_a_dead_variable_takes_its_hooks_with_it():
     assert len(variable_module._POST_ACCUMULATE_HOOKS) == 1
     del w
     assert variable_module._POST_ACCUMULATE_HOOKS == {}
+
+
+def test_backward_skips_the_counting_pass_while_no_hook_is_registered(monkeypatch):
+    def counting_pass(root):
+        raise AssertionError("the counting pass ran without any hook registered")
+
+    monkeypatch.setattr(variable_module, "_count_hooked_edges", counting_pass)
+    x = Variable(np.array(2.0))
+    (x * x + x).backward()
+    assert x.grad.item() == 5.0

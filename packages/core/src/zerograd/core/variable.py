@@ -3,6 +3,11 @@
 The graph is a chain of references Variable -> creator Function -> input Variables. A Function holds
 its outputs only by weak reference, so the graph has no cycles and dies with its last Variable,
 without waiting for the garbage collector.
+
+In the order of the book's core.py: Variable, then its backward loop (``_run_backward``, the body
+of the book's ``Variable.backward``), Parameter and as_variable; Function is in function.py, the
+operators in operators.py. The post-accumulate gradient hooks come last: backward touches them
+only when one is registered.
 """
 
 from __future__ import annotations
@@ -15,7 +20,7 @@ from typing import Any
 import numpy as np
 
 from zerograd.core import cuda
-from zerograd.core.checks import ARRAY_TYPES
+from zerograd.core.checks import ARRAY_TYPES, is_array
 from zerograd.core.config import using_config
 
 
@@ -42,14 +47,32 @@ class Variable:
     >>> y.backward()
     >>> x.grad
     variable(6.0)
+
+    In-place operators (``+= -= *= /=``) depend on whether a graph is being recorded:
+
+    - under ``no_grad()`` (``Config.enable_backprop`` False) they update ``data`` in place and keep
+      the same Variable, PyTorch's rule, so ``p -= lr * p.grad`` trains the parameter a model holds;
+      as in PyTorch, update only after backward, since the graph reads the same array;
+    - while a graph is recorded they keep the book's meaning, ``x = x + y``: a new Variable, so
+      ``loss += ...`` builds a differentiable sum and the old Variable is unchanged.
+
+    A NumPy array updated in place with a Variable (the book's ``p.data -= lr * p.grad``) takes the
+    Variable's data (a CuPy array does not consult the Variable: write ``p.grad.data`` there); an
+    array on the left of any other operator (``array * x``) records the graph as ``x * array`` does.
+
+    >>> from zerograd.core import no_grad
+    >>> with no_grad():
+    ...     x -= 0.5 * x.grad
+    >>> x
+    variable(0.0)
     """
 
     __slots__ = ("data", "name", "grad", "creator", "generation", "requires_grad", "__weakref__")
     __array_priority__ = 200  # CuPy and old NumPy: ndarray <op> Variable goes to Variable
-    __array_ufunc__ = None  # NumPy: ndarray <op> Variable calls Variable's reflected operator
+    __array_ufunc__ = None  # NumPy defers ndarray <op> Variable to us (operators.py refines it)
 
     def __init__(self, data: Any, name: str | None = None, requires_grad: bool = True) -> None:
-        if data is not None and not isinstance(data, ARRAY_TYPES):
+        if data is not None and not isinstance(data, ARRAY_TYPES):  # is_array, inlined: every op
             raise TypeError(
                 f"Variable: data must be a numpy.ndarray, a cupy.ndarray or None, "
                 f"got {type(data).__name__}"
@@ -196,20 +219,22 @@ class Variable:
 
 
 def _run_backward(root: Any, retain_grad: bool) -> None:
-    """The backward loop: pop the youngest pending Function, push its inputs' creators."""
-    # Empty (and so skipped below) unless some Variable has a post-accumulate hook.
+    """The backward loop (the book's Variable.backward): pop the Function made last, hand its
+    outputs' gradients to its backward, add the results to its inputs' grads, push their creators.
+    """
+    # Empty, and so skipped below, unless some Variable has a post-accumulate hook.
     countdown = _count_hooked_edges(root) if _POST_ACCUMULATE_HOOKS else {}
+    # heapq pops the smallest entry, so generations are negated to pop the youngest first; the
+    # push counter breaks ties, because two Functions cannot be compared.
     heap = [(-root.generation, 0, root)]
-    seen = {root}
+    seen = {root}  # a Function reached through several inputs runs once
     pushed = 0
     push, pop = heapq.heappush, heapq.heappop
     while heap:
         func = pop(heap)[2]
-        outputs = [ref() for ref in func.outputs]
+        outputs = [ref() for ref in func.outputs]  # an output nobody kept has died: its gy is None
         gys = [None if y is None else y.grad for y in outputs]
-        gxs = func.backward(*gys)
-        if type(gxs) is not tuple:
-            gxs = (gxs,)
+        gxs = _as_gradient_tuple(func, func.backward(*gys))
         for x, gx in zip(func.inputs, gxs):
             if gx is None or not x.requires_grad:
                 continue
@@ -220,13 +245,15 @@ def _run_backward(root: Any, retain_grad: bool) -> None:
                     f"{type(func).__name__}.backward returned a gradient of shape {gx.shape} "
                     f"for an input of shape {x.data.shape}"
                 )
+            # Never in place: a backward may hand one gradient to several inputs (Add gives gy to
+            # both), and with create_graph the sum must be a node of the graph.
             x.grad = gx if x.grad is None else x.grad + gx
             creator = x.creator
             if creator is not None and creator not in seen:
                 seen.add(creator)
                 pushed += 1
                 push(heap, (-creator.generation, pushed, creator))
-        if not retain_grad:
+        if not retain_grad:  # free as we go: an intermediate gradient is needed only once
             for y in outputs:
                 if y is not None:
                     y.grad = None
@@ -236,14 +263,40 @@ def _run_backward(root: Any, retain_grad: bool) -> None:
         _call_leftover_hooks(countdown)
 
 
+def _as_gradient_tuple(func: Any, gxs: Any) -> tuple[Any, ...]:
+    """One gradient per input, as a tuple (a one-input backward may return it bare)."""
+    if type(gxs) is not tuple:
+        gxs = tuple(gxs) if type(gxs) is list else (gxs,)
+    if len(gxs) != len(func.inputs):
+        raise ValueError(
+            f"{type(func).__name__}.backward returned {len(gxs)} gradient{'s' * (len(gxs) != 1)} "
+            f"for {len(func.inputs)} input{'s' * (len(func.inputs) != 1)}: return one per input of "
+            f"forward, in order, with None for an input that needs none"
+        )
+    return gxs
+
+
 def _wrap_gradient(func: Any, x: Variable, gx: Any) -> Variable:
     """A backward written on arrays (the book's early steps) may return one: wrap it."""
     gx = as_array(gx, cuda.get_array_module(x.data))
-    if not isinstance(gx, ARRAY_TYPES):
+    if not is_array(gx):
         raise TypeError(
             f"{type(func).__name__}.backward must return Variables or arrays, got {type(gx).__name__}"
         )
     return Variable(gx, requires_grad=False)
+
+
+class Parameter(Variable):
+    """A Variable that a Layer registers as trainable when it is assigned as an attribute."""
+
+    __slots__ = ()
+
+
+def as_variable(obj: Any) -> Variable:
+    """Return a Variable unchanged; wrap an array (or scalar) in one that requires no gradient."""
+    if isinstance(obj, Variable):
+        return obj
+    return Variable(as_array(obj), requires_grad=False)
 
 
 # --- post-accumulate gradient hooks -------------------------------------------------------------
@@ -331,16 +384,3 @@ def _call_leftover_hooks(countdown: dict[int, list[Any]]) -> None:
     for _, x, grad_before in countdown.values():
         if x.grad is not grad_before:
             _call_post_accumulate_hooks(x)
-
-
-class Parameter(Variable):
-    """A Variable that a Layer registers as trainable when it is assigned as an attribute."""
-
-    __slots__ = ()
-
-
-def as_variable(obj: Any) -> Variable:
-    """Return a Variable unchanged; wrap an array (or scalar) in one that requires no gradient."""
-    if isinstance(obj, Variable):
-        return obj
-    return Variable(as_array(obj), requires_grad=False)
