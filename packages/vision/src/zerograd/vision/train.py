@@ -208,16 +208,16 @@ def settings(args: argparse.Namespace) -> dict[str, Any]:
     return {name: getattr(args, name) for name in SETTINGS}
 
 
-def check_out_is_writable(out: Path) -> None:
+def out_problem(out: Path) -> str | None:
     """Create --out and write (then remove) a file in it, so a read-only place fails now, not
-    after the first epoch."""
+    after the first epoch; what is wrong with it, or None."""
     try:
         out.mkdir(parents=True, exist_ok=True)
         with tempfile.TemporaryFile(dir=out):
             pass
     except OSError as err:
-        build_parser().error(f"--out {out} is not a writable directory "
-                             f"({err.strerror or err})")
+        return f"--out {out} is not a writable directory ({err.strerror or err})"
+    return None
 
 
 def read_resumed_run(args: argparse.Namespace) -> dict[str, Any] | None:
@@ -319,8 +319,7 @@ def exclusive_use(out: Path, team: Any) -> Any:
     (their checkpoints would replace each other) and every temporary found there is a leftover
     of a dead run of this command. Rank 0 holds it for the whole mpiexec job."""
     if fcntl is None or team.rank != 0:
-        if not team.share(True):
-            sys.exit(2)  # rank 0 found --out in use and says so
+        refuse_together(team, None)  # rank 0 says whether --out is free
         yield
         return
     handle = os.open(out, os.O_RDONLY)
@@ -328,10 +327,9 @@ def exclusive_use(out: Path, team: Any) -> Any:
         try:
             fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:
-            team.share(False)
-            build_parser().error(f"--out {out} is in use by another training run; give this "
-                                 "one another --out")
-        team.share(True)
+            refuse_together(team, f"--out {out} is in use by another training run; give this "
+                                  "one another --out")
+        refuse_together(team, None)
         remove_own_temporaries(out)
         yield
     finally:
@@ -411,6 +409,15 @@ class MpiRanks(SingleProcess):
 
     def load_checkpoint(self, path: Path, **objects: Any) -> dict[str, Any]:
         return self.distributed.load_checkpoint(path, self.comm, **objects)
+
+
+def refuse_together(team: SingleProcess, problem: str | None) -> None:
+    """Exit with status 2 on every rank when rank 0 found ``problem`` (rank 0 says what it is)."""
+    problem = team.share(problem)
+    if problem is not None:
+        if team.rank == 0:
+            build_parser().error(problem)
+        sys.exit(2)
 
 
 def join_team() -> SingleProcess:
@@ -631,9 +638,9 @@ def main(argv: list[str] | None = None) -> list[EpochMetrics]:
         export_onnx = require_for_option("zerograd.onnx", "--export-onnx",
                                          "onnx").export_for_training_command
     resumed = read_resumed_run(args)
-    check_out_is_writable(args.out)
     team = join_team()
     leader = team.rank == 0
+    refuse_together(team, out_problem(args.out) if leader else None)  # rank 0 alone writes
     if resumed is not None and finished(resumed, args):
         if leader:
             print(f"nothing left to train: the run in {args.out} finished all {args.epochs} "
