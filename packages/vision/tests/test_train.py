@@ -556,3 +556,25 @@ def test_sigterm_to_mpiexec_saves_a_checkpoint_and_resuming_repeats_the_whole_ru
 
     assert without_seconds(_metrics(stopped)) == without_seconds(_metrics(whole))
     assert (stopped / "model.npz").read_bytes() == (whole / "model.npz").read_bytes()
+
+
+def test_a_loss_that_stops_being_finite_ends_every_rank(fashion_root, tmp_path):
+    out = tmp_path / "run"
+    status, output = _run_two_ranks(_args(fashion_root, out, "--model", "mlp", "--optimizer",
+                                          "sgd", "--epochs", "2", "--lr", "1e30"), timeout=120)
+    assert status == 1, output
+    assert output.count("the training loss is") == 1, output  # said once, by rank 0
+    assert "aborting every rank" not in output  # both ranks ended, neither was left waiting
+    assert not (out / "checkpoint.npz").exists()
+
+
+def test_one_process_never_imports_mpi_or_onnx(fashion_root, tmp_path):
+    script = ("import sys\nfrom zerograd.vision import train\ntrain.main(sys.argv[1:])\n"
+              "loaded = [m for m in ('mpi4py', 'zerograd.distributed', 'zerograd.onnx', 'onnx')"
+              " if m in sys.modules]\nassert not loaded, loaded\n")
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("PMI_", "OMPI_"))}
+    result = subprocess.run([sys.executable, "-c", script,
+                             *_args(fashion_root, tmp_path / "run", "--model", "mlp",
+                                    "--epochs", "1")],
+                            capture_output=True, text=True, env=env, timeout=240)
+    assert result.returncode == 0, result.stderr[-2000:]
