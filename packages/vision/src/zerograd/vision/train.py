@@ -364,6 +364,10 @@ class SingleProcess:
     def stops_now(self, stop: StopRequest, agreed: bool) -> bool:
         return stop.signal is not None
 
+    def any_rank(self, flag: bool) -> bool:
+        """Whether ``flag`` holds on some rank (every rank gets the same answer)."""
+        return flag
+
     def share(self, value: Any) -> Any:
         """Rank 0's ``value`` on every rank."""
         return value
@@ -400,6 +404,9 @@ class MpiRanks(SingleProcess):
 
     def stops_now(self, stop: StopRequest, agreed: bool) -> bool:
         return agreed
+
+    def any_rank(self, flag: bool) -> bool:
+        return bool(self.comm.allreduce(float(flag), "sum") > 0)
 
     def share(self, value: Any) -> Any:
         return self.comm.broadcast_object(value)
@@ -650,9 +657,11 @@ def main(argv: list[str] | None = None) -> list[EpochMetrics]:
     with exclusive_use(args.out, team), stop.installed():
         try:
             run = build_run(args, resumed, team)
+            stopped = False
             for epoch in range(len(run.history) + 1, args.epochs + 1):
-                if (not train_epoch(run, epoch, stop, tqdm, export_onnx)
-                        or team.stops_now(stop, team.share(stop.signal is not None))):
+                stopped = (not train_epoch(run, epoch, stop, tqdm, export_onnx)
+                           or team.any_rank(stop.signal is not None))
+                if stopped:
                     break
         except LossNotFinite as err:
             sys.exit(f"stopped in epoch {len(run.history) + 1}, step "
@@ -662,7 +671,7 @@ def main(argv: list[str] | None = None) -> list[EpochMetrics]:
         except KeyboardInterrupt:
             sys.exit(f"stopped at once without saving; {args.out / CHECKPOINT} holds the last "
                      "saved point, if any" if leader else 1)
-    if stop.signal is not None or run.sums.seen or len(run.history) < args.epochs:
+    if stopped:  # a rank that saw no signal itself exits as if it got SIGTERM
         report_stop(run, argv, stop.signal or signal.SIGTERM)
     return run.history
 
