@@ -224,7 +224,9 @@ def bench(session: nox.Session) -> None:
 def train(session: nox.Session) -> None:
     """The main job: train the CNN on Fashion-MNIST (python -m zerograd.vision.train); arguments
     after `--` go to the command, e.g. `nox -s train -- --model mlp --epochs 3`."""
-    session.install(*package_with_siblings("vision"), *fresh_builds(PACKAGES["vision"] + ["vision"]))
+    # --export-onnx needs zerograd-onnx, which brings vision (with its train extra) along
+    job = "onnx" if "--export-onnx" in session.posargs else "vision"
+    session.install(*package_with_siblings(job), *fresh_builds(PACKAGES[job] + [job]))
     # On Ctrl-C the command saves a checkpoint before it exits (status 130): wait for it rather
     # than nox's default 0.3 s before SIGTERM and SIGKILL. --help and the resume hint name the
     # command the user typed (./run.sh sets it; a plain `nox -s train` gets its own).
