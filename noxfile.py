@@ -6,6 +6,7 @@
     nox -s tests         the full matrix: every package x Python 3.10-3.13 x NumPy 1.26 / 2
     nox -s "tests(core, python='3.11', numpy='2')"    one cell (`nox -l` lists them)
     nox -s build         build every wheel with hatch, install each alone, run its tests
+    nox -s mpi           zerograd-distributed's tests under mpiexec -n 1, 2 and 4
     nox -s bench         the speed comparisons against PyTorch (benchmarks/RESULTS.md)
 
 Every test session installs the packages (never the source tree), so a missing dependency
@@ -57,6 +58,9 @@ PACKAGES = {
     "vision": ["core", "nn", "data"],
     "text": ["core", "nn", "data"],
     "dezero": ["core", "nn", "data", "vision", "text"],
+    "onnx": ["core", "nn", "data", "vision", "text"],
+    # needs core, nn and data; its tests also train a CNN (vision) and an LSTM (text)
+    "distributed": ["core", "nn", "data", "vision", "text"],
 }
 NUMPYS = {"1.26": "numpy>=1.26,<1.27", "2": "numpy>=2,<3"}
 ORACLE_PYTHON = "3.11"  # the only interpreter with a CPU build of PyTorch on these machines
@@ -72,7 +76,9 @@ def present_packages() -> list[str]:
 
 # Optional extras whose code the tests exercise (a skipped test proves nothing): installed with
 # the package in every test session and in the build-alone check.
-TEST_EXTRAS = {"data": "progress", "vision": "image,train", "dezero": "all"}
+TEST_EXTRAS = {"data": "progress", "vision": "image,train", "dezero": "all",
+               "onnx": "runtime",  # onnxruntime: the reference the export tests compare with
+               "distributed": "mpich,test"}
 
 
 def with_extras(name: str, location: str) -> str:
@@ -182,6 +188,24 @@ def build(session: nox.Session) -> None:
         run_tests(session, package, python_bin=python)
 
 
+MPI_RANKS = (1, 2, 4)  # oversubscribed on two cores: mpich needs no flag for it
+MPI_TIMEOUT = 80  # seconds per launch: a hang fails the session instead of stalling CI
+
+
+@nox.session(python=ORACLE_PYTHON, tags=["ci"])
+def mpi(session: nox.Session) -> None:
+    """zerograd-distributed's tests under mpiexec -n 1, 2 and 4 (MPI from the mpich wheel), each
+    launch bounded in time."""
+    session.install(NUMPYS["2"], *TEST_DEPS, *package_with_siblings("distributed"),
+                    *fresh_builds([*PACKAGES["distributed"], "distributed"]))
+    session.chdir(ROOT)
+    for ranks in MPI_RANKS:
+        session.run("timeout", "--kill-after=10", str(MPI_TIMEOUT), "mpiexec", "-n", str(ranks),
+                    "python", "-m", "pytest", "-q", "-p", "no:cacheprovider", "--rootdir",
+                    str(ROOT), "-c", str(ROOT / "pyproject.toml"),
+                    str(PACKAGES_DIR / "distributed" / "tests"), *session.posargs, external=True)
+
+
 @nox.session(python=ORACLE_PYTHON)
 def bench(session: nox.Session) -> None:
     """Speed against PyTorch CPU; `nox -s bench -- overhead` runs one benchmark."""
@@ -199,4 +223,9 @@ def train(session: nox.Session) -> None:
     """The main job: train the CNN on Fashion-MNIST (python -m zerograd.vision.train); arguments
     after `--` go to the command, e.g. `nox -s train -- --model mlp --epochs 3`."""
     session.install(*package_with_siblings("vision"), *fresh_builds(PACKAGES["vision"] + ["vision"]))
-    session.run("python", "-m", "zerograd.vision.train", *session.posargs)
+    # On Ctrl-C the command saves a checkpoint before it exits (status 130): wait for it rather
+    # than nox's default 0.3 s before SIGTERM and SIGKILL. --help and the resume hint name the
+    # command the user typed (./run.sh sets it; a plain `nox -s train` gets its own).
+    prog = os.environ.get("ZEROGRAD_TRAIN_PROG") or "nox -s train --"
+    session.run("python", "-m", "zerograd.vision.train", *session.posargs,
+                env={"ZEROGRAD_TRAIN_PROG": prog}, interrupt_timeout=None)

@@ -38,6 +38,7 @@ case "${1:-}" in
         shift
         debian_install /usr/share/datasets/fashion-mnist dataset-fashion-mnist
         setup_tools
+        export ZEROGRAD_TRAIN_PROG="./run.sh train"   # what --help and the resume hint show
         exec nox -s train -- "$@"
         ;;
     *)

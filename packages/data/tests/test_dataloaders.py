@@ -185,9 +185,9 @@ def test_batch_shapes(n, batch_size, drop_last):
 
 
 def test_bad_arguments_raise_clear_errors():
-    with pytest.raises(ValueError, match="DataLoader: batch_size must be a positive integer, got 0"):
+    with pytest.raises(ValueError, match="DataLoader: batch_size must be a positive int, got 0"):
         DataLoader(numbered(3), batch_size=0)
-    with pytest.raises(ValueError, match="DataLoader: batch_size must be a positive integer"):
+    with pytest.raises(TypeError, match="DataLoader: batch_size must be a positive int, got 2.0"):
         DataLoader(numbered(3), batch_size=2.0)
     with pytest.raises(TypeError, match="DataLoader: dataset must support len"):
         DataLoader(object(), batch_size=2)
@@ -277,6 +277,39 @@ def test_load_state_dict_rejects_a_mismatched_state():
         loader.load_state_dict({"iteration": 0})
     with pytest.raises(ValueError, match="iteration 9 is outside 0..3"):
         loader.load_state_dict({**state, "iteration": 9})
+
+
+def _loader_fields(loader):
+    fields = dict(vars(loader))
+    fields["index"] = fields["index"].tolist()
+    fields["_rng"] = None if loader._rng is None else loader._rng.bit_generator.state
+    return fields
+
+
+@pytest.mark.parametrize("change, error, message", [
+    ({"index": np.array([0, 0, 0, 1, 2, 3, 4, 5])}, ValueError,
+     r"the saved order lists sample 0 3 times; it must visit every sample once"),
+    ({"index": np.array([0, 1, 2, 3, 4, 5, 6, 8])}, ValueError,
+     r"the saved order holds 8, outside the data set's positions 0..7"),
+    ({"index": np.array([-1, 1, 2, 3, 4, 5, 6, 7])}, ValueError, r"the saved order holds -1"),
+    ({"index": np.arange(8.0)}, ValueError, r"the saved order has shape \(8,\) and dtype float64"),
+    ({"iteration": 1.5}, TypeError, r"iteration must be an int, got 1.5 \(float\)"),
+    ({"iteration": -1}, ValueError, r"iteration -1 is outside 0..3"),
+    ({"generator": "not json"}, ValueError, r"the saved generator state is not one state_dict\(\)"),
+])
+def test_load_state_dict_checks_everything_before_changing_the_loader(change, error, message):
+    loader = DataLoader(numbered(8), batch_size=3, seed=0)
+    next(loader)
+    before = _loader_fields(loader)
+    state = {**DataLoader(numbered(8), batch_size=3, seed=5).state_dict(), **change}
+    with pytest.raises(error, match=rf"DataLoader.load_state_dict: {message}"):
+        loader.load_state_dict(state)
+    assert _loader_fields(loader) == before
+
+
+def test_load_state_dict_refuses_what_is_not_a_state():
+    with pytest.raises(TypeError, match=r"DataLoader.load_state_dict: state must be a dict .*list"):
+        DataLoader(numbered(4), batch_size=2).load_state_dict([0, 1])
 
 
 # -- SeqDataLoader ------------------------------------------------------------------------------

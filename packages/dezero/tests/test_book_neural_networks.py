@@ -254,3 +254,71 @@ def test_step50_accuracy():
     t = np.array([1, 2, 0])
     acc = F.accuracy(y, t)
     np.testing.assert_allclose(acc.data, 2 / 3)
+
+
+# --- the book's models.py written out, with its `layers` lists ----------------------------------
+class BookMLP(Model):
+    def __init__(self, fc_output_sizes, activation=F.sigmoid):
+        super().__init__()
+        self.activation = activation
+        self.layers = []
+
+        for i, out_size in enumerate(fc_output_sizes):
+            layer = L.Linear(out_size)
+            setattr(self, 'l' + str(i), layer)
+            self.layers.append(layer)
+
+    def forward(self, x):
+        for l in self.layers[:-1]:  # noqa: E741 (the book's name)
+            x = self.activation(l(x))
+        return self.layers[-1](x)
+
+
+class BookSequential(Model):
+    def __init__(self, *layers):
+        super().__init__()
+        self.layers = []
+        for i, layer in enumerate(layers):
+            setattr(self, 'l' + str(i), layer)
+            self.layers.append(layer)
+
+    def forward(self, x):
+        for layer in self.layers:
+            x = layer(x)
+        return x
+
+
+@pytest.mark.parametrize("make", [lambda: BookMLP((10, 3)),
+                                  lambda: BookSequential(L.Linear(10), L.BatchNorm(), F.relu, L.Linear(3))],
+                         ids=["MLP", "Sequential"])
+def test_the_books_models_with_layers_lists_train_save_and_switch_modes(make, tmp_path):
+    np.random.seed(0)
+    model = make()
+    x = np.random.rand(16, 2).astype(np.float32)
+    optimizer = optimizers.SGD(0.1).setup(model)
+    F.softmax_cross_entropy(model(x), np.random.randint(0, 3, 16)).backward()
+    optimizer.update()  # reaches the parameters through params(), beside the user's list
+    model.cleargrads()
+    assert all(p.grad is None for p in model.params())
+    assert model.to_cpu().eval() is model and not any(l.training for l in model.modules())
+    y = model(x).data
+    path = str(tmp_path / "book.npz")
+    model.train().save_weights(path)
+    model.load_weights(path)
+    with dezero.test_mode():
+        np.testing.assert_array_equal(model(x).data, y)
+
+
+def test_the_books_gan_loop_over_dis_layers_and_gen_layers():
+    # examples/gan.py: for l in dis.layers + gen.layers: ... initialise Linear and Conv2d weights
+    gen = dezero.models.Sequential(L.Linear(8), L.BatchNorm(), F.relu, L.Linear(4))
+    dis = MLP((8, 1))
+    dis(np.ones((2, 4), np.float32))
+    gen(np.ones((2, 3), np.float32))
+    touched = []
+    for l in dis.layers + gen.layers:  # noqa: E741 (the book's name)
+        classname = l.__class__.__name__
+        if classname.lower() in ('conv2d', 'linear', 'deconv2d'):
+            l.W.data = 0.02 * np.random.randn(*l.W.data.shape).astype(np.float32)
+            touched.append(classname)
+    assert touched == ["Linear"] * 4

@@ -359,3 +359,54 @@ def test_the_test_only_pause_writes_the_same_file(tmp_path, monkeypatch):
     save_checkpoint(tmp_path / "paused.ckpt", epoch=3, weights=np.arange(5.0))
     values = load_checkpoint(tmp_path / "paused.ckpt")
     assert values["epoch"] == 3 and values["weights"].tolist() == [0, 1, 2, 3, 4]
+
+
+def test_a_rejected_state_rolls_an_unsized_model_back_to_unsized(tmp_path):
+    path, _ = trained_setup(tmp_path)
+    lazy = Net()  # never called: every W is still None
+    wrong = SGD().setup(lazy)
+    with pytest.raises(ValueError, match="belongs to a Adam optimizer, not to SGD"):
+        load_checkpoint(path, model=lazy, optimizer=wrong)
+    assert lazy.l0.W.data is None and lazy.l1.W.data is None
+    assert lazy.state_dict().keys() == {"l0.b", "l1.b"}
+    np.testing.assert_array_equal(lazy.l0.b.data, np.zeros(16, np.float32))
+
+
+def test_members_nothing_refers_to_are_never_read(tmp_path):
+    import tracemalloc
+
+    path, (model, optimizer, _, _) = trained_setup(tmp_path)
+    with zipfile.ZipFile(path, "a", compression=zipfile.ZIP_DEFLATED) as archive, \
+            archive.open("array_999.npy", "w", force_zip64=True) as member:
+        np.lib.format.write_array(member, np.zeros((100, 1000, 1000), np.uint8))
+    assert os.path.getsize(path) < 1_000_000
+    tracemalloc.start()
+    try:
+        load_checkpoint(path, model=model, optimizer=optimizer)
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert peak < 5_000_000
+
+
+def test_a_member_that_declares_more_than_it_holds_is_a_checkpoint_error(tmp_path):
+    honest, path = tmp_path / "honest.ckpt", tmp_path / "lying.ckpt"
+    save_checkpoint(honest, weights=np.ones(4))
+    header = {"descr": "<f8", "fortran_order": False, "shape": (10**6, 10**4)}
+    with zipfile.ZipFile(honest) as source, zipfile.ZipFile(path, "w") as archive:
+        for name in source.namelist():
+            if name != "array_0.npy":
+                archive.writestr(name, source.read(name))
+        with archive.open("array_0.npy", "w") as member:
+            np.lib.format.write_array_header_1_0(member, header)
+    with pytest.raises(CheckpointError, match=r"array_0' declares shape \(1000000, 10000\)"):
+        load_checkpoint(path)
+
+
+def test_random_bytes_are_a_checkpoint_error_without_numpys_pickle_hint(tmp_path):
+    path = tmp_path / "random.ckpt"
+    path.write_bytes(np.random.default_rng(3).bytes(3000))
+    with pytest.raises(CheckpointError, match=r"random\.ckpt is not a readable zerograd checkpoint "
+                                              r"\(it is not an \.npz archive") as info:
+        load_checkpoint(path)
+    assert "pickle" not in str(info.value).lower()

@@ -74,7 +74,7 @@ def test_shared_parameter_comes_once():
     names = [name for name, _ in tied.named_params()]
     assert names == ["enc.W", "enc.b", "dec.b"]
     assert len(list(tied.params())) == 3
-    assert [name for name, _ in tied.named_layers()] == ["", "enc", "dec"]
+    assert [name for name, _ in tied.named_modules()] == ["", "enc", "dec"]
 
 
 def test_reassignment_and_deletion_update_the_registry():
@@ -89,16 +89,15 @@ def test_reassignment_and_deletion_update_the_registry():
     assert [name for name, _ in layer.named_params()] == ["b"]
 
 
-def test_children_and_layers():
+def test_children_and_modules():
     net = _net()
     assert [name for name, _ in net.named_children()] == ["block", "blocks", "extra"]
     assert list(net.children())[0] is net.block
-    names = [name for name, _ in net.named_layers()]
+    names = [name for name, _ in net.named_modules()]
     assert names == ["", "block", "block.fc", "block.bn", "blocks", "blocks.0", "blocks.1",
                      "extra"]
-    assert list(net.layers())[0] is net
-    assert list(net.modules()) == list(net.layers())
-    assert [n for n, _ in net.named_modules()] == names
+    assert list(net.modules())[0] is net
+    assert [layer for _, layer in net.named_modules()] == list(net.modules())
 
 
 def test_buffers():
@@ -137,15 +136,15 @@ def test_apply_visits_children_first():
     visited = []
     assert net.apply(lambda layer: visited.append(type(layer).__name__)) is net
     assert visited[-1] == "Net" and visited.index("Linear") < visited.index("Block")
-    assert len(visited) == len(list(net.layers()))
+    assert len(visited) == len(list(net.modules()))
 
 
 def test_train_and_eval_set_the_flag_on_the_tree():
     net = _net()
     assert net.eval() is net
-    assert not any(layer.training for layer in net.layers())
+    assert not any(layer.training for layer in net.modules())
     net.train()
-    assert all(layer.training for layer in net.layers())
+    assert all(layer.training for layer in net.modules())
 
 
 def test_cleargrads():
@@ -362,3 +361,109 @@ def test_plot_without_graphviz_is_explained(tmp_path, monkeypatch):
     monkeypatch.setattr(zerograd.core.graph.shutil, "which", lambda name: None)
     with pytest.raises(RuntimeError, match="Graphviz"):
         MLP((3, 2)).plot(np.ones((1, 4), np.float32), to_file=str(tmp_path / "m.png"))
+
+
+# --- one answer to "is this layer training?" -----------------------------------------------------
+def test_is_training_needs_both_the_flag_and_config_train():
+    from zerograd.nn import test_mode
+
+    net = _net()
+    assert all(layer.is_training() for layer in net.modules())
+    with test_mode():
+        assert not any(layer.is_training() for layer in net.modules())
+    net.eval()
+    assert not any(layer.is_training() for layer in net.modules())
+    net.train()
+    assert net.block.bn.is_training()
+
+
+def test_train_refuses_a_mode_that_is_not_a_bool():
+    with pytest.raises(TypeError, match="train: mode must be True or False, got 'eval'"):
+        _net().train("eval")
+
+
+# --- the book's `layers` lists, and names a subclass may assign ----------------------------------
+def test_a_subclass_may_assign_any_public_name_of_the_machinery():
+    class Shadowing(Model):
+        def __init__(self):
+            super().__init__()
+            self.fc = Linear(2, in_size=3)
+            self.layers = [self.fc]  # the book's MLP and Sequential keep such a list
+            self.modules, self.params, self.named_params = [1], [2], [3]
+            self.children, self.named_buffers, self.state_dict = [4], [5], [6]
+
+        def forward(self, x):
+            return self.fc(x)
+
+    model = Shadowing()
+    model.eval()
+    assert not model.fc.training
+    model.train().to_cpu().cleargrads()
+    state = Model.state_dict(model)
+    assert sorted(state) == ["fc.W", "fc.b"]
+    model.load_state_dict(state)
+    Model.apply(model, lambda layer: None)
+    assert "Linear" in repr(model)
+
+
+def test_the_books_gan_loop_over_sequential_and_mlp_layers():
+    from zerograd.nn.layers import Sequential
+
+    dis = Sequential(Linear(4), F.relu, Linear(1))
+    gen = MLP((4, 3))
+    names = [type(layer).__name__ for layer in dis.layers + gen.layers]
+    assert names == ["Linear", "function", "Linear", "Linear", "Linear"]
+
+
+# --- bad input to loading, named ------------------------------------------------------------------
+def test_load_state_dict_of_a_list_is_a_clear_error():
+    net = _net()
+    with pytest.raises(TypeError, match="load_state_dict: state must be a dict .* got a list"):
+        net.load_state_dict([np.zeros(3)])
+
+
+def test_random_bytes_never_suggest_loading_with_pickle(tmp_path):
+    path = tmp_path / "w.npz"
+    path.write_bytes(np.random.default_rng(0).bytes(4096))
+    net = _net()
+    with pytest.raises(ValueError, match=r"load_weights: .*w\.npz.* is not a readable \.npz") as info:
+        net.load_weights(path)
+    assert "pickle" not in str(info.value).lower()
+
+
+def test_a_pickled_member_is_refused_without_the_pickle_hint(tmp_path):
+    path = tmp_path / "w.npz"
+    np.savez(path, **{"block/fc/W": np.array([{"a": 1}], dtype=object)})
+    with pytest.raises(ValueError, match="holds Python objects.* never loads pickled") as info:
+        _net().load_weights(path, strict=False)
+    assert "allow_pickle" not in str(info.value)
+
+
+def test_load_weights_never_reads_an_array_nothing_refers_to(tmp_path):
+    import tracemalloc
+
+    net = _net()
+    path = tmp_path / "w.npz"
+    arrays = {key.replace(".", "/"): value for key, value in net.state_dict().items()}
+    arrays["unused"] = np.zeros((100, 1000, 1000), np.uint8)  # 100 MB, deflates to ~100 kB
+    np.savez_compressed(path, **arrays)
+    assert os.path.getsize(path) < 1_000_000
+    tracemalloc.start()
+    try:
+        assert net.load_weights(path, strict=False).unexpected_keys == ["unused"]
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert peak < 5_000_000
+
+
+def test_a_member_declaring_more_than_it_holds_is_refused_before_reading(tmp_path):
+    import zipfile
+
+    path = tmp_path / "w.npz"
+    header = {"descr": "<f4", "fortran_order": False, "shape": (100_000, 10_000)}
+    with zipfile.ZipFile(path, "w") as archive, archive.open("W.npy", "w") as member:
+        np.lib.format.write_array_header_1_0(member, header)
+        member.write(b"\0" * 64)
+    with pytest.raises(ValueError, match=r"'W' declares shape \(100000, 10000\) .* but holds 64"):
+        Linear(3).load_weights(path)

@@ -66,3 +66,32 @@ def test_mlp_learns_a_small_problem():
         for p in model.params():
             p.data -= 0.2 * p.grad.data
     assert float(loss.data) < 0.5 * first
+
+
+def test_mlp_layers_is_the_books_list_of_its_linear_layers():
+    model = models.MLP((10, 3))
+    assert model.layers == [model.l0, model.l1]
+    model(np.ones((2, 4), np.float32))
+    assert model.to_cpu().eval().train() is model  # the list does not hide the machinery
+
+
+@pytest.mark.parametrize("args, error, match", [
+    ((10,), TypeError, "MLP: fc_output_sizes must be a list or tuple of layer sizes"),
+    (((10, 2.5),), TypeError, r"MLP: fc_output_sizes\[1\] must be a positive int, got 2.5"),
+    (((10, 0),), ValueError, r"MLP: fc_output_sizes\[1\] must be a positive int, got 0"),
+    (((10,), "relu"), TypeError, "MLP: activation must be a function such as F.relu, got 'relu'"),
+])
+def test_mlp_bad_arguments_are_named(args, error, match):
+    with pytest.raises(error, match=match):
+        models.MLP(*args)
+
+
+def test_mlp_eval_and_test_mode_are_deterministic():
+    from zerograd.nn import test_mode
+
+    model = models.MLP((8, 3), activation=F.relu)
+    x = np.random.default_rng(0).standard_normal((4, 5)).astype(np.float32)
+    first = model.eval()(x).data
+    np.testing.assert_array_equal(model(x).data, first)
+    with test_mode():
+        np.testing.assert_array_equal(model.train()(x).data, first)

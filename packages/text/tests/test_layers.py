@@ -121,8 +121,12 @@ def test_bad_sizes_and_inputs_are_named(name):
     cls, _ = LAYERS[name]
     with pytest.raises(ValueError, match=f"{name}: hidden_size must be a positive int, got 0"):
         cls(0)
-    with pytest.raises(ValueError, match=f"{name}: in_size must be a positive int, got 2.5"):
+    with pytest.raises(TypeError, match=f"{name}: in_size must be a positive int, got 2.5"):
         cls(3, in_size=2.5)
+    with pytest.raises(TypeError, match=f"{name}: hidden_size must be a positive int, got True"):
+        cls(True)
+    with pytest.raises(TypeError, match=f"{name}: hidden_size must be a positive int, got '8'"):
+        cls("8")
     layer = cls(3)
     with pytest.raises(ValueError, match=rf"{name}: x must be 2-D \(batch, in_size\), got shape \(2,\)"):
         layer(np.ones(2, dtype=np.float32))

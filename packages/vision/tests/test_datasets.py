@@ -5,6 +5,8 @@ import gzip
 import io
 import os
 import tarfile
+import tracemalloc
+import zlib
 
 import numpy as np
 import pytest
@@ -129,6 +131,41 @@ def test_idx_errors_name_the_file(case, message, tmp_path):
     path = bad_files(tmp_path)[case]
     with pytest.raises(IDXError, match=f"read_idx: {path}.*{message}|read_idx: {path}: {message}"):
         read_idx(path)
+
+
+def _gzip_with_header(path, shape, zero_megabytes):
+    """A gzipped IDX header declaring uint8 ``shape``, followed by that many MB of zeros."""
+    compressor = zlib.compressobj(9, zlib.DEFLATED, 31)  # 31: a gzip wrapper
+    parts = [compressor.compress(bytes([0, 0, 8, len(shape)]) + np.array(shape, ">u4").tobytes())]
+    zeros = bytes(1 << 20)
+    parts += [compressor.compress(zeros) for _ in range(zero_megabytes)]
+    path.write_bytes(b"".join(parts) + compressor.flush())
+    return path
+
+
+@pytest.mark.parametrize("shape, message", [
+    ((65536, 65536, 4), r"declares shape \(65536, 65536, 4\), 17179869184 bytes of values, more "
+                        r"than the 4294967296 bytes"),
+    ((1000, 1000, 1000), r"is truncated: shape \(1000, 1000, 1000\) needs 1000000000 bytes of "
+                         r"values, the file can hold at most"),
+])
+def test_idx_header_is_checked_before_decompressing(shape, message, tmp_path):
+    path = _gzip_with_header(tmp_path / "bomb-idx3-ubyte.gz", shape, zero_megabytes=40)
+    assert path.stat().st_size < 100_000
+    tracemalloc.start()
+    try:
+        with pytest.raises(IDXError, match=rf"read_idx: {path} {message}"):
+            read_idx(path)
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert peak < 2 << 20  # the 40 MB of zeros behind the header were never decompressed
+
+
+def test_idx_gzip_values_are_read_in_pieces(tmp_path, rng):
+    array = rng.integers(0, 255, size=(300, 50, 60)).astype(np.int32)  # 3.6 MB: many reads
+    write_idx(tmp_path / "big-idx3-int.gz", array)
+    np.testing.assert_array_equal(read_idx(tmp_path / "big-idx3-int.gz"), array)
 
 
 def test_idx_dimension_and_consistency_checks(tmp_path, data_home, rng):

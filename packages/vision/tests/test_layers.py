@@ -86,3 +86,33 @@ def test_bad_arguments_raise_clear_errors():
         layer(np.ones((1, 3, 5, 5), dtype=np.float32))
     with pytest.raises(ValueError, match="Deconv2d: x of shape .* not divisible by groups=2"):
         Deconv2d(4, 3, groups=2)(np.ones((1, 3, 5, 5), dtype=np.float32))
+
+
+@pytest.mark.parametrize("cls", [Conv2d, Deconv2d])
+def test_pytorchs_argument_order_is_refused_with_the_books_form(cls):
+    name = cls.__name__
+    with pytest.raises(TypeError, match=rf"{name}\(1, 16, 3, 2, \.\.\.\) looks like PyTorch's "
+                                        rf"\(in_channels, out_channels, kernel_size, stride, padding\)"
+                                        rf" order.*use {name}\(16, 3, stride=2, pad=1, in_channels=1\)"):
+        cls(1, 16, 3, 2, 1)
+
+
+@pytest.mark.parametrize("kwargs, error, match", [
+    ({"kernel_size": 3.0}, TypeError, r"kernel_size must be an int or a pair of ints, got 3.0 \(float\)"),
+    ({"kernel_size": (3, 3, 3)}, TypeError, "kernel_size must be an int or a pair of ints"),
+    ({"kernel_size": 3, "pad": -1}, ValueError, "pad must be at least 0, got -1"),
+    ({"kernel_size": 3, "stride": (1, "2")}, TypeError, "stride must be an int or a pair of ints"),
+    ({"kernel_size": 3, "nobias": None}, TypeError, "nobias must be True or False, got None"),
+    ({"kernel_size": 3, "in_channels": 2.0}, TypeError, "in_channels must be a positive int"),
+    ({"kernel_size": 3, "groups": True}, TypeError, "groups must be a positive int, got True"),
+])
+@pytest.mark.parametrize("cls", [Conv2d, Deconv2d])
+def test_bad_construction_arguments_are_named(cls, kwargs, error, match):
+    with pytest.raises(error, match=f"{cls.__name__}: {match}"):
+        cls(8, **kwargs)
+
+
+@pytest.mark.parametrize("cls", [Conv2d, Deconv2d])
+def test_a_dtype_that_is_not_floating_is_refused(cls):
+    with pytest.raises(TypeError, match=f"{cls.__name__}: dtype must be a floating-point type"):
+        cls(8, 3, dtype=np.uint8)

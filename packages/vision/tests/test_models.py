@@ -114,3 +114,27 @@ def test_vgg16_preprocess():
     np.testing.assert_allclose(x[:, 0, 0], [-103.939, -116.779, 200 - 123.68], rtol=1e-5)
     with pytest.raises(TypeError, match="VGG16.preprocess: expected a PIL image"):
         VGG16.preprocess(rgb)
+
+
+def _training_command_models():
+    from zerograd.vision.train import FashionCNN, FashionMLP
+
+    return [(FashionCNN, (4, 784)), (FashionMLP, (4, 784))]
+
+
+@pytest.mark.parametrize("make, shape", [(VGG16, (2, 3, 32, 32)), (ResNet18, (2, 3, 32, 32)),
+                                         *_training_command_models()],
+                         ids=["VGG16", "ResNet18", "FashionCNN", "FashionMLP"])
+def test_eval_and_test_mode_are_deterministic(make, shape):
+    np.random.seed(0)
+    model = make()
+    x = np.random.default_rng(1).standard_normal(shape).astype(np.float32)
+    with no_grad():
+        model(x)  # sized, and BatchNorm's running statistics moved off their start
+        model.eval()
+        first = model(x).data
+        np.testing.assert_array_equal(model(x).data, first)
+        model.train()
+        with test_mode():
+            np.testing.assert_array_equal(model(x).data, first)
+            np.testing.assert_array_equal(model(x).data, first)

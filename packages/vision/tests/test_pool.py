@@ -115,3 +115,28 @@ def test_bad_input_raises_clear_errors():
         VF.average_pooling(np.ones((1, 1, 4, 4)), 5)
     with pytest.raises(ValueError, match=r"global_average_pooling: x must be 4-D"):
         VF.global_average_pooling(np.ones((2, 3)))
+
+
+@pytest.mark.parametrize("dtype, value", [(np.uint8, 255), (np.int8, 127), (np.int32, 2**31 - 1),
+                                          (np.int64, 2**40)])
+def test_average_pooling_of_integers_never_overflows(dtype, value):
+    x = np.full((1, 1, 4, 4), value, dtype=dtype)
+    y = VF.average_pooling(x, 2, 2).data
+    assert y.dtype == np.float64
+    np.testing.assert_array_equal(y, np.full((1, 1, 2, 2), float(value)))
+
+
+def test_average_pooling_sums_float16_in_float32():
+    x = np.full((1, 1, 8, 8), 2049.0, dtype=np.float16)  # 2049 is not a float16: it is 2048
+    x[0, 0, 0, 0] = 1.0  # float16 sums of 2048s drop every +1 beyond 2048
+    y = VF.average_pooling(x, 8, 8).data
+    assert y.dtype == np.float16
+    expected = np.float16((1.0 + 63 * 2048.0) / 64)
+    assert y[0, 0, 0, 0] == expected
+
+
+@pytest.mark.parametrize("func", [VF.pooling, VF.average_pooling, VF.pooling_simple])
+def test_pooling_a_bool_array_is_refused_clearly(func):
+    with pytest.raises(TypeError, match=rf"{func.__name__}: x must hold integers or floats, got "
+                                        r"dtype bool"):
+        func(np.ones((1, 1, 4, 4), dtype=bool), 2, 2)

@@ -2,6 +2,8 @@
 
 import csv
 import os
+import re
+import shlex
 import signal
 import subprocess
 import sys
@@ -141,16 +143,205 @@ def _wait_for_partial_checkpoint(out, process, timeout):
     return None
 
 
-def test_resume_with_other_arguments_is_refused(fashion_root, tmp_path):
+def _refused(capsys, arguments, message):
+    """main(arguments) stops with status 2 and an argparse-style message on stderr."""
+    with pytest.raises(SystemExit) as stopped:
+        train.main(arguments)
+    assert stopped.value.code == 2
+    error = capsys.readouterr().err
+    assert re.search(message, error), error
+    assert "Traceback" not in error
+    return error
+
+
+# The training command in a subprocess that signals itself right after its k-th training step,
+# so the stop lands at a known point; the real handler, exit path and printed hint all run.
+SIGNAL_AFTER_STEP = """
+import os, signal, sys
+from zerograd.vision import train
+steps, real_add = 0, train.EpochSums.add
+def add_then_signal(self, *args):
+    global steps
+    real_add(self, *args)
+    steps += 1
+    if steps == int(os.environ["STEP"]):
+        os.kill(os.getpid(), getattr(signal, os.environ["SIGNAL"]))
+train.EpochSums.add = add_then_signal
+train.main(sys.argv[1:])
+"""
+
+
+@pytest.mark.parametrize("model, signal_name, step, where", [
+    ("cnn", "SIGINT", 5, "in epoch 2, step 2"),  # mid-epoch: 3 steps per epoch
+    ("mlp", "SIGTERM", 3, "in epoch 1, step 3"),  # after the last step, before the evaluation
+])
+def test_a_signal_saves_the_exact_point_and_resuming_repeats_the_whole_run(
+        fashion_root, tmp_path, model, signal_name, step, where):
+    whole, stopped = tmp_path / "whole", tmp_path / "stopped"
+    arguments = _args(fashion_root, stopped, "--model", model, "--epochs", "3")
+    env = dict(os.environ, STEP=str(step), SIGNAL=signal_name,
+               **{train.PROG_VARIABLE: f"{shlex.quote(sys.executable)} -m zerograd.vision.train"})
+    process = subprocess.run([sys.executable, "-c", SIGNAL_AFTER_STEP, *arguments], env=env,
+                             capture_output=True, text=True, timeout=600)
+    assert process.returncode == 128 + getattr(signal, signal_name), process.stderr
+    assert "Traceback" not in process.stderr
+    last_line = process.stdout.splitlines()[-1]
+    hint = f"stopped {where}; checkpoint saved. Resume with: "
+    assert last_line.startswith(hint), process.stdout
+    resume = shlex.split(last_line[len(hint):])
+    assert resume == [sys.executable, "-m", "zerograd.vision.train", *arguments, "--resume"]
+
+    subprocess.run(resume, env=env, check=True, capture_output=True, timeout=600)
+    train.main(_args(fashion_root, whole, "--model", model, "--epochs", "3"))
+
+    def without_seconds(rows):
+        return [{k: v for k, v in row.items() if k != "seconds"} for row in rows]
+
+    assert without_seconds(_metrics(stopped)) == without_seconds(_metrics(whole))
+    assert (stopped / "model.npz").read_bytes() == (whole / "model.npz").read_bytes()
+
+
+def test_a_signal_ignored_from_the_start_stays_ignored():
+    previous = signal.signal(signal.SIGINT, signal.SIG_IGN)  # as nohup or `cmd &` in a script
+    try:
+        with train.StopRequest().installed():
+            assert signal.getsignal(signal.SIGINT) is signal.SIG_IGN
+            assert isinstance(signal.getsignal(signal.SIGTERM), train.StopRequest)
+    finally:
+        signal.signal(signal.SIGINT, previous)
+
+
+def test_resume_with_other_arguments_is_refused(fashion_root, tmp_path, capsys):
     out = tmp_path / "run"
     train.main(_args(fashion_root, out, "--model", "mlp", "--epochs", "1"))
-    with pytest.raises(SystemExit, match=r"used --epochs 1 \(not 3\), --lr 0.001 \(not 0.01\)"):
-        train.main(_args(fashion_root, out, "--model", "mlp", "--epochs", "3", "--lr", "0.01", "--resume"))
+    _refused(capsys, _args(fashion_root, out, "--model", "mlp", "--epochs", "3", "--lr", "0.01",
+                           "--resume"),
+             r"error: --resume: the checkpoint's run used --epochs 1 \(not 3\), --lr 0.001 "
+             r"\(not 0.01\); resume with the same arguments")
 
 
-def test_resume_without_a_checkpoint_says_where_it_looked(fashion_root, tmp_path):
-    with pytest.raises(SystemExit, match="--resume: no checkpoint at .*checkpoint.npz"):
-        train.main(_args(fashion_root, tmp_path / "empty", "--resume"))
+def test_resume_with_another_model_or_optimizer_names_the_settings(fashion_root, tmp_path, capsys):
+    out = tmp_path / "run"
+    train.main(_args(fashion_root, out, "--model", "mlp", "--epochs", "1"))
+    error = _refused(capsys, _args(fashion_root, out, "--model", "cnn", "--optimizer", "sgd",
+                                   "--epochs", "1", "--resume"),
+                     r"used --model mlp \(not cnn\), --optimizer adam \(not sgd\)")
+    assert "fc1" not in error and "conv" not in error  # no state-dict keys
+
+
+def test_resume_without_a_checkpoint_says_where_it_looked(fashion_root, tmp_path, capsys):
+    _refused(capsys, _args(fashion_root, tmp_path / "empty", "--resume"),
+             "--resume: no checkpoint at .*checkpoint.npz")
+    assert not (tmp_path / "empty").exists()  # no empty folder left behind
+
+
+def test_resume_of_a_finished_run_says_nothing_is_left(fashion_root, tmp_path, capsys):
+    out = tmp_path / "run"
+    arguments = _args(fashion_root, out, "--model", "mlp", "--epochs", "1")
+    train.main(arguments)
+    before = {name: (out / name).read_bytes() for name in os.listdir(out)}
+    history = train.main([*arguments, "--resume"])
+    assert "nothing left to train: the run in" in capsys.readouterr().out
+    assert [row.epoch for row in history] == [1]
+    assert {name: (out / name).read_bytes() for name in os.listdir(out)} == before
+
+
+@pytest.mark.parametrize("bad, message", [
+    (["--lr", "nan"], r"--lr must be a finite positive number, got nan"),
+    (["--lr", "inf"], r"--lr must be a finite positive number, got inf"),
+    (["--lr", "-1"], r"--lr must be a finite positive number, got -1.0"),
+    (["--seed", str(2**64)], rf"--seed must lie in 0..{2**32 - 1}, got {2**64}"),
+    (["--seed", "-1"], r"--seed must lie in 0..4294967295, got -1"),
+    (["--epochs", "0"], r"--epochs must be at least 1"),
+    (["--batch-size", "0"], r"--batch-size must be at least 1"),
+    (["--model", "rnn"], r"argument --model: invalid choice: 'rnn'"),
+])
+def test_bad_arguments_are_refused_before_anything_runs(bad, message, tmp_path, capsys):
+    out = tmp_path / "run"
+    _refused(capsys, ["--out", str(out), *bad], message)
+    assert not out.exists()
+
+
+@pytest.mark.skipif(train.cuda.gpu_enable, reason="checks the error raised without CuPy")
+def test_gpu_without_cupy_is_refused_before_anything_runs(tmp_path, capsys):
+    _refused(capsys, ["--out", str(tmp_path / "run"), "--gpu"],
+             r"--gpu needs CuPy with a usable CUDA device")
+
+
+def test_an_out_that_cannot_be_written_is_refused_before_the_first_step(fashion_root, tmp_path,
+                                                                       capsys, monkeypatch):
+    blocker = tmp_path / "a-file"
+    blocker.write_text("not a folder")
+    monkeypatch.setattr(train, "build_run", _must_not_run)
+    _refused(capsys, _args(fashion_root, blocker / "run"),
+             rf"--out {re.escape(str(blocker / 'run'))} is not a writable directory")
+
+
+def _must_not_run(*args, **kwargs):
+    raise AssertionError("training started despite a bad argument")
+
+
+@pytest.mark.skipif(os.geteuid() == 0, reason="root may write into a read-only folder")
+def test_a_read_only_out_is_refused_before_the_first_step(fashion_root, tmp_path, capsys,
+                                                          monkeypatch):
+    out = tmp_path / "read-only"
+    out.mkdir(mode=0o555)
+    monkeypatch.setattr(train, "build_run", _must_not_run)
+    _refused(capsys, _args(fashion_root, out), r"is not a writable directory")
+
+
+@pytest.mark.filterwarnings("ignore:overflow encountered:RuntimeWarning",
+                            "ignore:invalid value encountered:RuntimeWarning")
+def test_a_loss_that_stops_being_finite_ends_the_run(fashion_root, tmp_path, capsys):
+    out = tmp_path / "run"
+    arguments = _args(fashion_root, out, "--model", "mlp", "--optimizer", "sgd", "--epochs", "2")
+    with pytest.raises(SystemExit) as stopped:
+        train.main([*arguments, "--lr", "1e30"])
+    assert re.fullmatch(r"stopped in epoch 1, step \d: the training loss is (nan|inf); lower --lr "
+                        r"\(now 1e\+30\)\. The outputs in .* are from the last completed epoch\.",
+                        str(stopped.value.code))
+    assert not (out / "checkpoint.npz").exists()
+
+
+def test_only_the_commands_own_temporaries_are_removed(fashion_root, tmp_path):
+    out = tmp_path / "run"
+    out.mkdir()
+    leftovers = [".checkpoint.npz.a1b2c3d4.tmp", ".model.npz.k_9x0qzz.tmp"]  # a killed run's
+    kept = [".notes.tmp", ".checkpoint.npz.tmp", ".checkpoint.npz.mine-too-long.tmp", "x.tmp"]
+    for name in leftovers + kept:
+        (out / name).write_text("")
+    train.main(_args(fashion_root, out, "--model", "mlp", "--epochs", "1"))
+    assert sorted(name for name in os.listdir(out) if name.endswith(".tmp")) == sorted(kept)
+
+
+@pytest.mark.skipif(train.fcntl is None, reason="needs POSIX advisory locks")
+def test_a_second_run_into_the_same_folder_is_refused(fashion_root, tmp_path, capsys):
+    out = tmp_path / "run"
+    out.mkdir()
+    writing = out / ".checkpoint.npz.a1b2c3d4.tmp"  # the other run's checkpoint in progress
+    writing.write_text("half")
+    handle = os.open(out, os.O_RDONLY)
+    try:
+        train.fcntl.flock(handle, train.fcntl.LOCK_EX)  # what the other run holds
+        _refused(capsys, _args(fashion_root, out, "--model", "mlp", "--epochs", "1"),
+                 r"--out .* is in use by another training run")
+    finally:
+        os.close(handle)
+    assert writing.read_text() == "half"
+
+
+def test_help_shows_the_command_the_user_typed_and_every_default(monkeypatch, capsys):
+    monkeypatch.setenv(train.PROG_VARIABLE, "./run.sh train")
+    with pytest.raises(SystemExit) as stopped:
+        train.parse_args(["--help"])
+    assert stopped.value.code == 0
+    text = " ".join(capsys.readouterr().out.split())
+    assert text.startswith("usage: ./run.sh train [-h]")
+    for default in ("(default: cnn)", "(default: adam)", "(default: 100)", "(default: 0)",
+                    "(default: 8 for cnn, 15 for mlp)", "(default: 1e-3)",
+                    "(default: ./runs/fashion_mnist-<model>)"):
+        assert default in text
+    assert "--out DIR" in text and "--resume continue the run saved in --out DIR" in text
 
 
 def test_a_missing_optional_dependency_is_named(monkeypatch):
@@ -166,7 +357,18 @@ def test_a_missing_optional_dependency_is_named(monkeypatch):
         train.main(["--epochs", "1"])
 
 
-@pytest.mark.parametrize("bad", [["--epochs", "0"], ["--lr", "-1"], ["--model", "rnn"]])
-def test_bad_arguments_are_refused(bad):
-    with pytest.raises(SystemExit):
-        train.parse_args(bad)
+@pytest.mark.parametrize("name", sorted(train.MODELS))
+def test_a_model_in_eval_mode_gives_the_same_output_twice(name):
+    model = train.MODELS[name]()
+    x = np.random.default_rng(0).random((4, 784), dtype=np.float32)
+    model(x)  # size the lazy layers in training mode
+    model.eval()
+    np.testing.assert_array_equal(model(x).data, model(x).data)
+
+
+def test_the_cnn_drops_units_in_training_mode_only():
+    model = train.FashionCNN(dropout_ratio=0.5)
+    x = np.random.default_rng(0).random((8, 784), dtype=np.float32)
+    assert not np.array_equal(model(x).data, model(x).data)
+    with train.test_mode():
+        np.testing.assert_array_equal(model(x).data, model(x).data)

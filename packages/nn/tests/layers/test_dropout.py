@@ -23,5 +23,19 @@ def test_modes():
 
 
 def test_bad_ratio():
-    with pytest.raises(ValueError, match="dropout_ratio must lie"):
+    with pytest.raises(ValueError, match="Dropout: dropout_ratio must be a finite number in \\[0, 1\\]"):
         Dropout(-0.1)
+
+
+@pytest.mark.parametrize("ratio, error", [(float("nan"), ValueError), ("0.5", TypeError),
+                                          (True, TypeError)])
+def test_a_ratio_that_is_not_a_number_in_range_is_refused(ratio, error):
+    with pytest.raises(error, match="Dropout: dropout_ratio must be a finite number in"):
+        Dropout(ratio)
+
+
+def test_dropout_asks_is_training():
+    layer = Dropout(0.5)
+    layer.is_training = lambda: False  # the one question every mode-dependent layer asks
+    x = np.ones((20, 20), np.float32)
+    np.testing.assert_array_equal(layer(x).data, x)

@@ -25,3 +25,10 @@ def test_bad_sizes():
         EmbedID(0, 3)
     with pytest.raises(ValueError, match=r"ids must lie in \[0, 6\)"):
         EmbedID(6, 3)(np.array([6]))
+
+
+def test_sizes_must_be_ints():
+    with pytest.raises(TypeError, match=r"EmbedID: out_size must be a positive int, got 3.0 \(float\)"):
+        EmbedID(6, 3.0)
+    with pytest.raises(TypeError, match="EmbedID: dtype must be a floating-point type"):
+        EmbedID(6, 3, np.int64)

@@ -54,8 +54,8 @@ def test_batch_norm_weights_round_trip(tmp_path, rng):
 
 
 def test_batch_norm_bad_input():
-    with pytest.raises(ValueError, match="decay must lie"):
-        BatchNorm(decay=2)
+    with pytest.raises(ValueError, match=r"BatchNorm: decay must be a finite number in \[0, 1\]"):
+        BatchNorm(decay=1.5)
     with pytest.raises(ValueError, match=r"\(N, C\) or \(N, C, H, W\)"):
         BatchNorm()(np.ones(3, np.float32))
 
@@ -71,3 +71,38 @@ def test_layer_norm(rng):
     assert LayerNorm(4).gamma.shape == (4,)
     assert "normalized_shape=(4,)" in repr(layer)
     assert Config.train
+
+
+@pytest.mark.parametrize("shape", [(0, 3), (1, 3), (1, 3, 1, 1), (0, 3, 2, 2)])
+def test_batch_norm_refuses_to_train_on_one_value_per_channel_and_keeps_its_statistics(shape, rng):
+    bn = BatchNorm()
+    bn(_x(rng, (8, 3)))
+    before = [a.copy() for a in (bn.avg_mean, bn.avg_var, bn.gamma.data, bn.beta.data)]
+    with pytest.raises(ValueError, match=r"BatchNorm: training needs more than one value per "
+                                         r"channel.*shape \(" + str(shape[0])):
+        bn(np.ones(shape, np.float32))
+    for array, saved in zip((bn.avg_mean, bn.avg_var, bn.gamma.data, bn.beta.data), before):
+        np.testing.assert_array_equal(array, saved)
+    assert bn.eval()(np.ones(shape, np.float32)).shape == shape  # inference needs no batch
+
+
+def test_an_unsized_batch_norm_stays_unsized_after_a_refused_batch():
+    bn = BatchNorm()
+    with pytest.raises(ValueError, match="one value per channel"):
+        bn(np.ones((1, 4), np.float32))
+    assert bn.avg_mean is None and bn.gamma.data is None
+
+
+@pytest.mark.parametrize("make, error, match", [
+    (lambda: BatchNorm(16), ValueError, r"BatchNorm\(16\) looks like PyTorch's BatchNorm2d"),
+    (lambda: BatchNorm(decay="0.9"), TypeError, "BatchNorm: decay must be a finite number"),
+    (lambda: BatchNorm(eps=0.0), ValueError, "BatchNorm: eps must be a finite number > 0, got 0.0"),
+    (lambda: LayerNorm(0), ValueError, "LayerNorm: normalized_shape must be a positive int"),
+    (lambda: LayerNorm((4, 2.0)), TypeError, r"LayerNorm: normalized_shape\[1\] must be a "),
+    (lambda: LayerNorm("4"), TypeError, "LayerNorm: normalized_shape must be None, a positive int"),
+    (lambda: LayerNorm(eps=-1e-5), ValueError, "LayerNorm: eps must be a finite number > 0"),
+    (lambda: LayerNorm(dtype=int), TypeError, "LayerNorm: dtype must be a floating-point type"),
+])
+def test_bad_construction_arguments_are_named(make, error, match):
+    with pytest.raises(error, match=match):
+        make()

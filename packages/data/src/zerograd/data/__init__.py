@@ -14,7 +14,7 @@
 
 from zerograd.data import datasets, download, transforms
 from zerograd.data.dataloaders import DataLoader, SeqDataLoader
-from zerograd.data.dataset import Dataset
+from zerograd.data.datasets import Dataset
 from zerograd.data.download import data_dir, get_file, locate
 
 __version__ = "0.1.0"

@@ -19,17 +19,30 @@ from __future__ import annotations
 
 import json
 import math
+from collections.abc import Mapping
 from typing import Any
 
 import numpy as np
 
 from zerograd.core import cuda
+from zerograd.core.checks import check_positive_int, is_int
 
 
-def _check_positive_int(owner: str, name: str, value: Any) -> int:
-    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 1:
-        raise ValueError(f"{owner}: {name} must be a positive integer, got {value!r}")
-    return int(value)
+def _checked_order(where: str, saved: Any, size: int) -> np.ndarray:
+    """A saved epoch order as an int64 copy, if it is a permutation of range(size)."""
+    index = np.asarray(saved)
+    if index.shape != (size,) or index.dtype.kind not in "iu":
+        raise ValueError(f"{where}: the saved order has shape {index.shape} and dtype "
+                         f"{index.dtype}, but the data set has {size} samples")
+    outside = index[(index < 0) | (index >= size)]
+    if outside.size:
+        raise ValueError(f"{where}: the saved order holds {outside[0]}, outside the data set's "
+                         f"positions 0..{size - 1}")
+    counts = np.bincount(index, minlength=size)
+    if (counts != 1).any():
+        raise ValueError(f"{where}: the saved order lists sample {int(np.argmax(counts))} "
+                         f"{int(counts.max())} times; it must visit every sample once")
+    return index.astype(np.int64, copy=True)
 
 
 def _make_generator(seed: Any) -> np.random.Generator | None:
@@ -84,7 +97,7 @@ class DataLoader:
             raise TypeError(f"{type(self).__name__}: dataset must support len() and indexing, "
                             f"got {type(dataset).__name__}")
         self.dataset = dataset
-        self.batch_size = _check_positive_int(type(self).__name__, "batch_size", batch_size)
+        self.batch_size = check_positive_int(type(self).__name__, "batch_size", batch_size)
         self.shuffle = bool(shuffle)
         self.drop_last = bool(drop_last)
         self.gpu = False
@@ -114,9 +127,12 @@ class DataLoader:
         return len(self)
 
     def __len__(self) -> int:
+        return self._batch_count(self.data_size)
+
+    def _batch_count(self, size: int) -> int:
         if self.drop_last:
-            return self.data_size // self.batch_size
-        return math.ceil(self.data_size / self.batch_size)
+            return size // self.batch_size
+        return math.ceil(size / self.batch_size)
 
     def __iter__(self):
         if not self._resumable:
@@ -187,26 +203,43 @@ class DataLoader:
         """Restore ``state_dict()``'s state; the next ``for`` resumes the saved epoch exactly.
 
         With a ``generator`` entry the loader shuffles with that generator from now on; without
-        one it draws from NumPy's global generator (which checkpoints restore separately).
+        one it draws from NumPy's global generator (which checkpoints restore separately). The
+        whole state is checked before anything changes: the order must be a permutation of
+        ``range(len(dataset))`` and the position a batch number of this epoch.
         """
+        index, iteration, generator = self._checked_state(state)
+        self.data_size = len(index)
+        self.index = index
+        self.iteration = iteration
+        self._rng = generator
+        self._resumable = True
+
+    def _checked_state(self, state: Any) -> tuple[np.ndarray, int, np.random.Generator | None]:
+        """The order, position and generator that ``state`` holds, or a clear error."""
         name = f"{type(self).__name__}.load_state_dict"
+        if not isinstance(state, Mapping):
+            raise TypeError(f"{name}: state must be a dict from state_dict(), got "
+                            f"{type(state).__name__}")
         missing = {"iteration", "index"} - set(state)
         if missing:
             raise KeyError(f"{name}: state lacks {sorted(missing)}")
-        index = np.asarray(state["index"])
         size = len(self.dataset)
-        if index.shape != (size,) or index.dtype.kind not in "iu":
-            raise ValueError(f"{name}: the saved order has shape {index.shape} and dtype "
-                             f"{index.dtype}, but the data set has {size} samples")
-        self.data_size = size
-        iteration = int(state["iteration"])
-        if not 0 <= iteration <= len(self):
-            raise ValueError(f"{name}: iteration {iteration} is outside 0..{len(self)}")
-        self.index = index.astype(np.int64, copy=True)
-        self.iteration = iteration
+        index = _checked_order(name, state["index"], size)
+        iteration = state["iteration"]
+        if not is_int(iteration):
+            raise TypeError(f"{name}: iteration must be an int, got {iteration!r} "
+                            f"({type(iteration).__name__})")
+        if not 0 <= iteration <= self._batch_count(size):
+            raise ValueError(f"{name}: iteration {iteration} is outside "
+                             f"0..{self._batch_count(size)}")
         generator = state.get("generator")
-        self._rng = None if generator is None else _generator_from_state(str(generator))
-        self._resumable = True
+        if generator is not None:
+            try:
+                generator = _generator_from_state(str(generator))
+            except (ValueError, TypeError, KeyError, AttributeError) as err:
+                raise ValueError(f"{name}: the saved generator state is not one "
+                                 f"state_dict() writes ({type(err).__name__}: {err})") from err
+        return index, int(iteration), generator
 
     def __repr__(self) -> str:
         return (f"{type(self).__name__}(dataset={type(self.dataset).__name__}, "
@@ -234,8 +267,8 @@ class SeqDataLoader(DataLoader):
             raise ValueError(f"SeqDataLoader: batch_size {self.batch_size} exceeds the data "
                              f"set's length {self.data_size}")
 
-    def __len__(self) -> int:
-        return self.data_size // self.batch_size
+    def _batch_count(self, size: int) -> int:
+        return size // self.batch_size
 
     def _batch_indices(self) -> np.ndarray:
         jump = self.data_size // self.batch_size

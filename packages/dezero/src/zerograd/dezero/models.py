@@ -1,8 +1,8 @@
 """The book's ``dezero.models``: Model, Sequential and MLP (zerograd.nn.models), VGG16 and the
 ResNets with their blocks (zerograd.vision.models).
 
-MLP keeps its Linear layers in ``fc_layers`` (the book's ``layers`` attribute would hide
-``Layer.layers()``, the iterator over the layer tree).
+As in the book, ``MLP(...).layers`` is the list of its Linear layers and ``Sequential(...).layers``
+the list of its steps; the walk over the whole layer tree is ``modules()`` (PyTorch's name).
 
 >>> import numpy as np
 >>> from zerograd.dezero.models import MLP

@@ -14,7 +14,9 @@ Python's ``random`` are always saved and restored, so that dropout and shuffling
 The file is a NumPy ``.npz`` archive: every array is one member, and the rest is one JSON document
 (stored as a uint8 array) in which each array appears as a reference. It is written to a temporary
 file in the same directory, flushed to disk and renamed over the target, so an interrupted save
-never destroys the previous checkpoint. Loading checks the whole file before it changes anything.
+never destroys the previous checkpoint. Loading reads and checks everything it uses before it
+changes anything, and reads only the members the document refers to (for the objects asked for),
+each after its header is checked against the file, so a small file cannot force a huge read.
 
 CuPy's generator state cannot be read (CuPy offers no get_state); when a GPU is enabled, saving
 reseeds CuPy's generator with a seed drawn from NumPy's state (without advancing it) and stores
@@ -39,12 +41,16 @@ import os
 import random as python_random
 import time
 import zlib
+from collections.abc import Callable
 from typing import Any
 
 import numpy as np
 
 from zerograd.core import cuda
+from zerograd.core.checks import is_array
 from zerograd.core.files import atomic_write
+from zerograd.nn.layer import Layer, snapshot
+from zerograd.nn.serialization import ArchiveError, NpzArchive
 
 __all__ = ["CheckpointError", "load_checkpoint", "save_checkpoint"]
 
@@ -64,8 +70,7 @@ class CheckpointError(ValueError):
 def _encode(value: Any, arrays: dict[str, np.ndarray], where: str) -> Any:
     if value is None or isinstance(value, (bool, int, float, str)):
         return value
-    if isinstance(value, (np.ndarray, np.generic)) or (
-            cuda.cupy is not None and isinstance(value, cuda.cupy.ndarray)):
+    if isinstance(value, np.generic) or is_array(value):
         array = cuda.as_numpy(value) if not isinstance(value, np.generic) else np.asarray(value)
         if array.dtype.hasobject:
             raise TypeError(f"save_checkpoint: {where} is an array of Python objects, which "
@@ -85,7 +90,8 @@ def _encode(value: Any, arrays: dict[str, np.ndarray], where: str) -> Any:
                     f"with state_dict()")
 
 
-def _decode(node: Any, arrays: dict[str, np.ndarray]) -> Any:
+def _decode(node: Any, arrays: Callable[[str], np.ndarray]) -> Any:
+    """The value a JSON node stands for; ``arrays(member)`` reads a member of the archive."""
     if isinstance(node, list):
         return [_decode(item, arrays) for item in node]
     if not isinstance(node, dict):
@@ -94,9 +100,9 @@ def _decode(node: Any, arrays: dict[str, np.ndarray]) -> Any:
         raise CheckpointError(f"unexpected JSON object with keys {sorted(node)}")
     kind, body = next(iter(node.items()))
     if kind == "array":
-        return arrays[body]
+        return arrays(body)
     if kind == "scalar":
-        return arrays[body][()]
+        return arrays(body)[()]
     if kind == "tuple":
         return tuple(_decode(item, arrays) for item in body)
     if kind == "dict":
@@ -186,62 +192,78 @@ def load_checkpoint(path: str | os.PathLike, **objects: Any) -> dict[str, Any]:
     rolled back, so a failed load leaves every object and generator as it was.
     """
     path = os.fspath(path)
-    states, values, random_states = _read(path)
     for name, obj in objects.items():
         if not callable(getattr(obj, "load_state_dict", None)):
             raise TypeError(f"load_checkpoint: {name}= must have load_state_dict(), got a "
                             f"{type(obj).__name__}")
+    states, values, random_states = _read(path, wanted=set(objects))
+    for name in objects:
         if name not in states:
             held = ", ".join(states) or "no object states"
             raise KeyError(f"load_checkpoint: {path} holds no state saved as {name!r} "
                            f"(it holds: {held})")
-    touched: list[tuple[Any, Any]] = []
+    restores: list[Callable[[], None]] = []
     try:
         for name in states:  # the order they were saved in: the model before its optimizer
             if name in objects:
-                obj = objects[name]
-                touched.append((obj, _copy_tree(obj.state_dict())))
-                obj.load_state_dict(states[name])
-    except BaseException:
-        _roll_back(touched)
+                restores.append(_snapshot(objects[name]))
+                objects[name].load_state_dict(states[name])
+    except BaseException as error:
+        _roll_back(restores, error)
         raise
     _restore_random_states(random_states)
     return values
 
 
-def _roll_back(touched: list[tuple[Any, Any]]) -> None:
-    """Give each object its state from before the load, newest first; the error that caused
-    the roll-back is the one worth reporting, so a failure here is not allowed to mask it."""
-    for obj, backup in reversed(touched):
+def _snapshot(obj: Any) -> Callable[[], None]:
+    """A function that gives ``obj`` back its present state exactly. A Layer's snapshot also
+    returns parameters that are not sized yet to None, which no state dict can express."""
+    if isinstance(obj, Layer):
+        return snapshot(obj)
+    backup = _copy_tree(obj.state_dict())
+    return lambda: obj.load_state_dict(backup)
+
+
+def _roll_back(restores: list[Callable[[], None]], error: BaseException) -> None:
+    """Run the snapshots' restores, newest first. The error that caused the roll-back is the
+    one to raise; a failed restore is added to it as a note rather than masking it."""
+    for restore in reversed(restores):
         try:
-            obj.load_state_dict(backup)
-        except Exception:
-            pass
+            restore()
+        except Exception as failure:
+            if hasattr(error, "add_note"):  # Python 3.11+
+                error.add_note(f"load_checkpoint: rolling back failed too, so an object may keep "
+                               f"part of the checkpoint: {type(failure).__name__}: {failure}")
 
 
-def _read(path: str) -> tuple[dict[str, Any], dict[str, Any], dict[str, Any]]:
-    """The states, the plain values and the random states of a checkpoint file."""
+def _read(path: str, wanted: set[str]) -> tuple[dict[str, Any], dict[str, Any], dict[str, Any]]:
+    """The states (those in ``wanted`` decoded, the others None), the plain values and the random
+    states of a checkpoint file. Only the members these refer to are read, each after its header
+    is checked against the file (NpzArchive)."""
     try:
-        with np.load(path, allow_pickle=False) as archive:
-            if not hasattr(archive, "files") or DOCUMENT not in archive.files:
+        with NpzArchive(path, "load_checkpoint") as archive:
+            if DOCUMENT not in archive.names:
                 raise CheckpointError("it has no checkpoint document")
-            document = json.loads(archive[DOCUMENT].tobytes().decode("utf-8"))
-            arrays = {member: archive[member] for member in archive.files if member != DOCUMENT}
-        if document.get("format") != FORMAT:
-            raise CheckpointError(f"its format is {document.get('format')!r}")
-        if document.get("version") != VERSION:
-            raise CheckpointError(f"it has version {document.get('version')!r}, this zerograd "
-                                  f"reads version {VERSION}")
-        states = {name: _decode(node, arrays) for name, node in document["states"].items()}
-        values = {name: _decode(node, arrays) for name, node in document["values"].items()}
-        random_states = _decode(document["random"], arrays)
+            document = json.loads(archive.read(DOCUMENT).tobytes().decode("utf-8"))
+            if document.get("format") != FORMAT:
+                raise CheckpointError(f"its format is {document.get('format')!r}")
+            if document.get("version") != VERSION:
+                raise CheckpointError(f"it has version {document.get('version')!r}, this "
+                                      f"zerograd reads version {VERSION}")
+            states = {name: _decode(node, archive.read) if name in wanted else None
+                      for name, node in document["states"].items()}
+            values = {name: _decode(node, archive.read)
+                      for name, node in document["values"].items()}
+            random_states = _decode(document["random"], archive.read)
         np.random.RandomState().set_state(random_states["numpy"])  # check it before using it
         python_random.Random().setstate(random_states["python"])
     except (FileNotFoundError, IsADirectoryError, PermissionError):
         raise
     except Exception as error:
+        reason = error.reason if isinstance(error, ArchiveError) else \
+            f"{type(error).__name__}: {error}"
         raise CheckpointError(f"load_checkpoint: {path} is not a readable zerograd checkpoint "
-                              f"({type(error).__name__}: {error})") from error
+                              f"({reason})") from error
     return states, values, random_states
 
 

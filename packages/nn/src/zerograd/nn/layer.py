@@ -3,7 +3,13 @@
 Assigning a Parameter or a Layer to an attribute registers it, in assignment order; it stays a
 plain attribute, so ``self.W`` reads as fast as any attribute. From that registry come the book's
 params(), cleargrads() and save_weights()/load_weights(), and beyond the book named_params(),
-children(), layers(), buffers, apply(), train()/eval(), state_dict() and the printed tree.
+children(), modules(), buffers, apply(), train()/eval(), is_training(), state_dict() and the
+printed tree.
+
+The machinery (moving to a device, switching modes, saving, loading) walks the tree through the
+private functions at the bottom of this module, which read the registry directly: a subclass may
+assign any public name (the book's MLP stores its Linear layers in ``self.layers``) without
+breaking ``to_gpu()``, ``train()`` or ``save_weights()``.
 """
 
 from __future__ import annotations
@@ -14,15 +20,28 @@ from typing import Any
 
 import numpy as np
 
-from zerograd.core import Parameter, Variable, cuda
+from zerograd.core import Config, Parameter, Variable, cuda
+from zerograd.core.checks import check_bool, is_array
 from zerograd.core.utils import plot_dot_graph
-from zerograd.nn.serialization import load_npz, save_npz
+from zerograd.nn.serialization import NpzArchive, save_npz
 from zerograd.nn.state import IncompatibleKeys, Slot, load_state
 
 
-def _is_array(value: Any) -> bool:
-    return isinstance(value, np.ndarray) or (
-        cuda.cupy is not None and isinstance(value, cuda.cupy.ndarray))
+def check_float_dtype(where: str, dtype: Any) -> np.dtype:
+    """``dtype`` must name a floating-point type (np.float32, "float64", ...); returned as a
+    NumPy dtype. Layers store their weights in it, so an int or a size here is a mistake.
+
+    >>> check_float_dtype("Linear", np.float32)
+    dtype('float32')
+    """
+    try:
+        result = None if dtype is None else np.dtype(dtype)
+    except TypeError:
+        result = None
+    if result is None or result.kind != "f":
+        raise TypeError(f"{where}: dtype must be a floating-point type such as np.float32, "
+                        f"got {dtype!r}")
+    return result
 
 
 class Layer:
@@ -42,6 +61,12 @@ class Layer:
     ['w']
     >>> layer(np.arange(3, dtype=np.float32))
     variable([0. 1. 2.])
+
+    Training or testing: a layer that behaves differently while training (Dropout drops units,
+    BatchNorm uses and updates batch statistics) asks ``self.is_training()``, which is True only
+    when both its own ``training`` flag (set on the whole tree by ``train()``/``eval()``) and
+    ``Config.train`` (switched off by ``test_mode()``) are True. Either switch alone turns
+    training behaviour off.
     """
 
     def __init__(self) -> None:
@@ -63,7 +88,7 @@ class Layer:
             registry[name] = None
         elif name in registry:
             del registry[name]
-        elif name in buffers and value is not None and not _is_array(value):
+        elif name in buffers and value is not None and not is_array(value):
             raise TypeError(f"{type(self).__name__}: buffer {name!r} holds an array or None, "
                             f"got {type(value).__name__}")
         object.__setattr__(self, name, value)
@@ -80,7 +105,7 @@ class Layer:
             raise ValueError(f"register_buffer: name must be an identifier, got {name!r}")
         if name in self._params:
             raise ValueError(f"register_buffer: {name!r} is already a parameter or a layer")
-        if value is not None and not _is_array(value):
+        if value is not None and not is_array(value):
             raise TypeError(f"register_buffer: {name!r} must be an array or None, "
                             f"got {type(value).__name__}")
         self._buffers[name] = None
@@ -103,69 +128,40 @@ class Layer:
 
     def children(self) -> Iterator[Layer]:
         """The direct child Layers."""
-        for _, child in self.named_children():
+        for _, child in Layer.named_children(self):
             yield child
 
-    def named_layers(self, prefix: str = "") -> Iterator[tuple[str, Layer]]:
+    def named_modules(self, prefix: str = "") -> Iterator[tuple[str, Layer]]:
         """(dotted name, layer) for this layer ('' or ``prefix``) and every layer below it, parents
-        first; a layer shared by two parents comes once."""
-        seen: set[int] = set()
-        pending = [(prefix, self)]
-        while pending:
-            name, layer = pending.pop()
-            if id(layer) in seen:
-                continue
-            seen.add(id(layer))
-            yield name, layer
-            children = [(f"{name}.{child_name}" if name else child_name, child)
-                        for child_name, child in layer.named_children()]
-            pending.extend(reversed(children))
+        first; a layer shared by two parents comes once (PyTorch's name; the book has none)."""
+        return _walk_layers(self, prefix)
 
-    def layers(self) -> Iterator[Layer]:
+    def modules(self) -> Iterator[Layer]:
         """This layer and every layer below it (recursive, self first)."""
-        for _, layer in self.named_layers():
+        for _, layer in _walk_layers(self, ""):
             yield layer
-
-    named_modules = named_layers  # PyTorch's names
-    modules = layers
-
-    def _all_params(self, prefix: str) -> Iterator[tuple[str, Parameter]]:
-        for name in self._params:
-            value = self.__dict__[name]
-            if isinstance(value, Layer):
-                yield from value._all_params(f"{prefix}{name}.")
-            else:
-                yield prefix + name, value
 
     def named_params(self, prefix: str = "") -> Iterator[tuple[str, Parameter]]:
         """(dotted name, Parameter) for every parameter of the tree, such as ('l0.W', W), in
         assignment order; a parameter shared by several layers comes once, under its first name."""
-        seen: set[int] = set()
-        for name, param in self._all_params(f"{prefix}." if prefix else ""):
-            if id(param) not in seen:
-                seen.add(id(param))
-                yield name, param
+        return _walk_params(self, prefix)
 
     named_parameters = named_params
 
     def params(self) -> Iterator[Parameter]:
         """Every Parameter of the tree, once each, in a fixed order (the book's params())."""
-        for _, param in self.named_params():
+        for _, param in _walk_params(self, ""):
             yield param
 
     parameters = params
 
     def named_buffers(self, prefix: str = "") -> Iterator[tuple[str, Any]]:
         """(dotted name, array) for every buffer of the tree that holds an array."""
-        for layer_name, layer in self.named_layers(prefix):
-            for name in layer._buffers:
-                value = layer.__dict__[name]
-                if value is not None:
-                    yield (f"{layer_name}.{name}" if layer_name else name), value
+        return _buffer_arrays(self, prefix)
 
     def buffers(self) -> Iterator[Any]:
         """Every buffer array of the tree."""
-        for _, value in self.named_buffers():
+        for _, value in _buffer_arrays(self, ""):
             yield value
 
     def apply(self, fn: Callable[[Layer], Any]) -> Layer:
@@ -179,44 +175,50 @@ class Layer:
         >>> Linear(2, in_size=3).apply(zero_biases).b
         variable([0.5 0.5])
         """
-        for layer in reversed(list(self.layers())):
+        for _, layer in reversed(list(_walk_layers(self, ""))):
             fn(layer)
         return self
 
     # --- modes and device --------------------------------------------------------------------
     def train(self, mode: bool = True) -> Layer:
-        """Set ``training`` on every layer of the tree (Dropout and BatchNorm read it together
-        with Config.train); returns self."""
-        for layer in self.layers():
-            object.__setattr__(layer, "training", bool(mode))
+        """Set ``training`` on every layer of the tree (see is_training()); returns self."""
+        mode = check_bool("train", "mode", mode)
+        for _, layer in _walk_layers(self, ""):
+            object.__setattr__(layer, "training", mode)
         return self
 
     def eval(self) -> Layer:
         """train(False): Dropout passes inputs through, BatchNorm uses its running statistics."""
-        return self.train(False)
+        return Layer.train(self, False)
+
+    def is_training(self) -> bool:
+        """Whether this layer acts in training mode: its own ``training`` flag (train()/eval())
+        and ``Config.train`` (test_mode()) must both be True. Every layer that behaves
+        differently in training asks this, and nothing else.
+
+        >>> from zerograd.nn.mode import test_mode
+        >>> layer = Layer()
+        >>> layer.is_training(), layer.eval().is_training()
+        (True, False)
+        >>> with test_mode():
+        ...     layer.train().is_training()
+        False
+        """
+        return self.__dict__["training"] and Config.train
 
     def cleargrads(self) -> None:
         """Forget the gradient of every parameter."""
-        for param in self.params():
+        for _, param in _walk_params(self, ""):
             param.cleargrad()
-
-    def _move(self, convert: Callable[[Any], Any]) -> None:
-        for param in self.params():
-            if param.data is not None:
-                param.data = convert(param.data)
-        for layer in self.layers():
-            for name in layer._buffers:
-                if layer.__dict__[name] is not None:
-                    object.__setattr__(layer, name, convert(layer.__dict__[name]))
 
     def to_cpu(self) -> Layer:
         """Move every parameter and buffer to NumPy arrays; returns self."""
-        self._move(cuda.as_numpy)
+        _move(self, cuda.as_numpy)
         return self
 
     def to_gpu(self) -> Layer:
         """Move every parameter and buffer to CuPy arrays (needs CuPy and a GPU); returns self."""
-        self._move(cuda.as_cupy)
+        _move(self, cuda.as_cupy)
         return self
 
     # --- state -------------------------------------------------------------------------------
@@ -228,22 +230,10 @@ class Layer:
         >>> {name: array.shape for name, array in Linear(2, in_size=3).state_dict().items()}
         {'W': (3, 2), 'b': (2,)}
         """
-        state = {name: param.data for name, param in self.named_params()
+        state = {name: param.data for name, param in _walk_params(self, "")
                  if param.data is not None}
-        state.update(self.named_buffers())
+        state.update(_buffer_arrays(self, ""))
         return state
-
-    def _slots(self) -> dict[str, Slot]:
-        """Every loadable entry, sized or not: parameters, then buffers."""
-        slots = {}
-        for name, param in self.named_params():
-            slots[name] = Slot(param.data, lambda array, p=param: setattr(p, "data", array))
-        for layer_name, layer in self.named_layers():
-            for name in layer._buffers:
-                key = f"{layer_name}.{name}" if layer_name else name
-                slots[key] = Slot(layer.__dict__[name], lambda array, owner=layer, attr=name:
-                                  object.__setattr__(owner, attr, array))
-        return slots
 
     def load_state_dict(self, state: Mapping[str, Any], strict: bool = True) -> IncompatibleKeys:
         """Copy arrays (or Variables) from ``state`` into the parameters and buffers.
@@ -261,22 +251,28 @@ class Layer:
         >>> layer.W.shape
         (3, 2)
         """
-        return load_state(self._slots(), state, strict, "load_state_dict", type(self).__name__)
+        if not isinstance(state, Mapping):
+            raise TypeError(f"load_state_dict: state must be a dict of name -> array such as "
+                            f"{type(self).__name__}.state_dict() returns, got a "
+                            f"{type(state).__name__}")
+        return load_state(_slots(self), state, strict, "load_state_dict", type(self).__name__)
 
     def save_weights(self, path: str | os.PathLike) -> str:
         """Save parameters and buffers to an .npz file with the book's slash-separated keys
         ('l0/W'); '.npz' is appended when missing. Written to a temporary file and renamed into
         place. Returns the path written."""
         return save_npz(path, {name.replace(".", "/"): array
-                               for name, array in self.state_dict().items()})
+                               for name, array in Layer.state_dict(self).items()})
 
     def load_weights(self, path: str | os.PathLike, strict: bool = True) -> IncompatibleKeys:
-        """Load a file written by save_weights (read with allow_pickle=False), all or nothing as
-        load_state_dict; a corrupt or truncated file raises ValueError and changes nothing."""
-        arrays = load_npz(path, caller="load_weights")
-        state = {name.replace("/", "."): array for name, array in arrays.items()}
-        return load_state(self._slots(), state, strict, "load_weights", type(self).__name__,
-                          separator="/", copy=False)
+        """Load a file written by save_weights, all or nothing as load_state_dict; a corrupt or
+        truncated file raises ValueError and changes nothing. Never loads pickles; each array's
+        header is checked against the file before its data is read, and arrays this layer has
+        no place for are not read at all."""
+        with NpzArchive(path, "load_weights") as archive:
+            state = {name.replace("/", "."): archive.member(name) for name in archive.names}
+            return load_state(_slots(self), state, strict, "load_weights", type(self).__name__,
+                              separator="/", copy=False)
 
     # --- printing ----------------------------------------------------------------------------
     def extra_repr(self) -> str:
@@ -316,13 +312,98 @@ def _param_text(param: Variable) -> str:
 
 def _count_text(layer: Layer) -> str:
     sized = unsized = 0
-    for _, param in layer.named_params():
+    for _, param in _walk_params(layer, ""):
         if param.data is None:
             unsized += 1
         else:
             sized += param.data.size
     text = f"{sized:,} params"
     return text + (f" + {unsized} not sized yet" if unsized else "")
+
+
+# --- the tree walks the machinery uses: registry reads only, no public name of a subclass -------
+def _entry(layer: Layer, name: str) -> Any:
+    return layer.__dict__[name]
+
+
+def _walk_layers(root: Layer, prefix: str) -> Iterator[tuple[str, Layer]]:
+    """(dotted name, layer) for ``root`` and every layer below it, parents first, each once."""
+    seen: set[int] = set()
+    pending = [(prefix, root)]
+    while pending:
+        name, layer = pending.pop()
+        if id(layer) in seen:
+            continue
+        seen.add(id(layer))
+        yield name, layer
+        children = [(f"{name}.{child_name}" if name else child_name, child)
+                    for child_name in layer.__dict__["_params"]
+                    if isinstance(child := _entry(layer, child_name), Layer)]
+        pending.extend(reversed(children))
+
+
+def _walk_params_with_repeats(layer: Layer, prefix: str) -> Iterator[tuple[str, Parameter]]:
+    for name in layer.__dict__["_params"]:
+        value = _entry(layer, name)
+        if isinstance(value, Layer):
+            yield from _walk_params_with_repeats(value, f"{prefix}{name}.")
+        else:
+            yield prefix + name, value
+
+
+def _walk_params(root: Layer, prefix: str) -> Iterator[tuple[str, Parameter]]:
+    """(dotted name, Parameter) in assignment order; a shared parameter comes once."""
+    seen: set[int] = set()
+    for name, param in _walk_params_with_repeats(root, f"{prefix}." if prefix else ""):
+        if id(param) not in seen:
+            seen.add(id(param))
+            yield name, param
+
+
+def _walk_buffers(root: Layer, prefix: str) -> Iterator[tuple[str, Layer, str]]:
+    """(dotted name, owning layer, attribute name) for every registered buffer, empty or not."""
+    for layer_name, layer in _walk_layers(root, prefix):
+        for name in layer.__dict__["_buffers"]:
+            yield (f"{layer_name}.{name}" if layer_name else name), layer, name
+
+
+def _buffer_arrays(root: Layer, prefix: str) -> Iterator[tuple[str, Any]]:
+    """(dotted name, array) for every buffer that holds an array."""
+    for name, layer, attr in _walk_buffers(root, prefix):
+        if _entry(layer, attr) is not None:
+            yield name, _entry(layer, attr)
+
+
+def _move(root: Layer, convert: Callable[[Any], Any]) -> None:
+    for _, param in _walk_params(root, ""):
+        if param.data is not None:
+            param.data = convert(param.data)
+    for _, layer, name in _walk_buffers(root, ""):
+        if _entry(layer, name) is not None:
+            object.__setattr__(layer, name, convert(_entry(layer, name)))
+
+
+def _slots(root: Layer) -> dict[str, Slot]:
+    """Every loadable entry of the tree, sized or not: parameters, then buffers."""
+    slots = {}
+    for name, param in _walk_params(root, ""):
+        slots[name] = Slot(param.data, lambda array, p=param: setattr(p, "data", array))
+    for key, layer, name in _walk_buffers(root, ""):
+        slots[key] = Slot(_entry(layer, name), lambda array, owner=layer, attr=name:
+                          object.__setattr__(owner, attr, array))
+    return slots
+
+
+def snapshot(root: Layer) -> Callable[[], None]:
+    """A function that puts every parameter and buffer of ``root`` back to the arrays it holds
+    now (copies), unsized ones back to None: the exact roll-back load_checkpoint needs."""
+    saved = [(slot.assign, None if slot.current is None else slot.current.copy())
+             for slot in _slots(root).values()]
+
+    def restore() -> None:
+        for assign, array in saved:
+            assign(array)
+    return restore
 
 
 class Model(Layer):

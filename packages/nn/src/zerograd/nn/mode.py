@@ -1,4 +1,9 @@
-"""Train and test mode: the switch that dropout and batch normalisation read."""
+"""Train and test mode: the switch that dropout and batch normalisation read.
+
+Layers ask ``Layer.is_training()`` (their own ``training`` flag and ``Config.train``); the
+functions (``F.dropout``, ``F.batch_norm``) take ``train=`` and default to ``Config.train``
+through ``is_training`` below.
+"""
 
 from __future__ import annotations
 

@@ -9,6 +9,8 @@ from typing import Any, NamedTuple
 import numpy as np
 
 from zerograd.core import Variable, cuda
+from zerograd.core.checks import is_array
+from zerograd.nn.serialization import ArchiveMember
 
 
 class IncompatibleKeys(NamedTuple):
@@ -27,9 +29,11 @@ class Slot(NamedTuple):
 
 
 def _as_array(value: Any) -> Any:
+    """The array ``value`` holds (an archive member stays unread: its header answers shape and
+    dtype), or None when it holds none."""
     if isinstance(value, Variable):
         value = value.data
-    if isinstance(value, np.ndarray) or (cuda.cupy is not None and isinstance(value, cuda.cupy.ndarray)):
+    if is_array(value) or isinstance(value, ArchiveMember):
         return value
     return None
 
@@ -40,6 +44,8 @@ def _shape_text(array: Any) -> str:
 
 def _converted(value: Any, current: Any, copy: bool) -> Any:
     """``value`` on ``current``'s device with its dtype (the file's dtype when not sized yet)."""
+    if isinstance(value, ArchiveMember):
+        value, copy = value.read(), False
     if current is None:
         return np.array(cuda.as_numpy(value), copy=True) if copy else cuda.as_numpy(value)
     on_gpu = cuda.cupy is not None and isinstance(current, cuda.cupy.ndarray)
@@ -53,6 +59,8 @@ def load_state(slots: Mapping[str, Slot], state: Mapping[str, Any], strict: bool
 
     Shapes must match where a slot is sized; with ``strict`` every slot must be given and every
     key must name a slot. ``separator`` spells the keys in messages ('/' for weight files).
+    Values may be arrays, Variables or unread archive members: a member is read only once every
+    check has passed, and only when a slot takes it.
     """
     def spelled(key: str) -> str:
         return key.replace(".", separator)

@@ -11,9 +11,8 @@ from __future__ import annotations
 
 from typing import Any
 
-import numpy as np
-
 from zerograd.core import Variable, no_grad
+from zerograd.core.checks import check_positive_int
 from zerograd.nn import Layer
 from zerograd.nn.layers import Linear
 from zerograd.text.functions import gru_cell, lstm_cell, rnn_cell
@@ -28,11 +27,8 @@ class _Recurrent(Layer):
     def __init__(self, hidden_size: int, in_size: int | None = None) -> None:
         super().__init__()
         name = type(self).__name__
-        for arg, size in (("hidden_size", hidden_size), ("in_size", in_size)):
-            if size is not None and (isinstance(size, bool) or not isinstance(size, (int, np.integer))
-                                     or size <= 0):
-                raise ValueError(f"{name}: {arg} must be a positive int, got {size!r}")
-        self.hidden_size = int(hidden_size)
+        self.hidden_size = check_positive_int(name, "hidden_size", hidden_size)
+        in_size = check_positive_int(name, "in_size", in_size, optional=True)
         width = self.gates * self.hidden_size
         self.x2h = Linear(width, in_size=in_size)
         self.h2h = Linear(width, in_size=self.hidden_size, nobias=not self.h2h_has_bias)

@@ -15,20 +15,26 @@ from typing import Any
 import numpy as np
 
 from zerograd.core import Parameter
+from zerograd.core.checks import check_bool, check_int_pair, check_positive_int, is_int
 from zerograd.core.cuda import get_array_module
 from zerograd.nn import Layer
+from zerograd.nn.layer import check_float_dtype
 from zerograd.vision.functions import conv2d, deconv2d
-from zerograd.vision.functions._geometry import as_pair
 
 __all__ = ["Conv2d", "Deconv2d"]
 
 
-def _positive(layer: str, name: str, value: Any, optional: bool = False) -> Any:
-    if value is None and optional:
-        return None
-    if not isinstance(value, (int, np.integer)) or isinstance(value, bool) or value <= 0:
-        raise ValueError(f"{layer}: {name} must be a positive int, got {value!r}")
-    return int(value)
+def _check_nobias(name: str, nobias: Any, args: tuple[Any, ...]) -> bool:
+    """nobias must be a bool; an int there means PyTorch's positional order was used."""
+    if is_int(nobias):
+        given = ", ".join(repr(a) for a in args)
+        raise TypeError(f"{name}: nobias must be True or False, got {nobias!r}; "
+                        f"{name}({given}, ...) looks like PyTorch's (in_channels, out_channels, "
+                        f"kernel_size, stride, padding) order; zerograd's is {name}(out_channels, "
+                        f"kernel_size, stride=1, pad=0, nobias=False, dtype=np.float32, "
+                        f"in_channels=None): use {name}({args[1]}, {args[2]}, stride={args[3]}, "
+                        f"pad={nobias}, in_channels={args[0]})")
+    return check_bool(name, "nobias", nobias)
 
 
 class _Convolution(Layer):
@@ -39,14 +45,15 @@ class _Convolution(Layer):
                  dilation: Any = 1, groups: int = 1) -> None:
         super().__init__()
         name = type(self).__name__
-        self.out_channels = _positive(name, "out_channels", out_channels)
-        self.in_channels = _positive(name, "in_channels", in_channels, optional=True)
-        self.groups = _positive(name, "groups", groups)
-        self.kernel_size = as_pair(name, "kernel_size", kernel_size, 1)
-        self.stride = as_pair(name, "stride", stride, 1)
-        self.pad = as_pair(name, "pad", pad, 0)
-        self.dilation = as_pair(name, "dilation", dilation, 1)
-        self.dtype = dtype
+        nobias = _check_nobias(name, nobias, (out_channels, kernel_size, stride, pad))
+        self.out_channels = check_positive_int(name, "out_channels", out_channels)
+        self.in_channels = check_positive_int(name, "in_channels", in_channels, optional=True)
+        self.groups = check_positive_int(name, "groups", groups)
+        self.kernel_size = check_int_pair(name, "kernel_size", kernel_size, 1)
+        self.stride = check_int_pair(name, "stride", stride, 1)
+        self.pad = check_int_pair(name, "pad", pad, 0)
+        self.dilation = check_int_pair(name, "dilation", dilation, 1)
+        self.dtype = check_float_dtype(name, dtype)
         for label, channels in (("out_channels", self.out_channels),
                                 ("in_channels", self.in_channels)):
             if channels is not None and channels % self.groups:
@@ -55,7 +62,7 @@ class _Convolution(Layer):
         self.W = Parameter(None, name="W")
         if self.in_channels is not None:
             self._init_W()
-        self.b = None if nobias else Parameter(np.zeros(out_channels, dtype=dtype), name="b")
+        self.b = None if nobias else Parameter(np.zeros(out_channels, dtype=self.dtype), name="b")
 
     def _w_shape(self) -> tuple[int, ...]:
         raise NotImplementedError

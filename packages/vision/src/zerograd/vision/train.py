@@ -3,8 +3,9 @@
     python -m zerograd.vision.train [--model cnn|mlp] [--epochs N] [--batch-size B] [--lr LR]
                                     [--optimizer sgd|momentum|adam] [--gpu] [--out DIR] [--resume]
 
-Per epoch it shows a progress bar (loss, accuracy, samples/s), evaluates on the test set and
-writes into DIR (default ./runs/fashion_mnist-<model>):
+(``./run.sh train`` and ``nox -s train --`` run the same command.) Per epoch it shows a progress
+bar (loss, accuracy, samples/s), evaluates on the test set and writes into --out DIR (default
+./runs/fashion_mnist-<model>):
 
     metrics.csv     epoch, train_loss, train_acc, test_loss, test_acc, seconds
     curves.png      loss and accuracy, train and test
@@ -12,36 +13,54 @@ writes into DIR (default ./runs/fashion_mnist-<model>):
     checkpoint.npz  model, optimizer, scheduler, data loader, epoch, history and random states
 
 ``--resume`` continues from checkpoint.npz and reproduces the uninterrupted run's metrics exactly
-(all columns but seconds). Every file is written to a temporary name and renamed into place, so a
-crash never leaves a half-written checkpoint. tqdm and matplotlib come with the `train` extra
+(all columns but seconds). Ctrl-C or SIGTERM stops the run after the current step, saves a
+checkpoint of that exact point (mid-epoch) and prints the command that resumes it. Every argument,
+--out's writability and a resumed checkpoint's settings are checked before the first step (errors
+exit with status 2, as argparse's do); a loss that stops being finite ends the run with status 1.
+Every file is written to a temporary name and renamed into place, so a crash never leaves a
+half-written checkpoint. tqdm and matplotlib come with the `train` extra
 (pip install 'zerograd-vision[train]').
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import csv
 import importlib
 import io
+import math
+import os
+import re
+import shlex
+import signal
 import sys
+import tempfile
 import time
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
 import zerograd.core
-from zerograd.core import no_grad
+from zerograd.core import cuda, no_grad
+from zerograd.core.allocator import tune_malloc
 from zerograd.core.files import atomic_write
 from zerograd.data import DataLoader
 from zerograd.nn import Model, optimizers, schedulers, test_mode
 from zerograd.nn import functional as F
-from zerograd.nn.checkpoint import load_checkpoint, save_checkpoint
-from zerograd.nn.layers import Linear
+from zerograd.nn.checkpoint import CheckpointError, load_checkpoint, save_checkpoint
+from zerograd.nn.layers import Dropout, Linear
 from zerograd.vision.datasets import FashionMNIST
 from zerograd.vision.functions import pooling
 from zerograd.vision.layers import Conv2d
 
+try:
+    import fcntl
+except ImportError:  # Windows: no advisory locks, so no clearing of temporaries either
+    fcntl = None
+
 CHECKPOINT = "checkpoint.npz"
+OUTPUTS = ("metrics.csv", "curves.png", "model.npz", CHECKPOINT)
 # The arguments that shape a run: --resume refuses to continue a checkpoint under other values
 # (a longer --epochs, say, would stretch a learning-rate schedule that is half over).
 SETTINGS = ("model", "epochs", "batch_size", "lr", "optimizer", "seed")
@@ -50,19 +69,25 @@ DEFAULTS = {  # per model: epochs, lr (the optimizer default is adam)
     "cnn": {"epochs": 8, "lr": 1e-3},
     "mlp": {"epochs": 15, "lr": 1e-3},
 }
+MAX_SEED = 2**32 - 1  # NumPy's global generator takes seeds up to here
+# How the user started this command: ./run.sh train sets it, so --help and the resume hint show
+# the command the user typed rather than the python -m line nox runs underneath.
+PROG_VARIABLE = "ZEROGRAD_TRAIN_PROG"
 
 
 # --- models -------------------------------------------------------------------------------------
 class FashionCNN(Model):
     """conv(32, 3x3) - relu - maxpool 2 - conv(64, 3x3) - relu - maxpool 2 - fc 128 - relu -
-    dropout - fc 10, on the loader's flattened 784-pixel images."""
+    dropout - fc 10, on the loader's flattened 784-pixel images. The dropout is a child layer, so
+    ``eval()`` and ``test_mode()`` both switch it off (it holds no weights: checkpoints of the
+    earlier functional dropout still load)."""
 
     def __init__(self, dropout_ratio: float = 0.3) -> None:
         super().__init__()
-        self.dropout_ratio = dropout_ratio
         self.conv1 = Conv2d(32, kernel_size=3, pad=1)
         self.conv2 = Conv2d(64, kernel_size=3, pad=1)
         self.fc1 = Linear(128)
+        self.dropout = Dropout(dropout_ratio)
         self.fc2 = Linear(10)
 
     def forward(self, x: Any) -> Any:
@@ -70,7 +95,7 @@ class FashionCNN(Model):
         x = pooling(F.relu(self.conv1(x)), 2, 2)
         x = pooling(F.relu(self.conv2(x)), 2, 2)
         x = F.relu(self.fc1(x.reshape(x.shape[0], -1)))
-        return self.fc2(F.dropout(x, self.dropout_ratio))
+        return self.fc2(self.dropout(x))
 
 
 class FashionMLP(Model):
@@ -95,20 +120,36 @@ OPTIMIZERS = {
 
 
 # --- command line -------------------------------------------------------------------------------
-def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
-    parser = argparse.ArgumentParser(prog="python -m zerograd.vision.train",
-                                     description="Train a classifier on Fashion-MNIST.")
-    parser.add_argument("--model", choices=sorted(MODELS), default="cnn")
-    parser.add_argument("--epochs", type=int, help="default: 8 for cnn, 15 for mlp")
-    parser.add_argument("--batch-size", type=int, default=100)
-    parser.add_argument("--lr", type=float, help="learning rate (default 1e-3)")
-    parser.add_argument("--optimizer", choices=sorted(OPTIMIZERS), default="adam")
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog=os.environ.get(PROG_VARIABLE) or "python -m zerograd.vision.train",
+        description="Train a classifier on Fashion-MNIST; Ctrl-C saves a checkpoint that "
+                    "--resume continues.")
+    parser.add_argument("--model", choices=sorted(MODELS), default="cnn",
+                        help="the network (default: cnn)")
+    parser.add_argument("--epochs", type=int, help="passes over the training set "
+                        "(default: 8 for cnn, 15 for mlp)")
+    parser.add_argument("--batch-size", type=int, default=100, metavar="B",
+                        help="samples per step (default: 100)")
+    parser.add_argument("--lr", type=float, help="learning rate (default: 1e-3)")
+    parser.add_argument("--optimizer", choices=sorted(OPTIMIZERS), default="adam",
+                        help="the update rule (default: adam)")
     parser.add_argument("--gpu", action="store_true", help="train on the GPU (needs CuPy)")
-    parser.add_argument("--out", help="output directory (default ./runs/fashion_mnist-<model>)")
-    parser.add_argument("--resume", action="store_true", help="continue from DIR/checkpoint.npz")
-    parser.add_argument("--seed", type=int, default=0, help="seed of every generator (default 0)")
-    parser.add_argument("--data-root", help="directory holding the Fashion-MNIST IDX files "
-                        "(default: the data directory, Debian's, else download)")
+    parser.add_argument("--out", metavar="DIR",
+                        help="where the outputs go (default: ./runs/fashion_mnist-<model>)")
+    parser.add_argument("--resume", action="store_true",
+                        help="continue the run saved in --out DIR (its checkpoint.npz)")
+    parser.add_argument("--seed", type=int, default=0,
+                        help=f"seed of every generator, 0..{MAX_SEED} (default: 0)")
+    parser.add_argument("--data-root", metavar="DIR",
+                        help="directory holding the Fashion-MNIST IDX files "
+                             "(default: the data directory, Debian's, else download)")
+    return parser
+
+
+def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
+    """The arguments with the per-model defaults filled in; a bad value exits with status 2."""
+    parser = build_parser()
     args = parser.parse_args(argv)
     defaults = DEFAULTS[args.model]
     args.epochs = defaults["epochs"] if args.epochs is None else args.epochs
@@ -117,8 +158,13 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     for name in ("epochs", "batch_size"):
         if getattr(args, name) < 1:
             parser.error(f"--{name.replace('_', '-')} must be at least 1")
-    if args.lr <= 0:
-        parser.error("--lr must be positive")
+    if not (math.isfinite(args.lr) and args.lr > 0):
+        parser.error(f"--lr must be a finite positive number, got {args.lr}")
+    if not 0 <= args.seed <= MAX_SEED:
+        parser.error(f"--seed must lie in 0..{MAX_SEED}, got {args.seed}")
+    if args.gpu and not cuda.gpu_enable:
+        parser.error("--gpu needs CuPy with a usable CUDA device "
+                     "(pip install 'zerograd-core[cuda]'), which this Python does not have")
     return args
 
 
@@ -126,12 +172,48 @@ def settings(args: argparse.Namespace) -> dict[str, Any]:
     return {name: getattr(args, name) for name in SETTINGS}
 
 
-def check_same_settings(saved: dict[str, Any], given: dict[str, Any]) -> None:
+def check_out_is_writable(out: Path) -> None:
+    """Create --out and write (then remove) a file in it, so a read-only place fails now, not
+    after the first epoch."""
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+        with tempfile.TemporaryFile(dir=out):
+            pass
+    except OSError as err:
+        build_parser().error(f"--out {out} is not a writable directory "
+                             f"({err.strerror or err})")
+
+
+def read_resumed_run(args: argparse.Namespace) -> dict[str, Any] | None:
+    """The plain values of the checkpoint --resume continues (None without --resume), after
+    checking that it exists, reads and was saved with the same settings."""
+    if not args.resume:
+        return None
+    checkpoint = args.out / CHECKPOINT
+    error = build_parser().error
+    if not checkpoint.exists():
+        error(f"--resume: no checkpoint at {checkpoint}")
+    try:
+        values = load_checkpoint(checkpoint)
+    except (CheckpointError, OSError) as err:
+        error(f"--resume: {err}")
+    saved, given = values.get("settings") or {}, settings(args)
     differ = [name for name in SETTINGS if saved.get(name) != given[name]]
     if differ:
-        sys.exit("--resume: the checkpoint's run used " + ", ".join(
+        error("--resume: the checkpoint's run used " + ", ".join(
             f"--{name.replace('_', '-')} {saved.get(name)} (not {given[name]})" for name in differ)
             + "; resume with the same arguments")
+    return values
+
+
+def finished(values: dict[str, Any], args: argparse.Namespace) -> bool:
+    return values["epoch"] >= args.epochs and values.get("epoch_sums") is None
+
+
+def command_line(argv: list[str], extra: str) -> str:
+    """The command the user typed, with ``extra`` appended unless it is already there."""
+    words = [*argv, extra] if extra not in argv else list(argv)
+    return f"{build_parser().prog} {shlex.join(words)}"
 
 
 def require(module: str) -> Any:
@@ -141,6 +223,70 @@ def require(module: str) -> Any:
     except ImportError:
         sys.exit(f"zerograd.vision.train needs {module}: pip install 'zerograd-vision[train]' "
                  f"(or pip install {module})")
+
+
+# --- Ctrl-C, SIGTERM and a diverging loss --------------------------------------------------------
+class StopRequest:
+    """A signal handler that asks the training loop to stop at the end of the current step (so
+    the checkpoint it saves is a consistent state); a second signal stops at once."""
+
+    SIGNALS = (signal.SIGINT, signal.SIGTERM)
+
+    def __init__(self) -> None:
+        self.signal: int | None = None
+
+    def __call__(self, signum: int, frame: Any) -> None:
+        if self.signal is not None:
+            raise KeyboardInterrupt
+        self.signal = signum
+        print(f"\n{signal.Signals(signum).name}: stopping after this step to save a checkpoint "
+              "(press Ctrl-C again to stop at once, without saving)", file=sys.stderr, flush=True)
+
+    @contextlib.contextmanager
+    def installed(self) -> Any:
+        """Handle the signals while the block runs; one ignored from the start stays ignored
+        (a job started with nohup or in the background of a script is not meant to stop)."""
+        previous = {signum: signal.signal(signum, self) for signum in self.SIGNALS
+                    if signal.getsignal(signum) is not signal.SIG_IGN}
+        try:
+            yield self
+        finally:
+            for signum, handler in previous.items():
+                signal.signal(signum, handler)
+
+
+class LossNotFinite(Exception):
+    pass
+
+
+@contextlib.contextmanager
+def exclusive_use(out: Path) -> Any:
+    """Hold an advisory lock on --out for the whole run, so two runs never write into one folder
+    (their checkpoints would replace each other) and every temporary found there is a leftover
+    of a dead run of this command."""
+    if fcntl is None:
+        yield
+        return
+    handle = os.open(out, os.O_RDONLY)
+    try:
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            build_parser().error(f"--out {out} is in use by another training run; give this "
+                                 "one another --out")
+        remove_own_temporaries(out)
+        yield
+    finally:
+        os.close(handle)
+
+
+def remove_own_temporaries(out: Path) -> None:
+    """Delete the temporary files a killed run of this command left (atomic_write names them
+    ``.<output>.<8 letters or digits>.tmp``); anything else in --out is the user's and stays."""
+    pattern = re.compile("|".join(rf"\.{re.escape(name)}\.[a-z0-9_]{{8}}\.tmp" for name in OUTPUTS))
+    for path in out.iterdir():
+        if pattern.fullmatch(path.name) and path.is_file():
+            path.unlink()
 
 
 # --- one epoch ----------------------------------------------------------------------------------
@@ -154,25 +300,46 @@ class EpochMetrics:
     seconds: float
 
 
-def train_one_epoch(model: Model, progress: Any, optimizer: Any) -> tuple[float, float]:
-    """One pass over the training set (``progress``: a tqdm bar over the loader); returns the
-    sample-weighted mean loss and accuracy."""
-    loss_sum = correct = seen = 0.0
-    start = time.perf_counter()
+@dataclass
+class EpochSums:
+    """Sums over the training batches of the current epoch so far; saved when a run is stopped
+    mid-epoch, so the resumed epoch reports the same means."""
+
+    loss: float = 0.0
+    correct: float = 0.0
+    seen: int = 0
+    seconds: float = 0.0
+
+    def add(self, loss: float, accuracy: float, n: int) -> None:
+        self.loss += loss * n
+        self.correct += accuracy * n
+        self.seen += n
+
+    def means(self) -> tuple[float, float]:
+        return self.loss / self.seen, self.correct / self.seen
+
+
+def train_one_epoch(model: Model, progress: Any, optimizer: Any, sums: EpochSums,
+                    stop: StopRequest) -> bool:
+    """Train on the batches of ``progress`` (a tqdm bar over the loader), adding to ``sums``;
+    False when a stop was requested before the epoch's end."""
+    start, seen_before = time.perf_counter(), sums.seen
     for x, t in progress:
         y = model(x)
         loss = F.softmax_cross_entropy(y, t)
+        loss_value = float(loss.data)
+        if not math.isfinite(loss_value):
+            raise LossNotFinite(loss_value)
         model.cleargrads()
         loss.backward()
         optimizer.update()
-        n = len(t)
-        loss_sum += float(loss.data) * n
-        correct += float(F.accuracy(y, t).data) * n
-        seen += n
-        progress.set_postfix(loss=f"{loss_sum / seen:.4f}", acc=f"{correct / seen:.4f}",
-                             samples_per_s=f"{seen / (time.perf_counter() - start):.0f}",
-                             refresh=False)
-    return loss_sum / seen, correct / seen
+        sums.add(loss_value, float(F.accuracy(y, t).data), len(t))
+        loss_mean, acc_mean = sums.means()
+        progress.set_postfix(loss=f"{loss_mean:.4f}", acc=f"{acc_mean:.4f}", samples_per_s=(
+            f"{(sums.seen - seen_before) / (time.perf_counter() - start):.0f}"), refresh=False)
+        if stop.signal is not None:
+            return False
+    return True
 
 
 def evaluate(model: Model, loader: DataLoader) -> tuple[float, float]:
@@ -225,21 +392,29 @@ def plot_curves(path: Path, history: list[EpochMetrics], title: str) -> None:
     write_atomically(path, image.getvalue())
 
 
-def remove_stale_temporaries(out: Path) -> None:
-    """A run killed while writing leaves its temporary file behind; the finished files are intact."""
-    for stale in out.glob(".*.tmp"):
-        stale.unlink()
-
-
 # --- the job ------------------------------------------------------------------------------------
-def main(argv: list[str] | None = None) -> list[EpochMetrics]:
-    args = parse_args(argv)
-    tqdm = require("tqdm").tqdm
-    require("matplotlib")
-    args.out.mkdir(parents=True, exist_ok=True)
-    remove_stale_temporaries(args.out)
-    zerograd.core.seed(args.seed)
+@dataclass
+class Run:
+    """Everything one training run works with."""
 
+    args: argparse.Namespace
+    model: Model
+    optimizer: Any
+    scheduler: Any
+    train_loader: DataLoader
+    test_loader: DataLoader
+    history: list[EpochMetrics]
+    sums: EpochSums  # of the epoch in progress
+
+    def save_checkpoint(self, epochs_done: int, mid_epoch: bool) -> None:
+        save_checkpoint(self.args.out / CHECKPOINT, model=self.model, optimizer=self.optimizer,
+                        scheduler=self.scheduler, loader=self.train_loader, epoch=epochs_done,
+                        history=[asdict(r) for r in self.history], settings=settings(self.args),
+                        epoch_sums=asdict(self.sums) if mid_epoch else None)
+
+
+def build_run(args: argparse.Namespace, resumed: dict[str, Any] | None) -> Run:
+    zerograd.core.seed(args.seed)
     train_set = FashionMNIST(train=True, root=args.data_root)
     test_set = FashionMNIST(train=False, root=args.data_root)
     train_loader = DataLoader(train_set, args.batch_size, shuffle=True, seed=args.seed)
@@ -251,39 +426,82 @@ def main(argv: list[str] | None = None) -> list[EpochMetrics]:
         model.to_gpu()
         train_loader.to_gpu()
         test_loader.to_gpu()
+    run = Run(args, model, optimizer, scheduler, train_loader, test_loader, [], EpochSums())
+    if resumed is not None:
+        load_checkpoint(args.out / CHECKPOINT, model=model, optimizer=optimizer,
+                        scheduler=scheduler, loader=train_loader)
+        run.history = [EpochMetrics(**row) for row in resumed["history"]]
+        run.sums = EpochSums(**(resumed.get("epoch_sums") or {}))
+        step = f", step {train_loader.iteration}" if resumed.get("epoch_sums") else ""
+        print(f"resuming after epoch {resumed['epoch']}{step} from {args.out / CHECKPOINT}")
+    return run
 
-    history: list[EpochMetrics] = []
-    checkpoint = args.out / CHECKPOINT
-    if args.resume:
-        if not checkpoint.exists():
-            sys.exit(f"--resume: no checkpoint at {checkpoint}")
-        values = load_checkpoint(checkpoint, model=model, optimizer=optimizer,
-                                 scheduler=scheduler, loader=train_loader)
-        check_same_settings(values["settings"], settings(args))
-        history = [EpochMetrics(**row) for row in values["history"]]
-        print(f"resuming after epoch {values['epoch']} from {checkpoint}")
 
-    title = f"Fashion-MNIST, {args.model}, {args.optimizer} (lr {args.lr})"
-    for epoch in range(len(history) + 1, args.epochs + 1):
-        start = time.perf_counter()
-        progress = tqdm(train_loader, total=len(train_loader), unit="batch", dynamic_ncols=True,
-                        desc=f"epoch {epoch}/{args.epochs}", mininterval=0.5)
-        train_loss, train_acc = train_one_epoch(model, progress, optimizer)
+def train_epoch(run: Run, epoch: int, stop: StopRequest, tqdm: Any) -> bool:
+    """Train and evaluate one epoch and write every output; False when stopped mid-epoch (the
+    checkpoint then holds the exact point reached)."""
+    args, start = run.args, time.perf_counter()
+    progress = tqdm(run.train_loader, total=len(run.train_loader), unit="batch",
+                    initial=run.train_loader.iteration, dynamic_ncols=True,
+                    desc=f"epoch {epoch}/{args.epochs}", mininterval=0.5)
+    try:
+        completed = train_one_epoch(run.model, progress, run.optimizer, run.sums, stop)
+    finally:
         progress.close()
-        test_loss, test_acc = evaluate(model, test_loader)
-        scheduler.step()
-        history.append(EpochMetrics(epoch, train_loss, train_acc, test_loss, test_acc,
-                                    time.perf_counter() - start))
-        print(f"epoch {epoch}: train loss {train_loss:.4f} acc {train_acc:.4f} | "
-              f"test loss {test_loss:.4f} acc {test_acc:.4f} | {history[-1].seconds:.1f} s",
-              flush=True)
-        write_metrics(args.out / "metrics.csv", history)
-        plot_curves(args.out / "curves.png", history, title)
-        model.save_weights(str(args.out / "model.npz"))
-        save_checkpoint(checkpoint, model=model, optimizer=optimizer, scheduler=scheduler,
-                        loader=train_loader, epoch=epoch, history=[asdict(r) for r in history],
-                        settings=settings(args))
-    return history
+    run.sums.seconds += time.perf_counter() - start
+    if not completed:
+        run.save_checkpoint(epoch - 1, mid_epoch=True)
+        return False
+    train_loss, train_acc = run.sums.means()
+    test_loss, test_acc = evaluate(run.model, run.test_loader)
+    run.scheduler.step()
+    run.history.append(EpochMetrics(epoch, train_loss, train_acc, test_loss, test_acc,
+                                    run.sums.seconds + time.perf_counter() - start))
+    run.sums = EpochSums()
+    print(f"epoch {epoch}: train loss {train_loss:.4f} acc {train_acc:.4f} | "
+          f"test loss {test_loss:.4f} acc {test_acc:.4f} | {run.history[-1].seconds:.1f} s",
+          flush=True)
+    write_metrics(args.out / "metrics.csv", run.history)
+    plot_curves(args.out / "curves.png", run.history,
+                f"Fashion-MNIST, {args.model}, {args.optimizer} (lr {args.lr})")
+    run.model.save_weights(str(args.out / "model.npz"))
+    run.save_checkpoint(epoch, mid_epoch=False)
+    return True
+
+
+def main(argv: list[str] | None = None) -> list[EpochMetrics]:
+    argv = sys.argv[1:] if argv is None else list(argv)
+    tune_malloc()  # keeps a step's temporaries mapped: ~10% of a small CNN's step
+    args = parse_args(argv)
+    tqdm = require("tqdm").tqdm
+    require("matplotlib")
+    resumed = read_resumed_run(args)
+    check_out_is_writable(args.out)
+    if resumed is not None and finished(resumed, args):
+        print(f"nothing left to train: the run in {args.out} finished all {args.epochs} epochs")
+        return [EpochMetrics(**row) for row in resumed["history"]]
+    stop = StopRequest()
+    with exclusive_use(args.out), stop.installed():
+        try:
+            run = build_run(args, resumed)
+            for epoch in range(len(run.history) + 1, args.epochs + 1):
+                if not train_epoch(run, epoch, stop, tqdm) or stop.signal is not None:
+                    break
+        except LossNotFinite as err:
+            sys.exit(f"stopped in epoch {len(run.history) + 1}, step "
+                     f"{run.train_loader.iteration}: the training loss is {err.args[0]}; "
+                     f"lower --lr (now {args.lr}). The outputs in {args.out} are from the last "
+                     "completed epoch.")
+        except KeyboardInterrupt:
+            sys.exit(f"stopped at once without saving; {args.out / CHECKPOINT} holds the last "
+                     "saved point, if any")
+    if stop.signal is not None:
+        where = (f"after epoch {len(run.history)}" if run.sums.seen == 0 else
+                 f"in epoch {len(run.history) + 1}, step {run.train_loader.iteration}")
+        print(f"stopped {where}; checkpoint saved. Resume with: "
+              f"{command_line(argv, '--resume')}", flush=True)
+        sys.exit(128 + stop.signal)
+    return run.history
 
 
 if __name__ == "__main__":

@@ -13,6 +13,9 @@ class Sequential(Model):
     """Apply layers (or plain functions such as F.relu) one after another; layers are
     registered as l0, l1, ... by position, as in the book.
 
+    ``layers`` is the book's plain list of the steps (Layers and functions, in order), so the
+    book's ``for l in dis.layers + gen.layers:`` works; the tree walk is ``modules()``.
+
     >>> import numpy as np
     >>> import zerograd.nn.functional as F
     >>> from zerograd.nn.layers import Linear
@@ -21,11 +24,13 @@ class Sequential(Model):
     (3, 2)
     >>> [name for name, _ in model.named_params()]
     ['l0.W', 'l0.b', 'l2.W', 'l2.b']
+    >>> [type(step).__name__ for step in model.layers]
+    ['Linear', 'function', 'Linear']
     """
 
     def __init__(self, *steps: Callable[..., Any]) -> None:
         super().__init__()
-        self._steps: list[Callable[..., Any]] = []
+        self.layers: list[Callable[..., Any]] = []
         for step in steps:
             self.append(step)
 
@@ -35,26 +40,26 @@ class Sequential(Model):
             raise TypeError(f"Sequential: each step must be a Layer or a function, "
                             f"got {type(step).__name__}")
         if isinstance(step, Layer):
-            setattr(self, f"l{len(self._steps)}", step)
-        self._steps.append(step)
+            setattr(self, f"l{len(self.layers)}", step)
+        self.layers.append(step)
         return self
 
     def forward(self, x: Any) -> Any:
-        for step in self._steps:
+        for step in self.layers:
             x = step(x)
         return x
 
     def __getitem__(self, index: int) -> Callable[..., Any]:
-        return self._steps[index]
+        return self.layers[index]
 
     def __len__(self) -> int:
-        return len(self._steps)
+        return len(self.layers)
 
     def __iter__(self) -> Iterator[Callable[..., Any]]:
-        return iter(self._steps)
+        return iter(self.layers)
 
     def _repr_entries(self) -> list[tuple[str, Any]]:
-        return [(f"l{i}", step) for i, step in enumerate(self._steps)]
+        return [(f"l{i}", step) for i, step in enumerate(self.layers)]
 
 
 class LayerList(Layer):

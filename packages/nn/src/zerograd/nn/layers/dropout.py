@@ -4,14 +4,14 @@ from __future__ import annotations
 
 from typing import Any
 
-from zerograd.core import Config
+from zerograd.core.checks import check_real
 from zerograd.nn.functional.dropout import dropout
 from zerograd.nn.layer import Layer
 
 
 class Dropout(Layer):
-    """Inverted dropout (see zerograd.nn.functional.dropout), active only when both this layer's
-    ``training`` flag and Config.train are set.
+    """Inverted dropout (see zerograd.nn.functional.dropout), active only while
+    ``is_training()`` (this layer's ``training`` flag and Config.train both set).
 
     >>> import numpy as np
     >>> layer = Dropout(0.5).eval()
@@ -21,12 +21,10 @@ class Dropout(Layer):
 
     def __init__(self, dropout_ratio: float = 0.5) -> None:
         super().__init__()
-        if not 0 <= dropout_ratio <= 1:
-            raise ValueError(f"Dropout: dropout_ratio must lie in [0, 1], got {dropout_ratio}")
-        self.dropout_ratio = dropout_ratio
+        self.dropout_ratio = check_real("Dropout", "dropout_ratio", dropout_ratio, low=0, high=1)
 
     def forward(self, x: Any) -> Any:
-        return dropout(x, self.dropout_ratio, train=self.training and Config.train)
+        return dropout(x, self.dropout_ratio, train=self.is_training())
 
     def extra_repr(self) -> str:
         return f"dropout_ratio={self.dropout_ratio}"

@@ -7,8 +7,9 @@ from typing import Any
 import numpy as np
 
 from zerograd.core import Parameter
+from zerograd.core.checks import check_positive_int
 from zerograd.nn.functional.embedding import embed_id
-from zerograd.nn.layer import Layer
+from zerograd.nn.layer import Layer, check_float_dtype
 
 
 class EmbedID(Layer):
@@ -22,10 +23,9 @@ class EmbedID(Layer):
 
     def __init__(self, in_size: int, out_size: int, dtype: Any = np.float32) -> None:
         super().__init__()
-        for name, size in (("in_size", in_size), ("out_size", out_size)):
-            if not isinstance(size, (int, np.integer)) or size <= 0:
-                raise ValueError(f"EmbedID: {name} must be a positive int, got {size!r}")
-        self.in_size, self.out_size = in_size, out_size
+        self.in_size = check_positive_int("EmbedID", "in_size", in_size)
+        self.out_size = check_positive_int("EmbedID", "out_size", out_size)
+        dtype = check_float_dtype("EmbedID", dtype)
         self.W = Parameter(np.random.randn(in_size, out_size).astype(dtype), name="W")
 
     def forward(self, x: Any) -> Any:

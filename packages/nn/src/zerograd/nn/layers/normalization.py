@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 import numpy as np
 
-from zerograd.core import Config, Parameter
+from zerograd.core import Parameter
+from zerograd.core.checks import check_positive_int, check_real, is_int
 from zerograd.core.cuda import get_array_module
 from zerograd.nn.functional.normalization import batch_norm, layer_norm
-from zerograd.nn.layer import Layer
+from zerograd.nn.layer import Layer, check_float_dtype
 
 
 class BatchNorm(Layer):
@@ -18,7 +20,9 @@ class BatchNorm(Layer):
     gamma (ones) and beta (zeros) are Parameters; the running statistics ``avg_mean`` (zeros)
     and ``avg_var`` (ones) are buffers, saved with the weights. All four are sized at the first
     call, in the input's dtype. Batch statistics are used (and the running ones updated with
-    ``decay``) only when both ``training`` and Config.train are set.
+    ``decay``) only while ``is_training()`` (the layer's ``training`` flag and Config.train). In
+    training, a batch with one value per channel or none (N * H * W < 2) raises ValueError and
+    leaves the running statistics as they were: its variance is meaningless.
 
     >>> import numpy as np
     >>> bn = BatchNorm()
@@ -28,9 +32,12 @@ class BatchNorm(Layer):
 
     def __init__(self, decay: float = 0.9, eps: float = 2e-5) -> None:
         super().__init__()
-        if not 0 <= decay <= 1:
-            raise ValueError(f"BatchNorm: decay must lie in [0, 1], got {decay}")
-        self.decay, self.eps = decay, eps
+        if is_int(decay) and decay > 1:
+            raise ValueError(f"BatchNorm({decay}) looks like PyTorch's BatchNorm2d(num_features); "
+                             f"zerograd's BatchNorm(decay=0.9, eps=2e-5) sizes itself at the first "
+                             f"call: use BatchNorm()")
+        self.decay = check_real("BatchNorm", "decay", decay, low=0, high=1)
+        self.eps = check_real("BatchNorm", "eps", eps, low=0, low_open=True)
         self.gamma = Parameter(None, name="gamma")
         self.beta = Parameter(None, name="beta")
         self.register_buffer("avg_mean", None)
@@ -49,17 +56,32 @@ class BatchNorm(Layer):
             self.beta.data = xp.zeros(size, dtype=dtype)
 
     def forward(self, x: Any) -> Any:
+        train = self.is_training()
+        if train or self.avg_mean is None or self.gamma.data is None:
+            _check_batch(x, train)
         if self.avg_mean is None or self.gamma.data is None:
-            if getattr(x, "ndim", 0) < 2:
-                raise ValueError(f"BatchNorm: x must have shape (N, C) or (N, C, H, W), got "
-                                 f"{getattr(x, 'shape', None)}")
             self._init_params(x)
         return batch_norm(x, self.gamma, self.beta, self.avg_mean, self.avg_var, self.decay,
-                          self.eps, train=self.training and Config.train)
+                          self.eps, train=train)
 
     def extra_repr(self) -> str:
         size = None if self.avg_mean is None else len(self.avg_mean)
         return f"size={size}, decay={self.decay}, eps={self.eps}"
+
+
+def _check_batch(x: Any, train: bool) -> None:
+    """x is (N, C, ...) and, in training, holds at least two values per channel."""
+    shape = getattr(x, "shape", None)
+    if shape is None or len(shape) < 2:
+        found = f"a {type(x).__name__}" if shape is None else f"shape {tuple(shape)}"
+        raise ValueError(f"BatchNorm: x must have shape (N, C) or (N, C, H, W), got {found}")
+    if not train:
+        return
+    values_per_channel = math.prod(shape) // shape[1] if shape[1] else 0
+    if values_per_channel < 2:
+        raise ValueError(f"BatchNorm: training needs more than one value per channel to compute "
+                         f"a batch variance, got x of shape {tuple(shape)}; the running statistics "
+                         f"were left unchanged (use eval() or test_mode() for single samples)")
 
 
 class LayerNorm(Layer):
@@ -75,10 +97,9 @@ class LayerNorm(Layer):
     def __init__(self, normalized_shape: int | tuple[int, ...] | None = None, eps: float = 1e-5,
                  dtype: Any = np.float32) -> None:
         super().__init__()
-        if isinstance(normalized_shape, (int, np.integer)):
-            normalized_shape = (int(normalized_shape),)
-        self.normalized_shape = None if normalized_shape is None else tuple(normalized_shape)
-        self.eps, self.dtype = eps, dtype
+        self.normalized_shape = _check_normalized_shape(normalized_shape)
+        self.eps = check_real("LayerNorm", "eps", eps, low=0, low_open=True)
+        self.dtype = check_float_dtype("LayerNorm", dtype)
         self.gamma = Parameter(None, name="gamma")
         self.beta = Parameter(None, name="beta")
         if self.normalized_shape is not None:
@@ -97,3 +118,16 @@ class LayerNorm(Layer):
 
     def extra_repr(self) -> str:
         return f"normalized_shape={self.normalized_shape}, eps={self.eps}"
+
+
+def _check_normalized_shape(value: Any) -> tuple[int, ...] | None:
+    """None, a positive int or a tuple of positive ints, as a tuple (or None)."""
+    if value is None:
+        return None
+    if is_int(value):
+        return (check_positive_int("LayerNorm", "normalized_shape", value),)
+    if not isinstance(value, (tuple, list)) or len(value) == 0:
+        raise TypeError(f"LayerNorm: normalized_shape must be None, a positive int or a tuple of "
+                        f"them, got {value!r}")
+    return tuple(check_positive_int("LayerNorm", f"normalized_shape[{i}]", size)
+                 for i, size in enumerate(value))

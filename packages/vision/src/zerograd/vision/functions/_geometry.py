@@ -1,30 +1,16 @@
-"""Argument checks and output sizes shared by the convolution and pooling functions.
+"""Image checks and output sizes shared by the convolution and pooling functions.
 
-Every public wrapper validates here, so that a bad argument fails with a message naming the
-function, the argument and the shapes, never deep inside NumPy.
+Every public wrapper validates with these and core.checks, so that a bad argument fails with a
+message naming the function, the argument and the shapes, never deep inside NumPy.
 """
 
 from __future__ import annotations
 
-from typing import Any
-
-import numpy as np
-
 from zerograd.core import Variable
+from zerograd.core.checks import check_int_pair
 
-
-def as_pair(func: str, name: str, value: Any, minimum: int) -> tuple[int, int]:
-    """An int or a pair of ints as a pair, each at least ``minimum``."""
-    if isinstance(value, (int, np.integer)) and not isinstance(value, bool):
-        pair = (int(value), int(value))
-    elif (isinstance(value, (tuple, list)) and len(value) == 2
-          and all(isinstance(v, (int, np.integer)) and not isinstance(v, bool) for v in value)):
-        pair = (int(value[0]), int(value[1]))
-    else:
-        raise TypeError(f"{func}: {name} must be an int or a pair of ints, got {value!r}")
-    if min(pair) < minimum:
-        raise ValueError(f"{func}: {name} must be at least {minimum}, got {value!r}")
-    return pair
+# vision.layers still imports the old name; the check itself lives in core.checks.
+as_pair = check_int_pair
 
 
 def check_images(func: str, name: str, x: Variable) -> None:

@@ -18,8 +18,8 @@ from typing import Any
 
 from zerograd.core import Function, Variable, as_variable, cuda
 from zerograd.core import functions as CF
+from zerograd.core.checks import check_int_pair
 from zerograd.vision.functions._geometry import (
-    as_pair,
     check_images,
     conv_outsize,
     deconv_outsize,
@@ -276,9 +276,9 @@ def conv2d(x: Any, W: Any, b: Any = None, stride: Any = 1, pad: Any = 0, dilatio
     check_images("conv2d", "x", x)
     _check_weight("conv2d", W, "(OC, C / groups, KH, KW)")
     groups = _check_groups("conv2d", groups)
-    stride = as_pair("conv2d", "stride", stride, 1)
-    pad = as_pair("conv2d", "pad", pad, 0)
-    dilation = as_pair("conv2d", "dilation", dilation, 1)
+    stride = check_int_pair("conv2d", "stride", stride, 1)
+    pad = check_int_pair("conv2d", "pad", pad, 0)
+    dilation = check_int_pair("conv2d", "dilation", dilation, 1)
     oc, cg = W.shape[:2]
     if x.shape[1] != cg * groups:
         expected = f"{cg * groups}" + (f" ({cg} per group x {groups} groups)" if groups > 1 else "")
@@ -317,9 +317,9 @@ def deconv2d(x: Any, W: Any, b: Any = None, stride: Any = 1, pad: Any = 0, outsi
     check_images("deconv2d", "x", x)
     _check_weight("deconv2d", W, "(C, OC / groups, KH, KW)")
     groups = _check_groups("deconv2d", groups)
-    stride = as_pair("deconv2d", "stride", stride, 1)
-    pad = as_pair("deconv2d", "pad", pad, 0)
-    dilation = as_pair("deconv2d", "dilation", dilation, 1)
+    stride = check_int_pair("deconv2d", "stride", stride, 1)
+    pad = check_int_pair("deconv2d", "pad", pad, 0)
+    dilation = check_int_pair("deconv2d", "dilation", dilation, 1)
     if x.shape[1] != W.shape[0]:
         raise ValueError(f"deconv2d: x of shape {tuple(x.shape)} has {x.shape[1]} channels but W "
                          f"of shape {tuple(W.shape)} expects {W.shape[0]}")
@@ -340,7 +340,7 @@ def _deconv_out_hw(x_shape: tuple[int, ...], kernel: tuple[int, ...], stride: Pa
                          f"and kernel {tuple(kernel)} (output size {smallest})")
     if outsize is None:
         return smallest
-    out_hw = as_pair("deconv2d", "outsize", outsize, 1)
+    out_hw = check_int_pair("deconv2d", "outsize", outsize, 1)
     for a in (0, 1):
         largest = smallest[a] + max(stride[a], dilation[a]) - 1
         if not smallest[a] <= out_hw[a] <= largest:
@@ -365,8 +365,8 @@ def conv2d_simple(x: Any, W: Any, b: Any = None, stride: Any = 1, pad: Any = 0) 
     if x.shape[1] != W.shape[1]:
         raise ValueError(f"conv2d_simple: x of shape {tuple(x.shape)} has {x.shape[1]} channels "
                          f"but W of shape {tuple(W.shape)} expects {W.shape[1]}")
-    stride = as_pair("conv2d_simple", "stride", stride, 1)
-    pad = as_pair("conv2d_simple", "pad", pad, 0)
+    stride = check_int_pair("conv2d_simple", "stride", stride, 1)
+    pad = check_int_pair("conv2d_simple", "pad", pad, 0)
     oc, _, kh, kw = W.shape
     oh, ow = output_hw("conv2d_simple", x.shape, (kh, kw), stride, pad)
     col = im2col(x, (kh, kw), stride, pad, to_matrix=True)

@@ -16,7 +16,8 @@ import numpy as np
 
 from zerograd.core import Config, Function, Variable, as_variable, cuda
 from zerograd.core import functions as CF
-from zerograd.vision.functions._geometry import as_pair, check_images, output_hw
+from zerograd.core.checks import check_int_pair
+from zerograd.vision.functions._geometry import check_images, output_hw
 from zerograd.vision.functions.windows import (
     accumulate,
     channels_last,
@@ -164,6 +165,14 @@ class MaxPooling2DWithOffsets(Function):
         return MaxPooling2DGrad(self.geometry, self.offsets)(gy)
 
 
+def _sum_dtype(dtype: Any) -> Any:
+    """A type that sums a window without overflow or lost precision: 255 + 255 must not wrap in
+    uint8, and float16's 11-bit mantissa drops small terms of a long sum."""
+    if dtype.kind in "iu":
+        return np.int64
+    return np.float32 if dtype == np.float16 else dtype
+
+
 class AveragePooling2D(Function):
     """y = the mean of each window (padding counts as zeros); linear, its backward spreads gy."""
 
@@ -174,14 +183,14 @@ class AveragePooling2D(Function):
 
     def forward(self, x: Any) -> Any:
         views = self.geometry.views(x, 0)
-        y = empty_channels_last(views[0].shape, views[0].dtype, cuda.get_array_module(x))
+        y = empty_channels_last(views[0].shape, _sum_dtype(x.dtype), cuda.get_array_module(x))
         y[...] = views[0]
         for view in views[1:]:
             y += view
-        if y.dtype.kind != "f":
-            return y / len(views)
+        if x.dtype.kind != "f":
+            return y / len(views)  # integers average to float64, as numpy.mean gives
         y *= y.dtype.type(1 / len(views))
-        return y
+        return y.astype(x.dtype, copy=False)
 
     def backward(self, gy: Variable) -> Variable:
         return AveragePooling2DGrad(self.geometry)(gy)
@@ -215,9 +224,12 @@ class AveragePooling2DGrad(Function):
 # --- public wrappers ----------------------------------------------------------------------------
 def _geometry(func: str, x: Variable, kernel_size: Any, stride: Any, pad: Any) -> _Geometry:
     check_images(func, "x", x)
-    kernel = as_pair(func, "kernel_size", kernel_size, 1)
-    stride = as_pair(func, "stride", stride, 1)
-    pad = as_pair(func, "pad", pad, 0)
+    if x.dtype.kind not in "iuf":
+        raise TypeError(f"{func}: x must hold integers or floats, got dtype {x.dtype} "
+                        f"(convert it first, e.g. x.astype(np.float32))")
+    kernel = check_int_pair(func, "kernel_size", kernel_size, 1)
+    stride = check_int_pair(func, "stride", stride, 1)
+    pad = check_int_pair(func, "pad", pad, 0)
     if pad[0] >= kernel[0] or pad[1] >= kernel[1]:
         raise ValueError(f"{func}: pad {pad} must be smaller than kernel_size {kernel} "
                          f"(a window would hold nothing but padding)")

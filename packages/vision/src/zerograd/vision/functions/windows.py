@@ -17,7 +17,8 @@ from typing import Any
 import numpy as np
 
 from zerograd.core import Function, Variable, as_variable, cuda
-from zerograd.vision.functions._geometry import as_pair, check_images, output_hw
+from zerograd.core.checks import check_int_pair
+from zerograd.vision.functions._geometry import check_images, output_hw
 
 Pair = tuple[int, int]
 
@@ -162,8 +163,8 @@ def col2im_array(col: Any, img_shape: tuple[int, ...], kernel_size: Any, stride:
 
 
 def _pairs(func: str, kernel_size: Any, stride: Any, pad: Any) -> tuple[Pair, Pair, Pair]:
-    return (as_pair(func, "kernel_size", kernel_size, 1), as_pair(func, "stride", stride, 1),
-            as_pair(func, "pad", pad, 0))
+    return (check_int_pair(func, "kernel_size", kernel_size, 1), check_int_pair(func, "stride", stride, 1),
+            check_int_pair(func, "pad", pad, 0))
 
 
 # --- differentiable im2col / col2im -----------------------------------------------------------------

@@ -7,7 +7,6 @@ from typing import Any
 
 import numpy as np
 
-from zerograd.core import Config
 from zerograd.nn import Model
 from zerograd.nn import functional as F
 from zerograd.nn.layers import Linear
@@ -55,7 +54,7 @@ class VGG16(Model):
             if closes_stage:
                 x = pooling(x, 2, 2)
         x = x.reshape(x.shape[0], -1)
-        train = self.training and Config.train
+        train = self.is_training()
         x = F.dropout(F.relu(self.fc6(x)), 0.5, train=train)
         x = F.dropout(F.relu(self.fc7(x)), 0.5, train=train)
         return self.fc8(x)

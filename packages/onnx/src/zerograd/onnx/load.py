@@ -1,0 +1,138 @@
+"""load(): an ONNX graph as a zerograd Model whose Parameters are the graph's initializers and whose
+forward runs each node through its entry in ``import_table.IMPORTS``."""
+
+from __future__ import annotations
+
+import os
+import re
+from typing import Any
+
+import numpy as np
+
+import onnx
+from onnx import helper, numpy_helper
+from zerograd.core import Config, Parameter, Variable, using_config
+from zerograd.nn import Layer, Model
+from zerograd.onnx.import_table import IMPORTS, UnsupportedAttribute
+
+ONNX_DOMAINS = ("", "ai.onnx")
+
+
+class OnnxImportError(ValueError):
+    """An ONNX model that zerograd cannot run (an unsupported operator or attribute)."""
+
+
+def load(source: str | os.PathLike | bytes | onnx.ModelProto) -> OnnxModel:
+    """The ONNX model at ``source`` (a path, serialized bytes or a ModelProto) as a zerograd Model.
+
+    Floating-point initializers become Parameters named from the graph (``fc1.weight`` is reached
+    as ``model.fc1.weight`` and listed by ``named_params()``); batch normalisation's running
+    statistics and integer constants become buffers. Every operator is checked before anything
+    runs: an unsupported one raises OnnxImportError naming it and the node that uses it.
+    """
+    if isinstance(source, onnx.ModelProto):
+        proto = source
+    elif isinstance(source, bytes):
+        proto = onnx.load_from_string(source)
+    else:
+        if not os.path.exists(source):
+            raise FileNotFoundError(f"load: no ONNX file at {os.fspath(source)!r}")
+        proto = onnx.load(os.fspath(source))
+    return OnnxModel(proto)
+
+
+def unsupported_nodes(graph: Any) -> list[str]:
+    """A line per node whose operator zerograd cannot import: operator, node name, its inputs."""
+    lines = []
+    for node in graph.node:
+        if node.domain not in ONNX_DOMAINS or node.op_type not in IMPORTS:
+            op = node.op_type if node.domain in ONNX_DOMAINS else f"{node.domain}.{node.op_type}"
+            lines.append(f"{op} (node {node.name or '<unnamed>'!r}, inputs {list(node.input)})")
+    return lines
+
+
+class OnnxModel(Model):
+    """A zerograd Model running an ONNX graph with zerograd Functions (so it trains, differentiates
+    to higher order, saves its weights and moves to the GPU like any model)."""
+
+    def __init__(self, proto: onnx.ModelProto) -> None:
+        super().__init__()
+        graph = proto.graph
+        problems = unsupported_nodes(graph)
+        if problems:
+            raise OnnxImportError("load: zerograd cannot import these operators: " + "; ".join(problems))
+        statistics = {name for node in graph.node if node.op_type == "BatchNormalization"
+                      for name in node.input[3:5]}
+        self._places: dict[str, tuple[Layer, str]] = {}
+        for init in graph.initializer:
+            array = np.array(numpy_helper.to_array(init))  # a writable copy
+            self._place(init.name, array, array.dtype.kind == "f" and init.name not in statistics)
+        initialized = {init.name for init in graph.initializer}
+        self.input_names = [i.name for i in graph.input if i.name not in initialized]
+        self.output_names = [o.name for o in graph.output]
+        self._nodes = [(node, {a.name: helper.get_attribute_value(a) for a in node.attribute})
+                       for node in graph.node]
+
+    # --- initializers as Parameters and buffers, named from the graph -------------------------
+    def _place(self, name: str, array: np.ndarray, trainable: bool) -> None:
+        """Put an initializer at the dotted path its name gives (child Layers for the prefixes),
+        or flat under a sanitized name when the path clashes with something already there."""
+        parts = [_identifier(part) for part in name.split(".")]
+        owner: Layer = self
+        for part in parts[:-1]:
+            child = owner.__dict__.get(part)
+            if child is None:
+                child = Layer()
+                setattr(owner, part, child)
+            elif not isinstance(child, Layer):
+                owner, parts = self, [_identifier(name)]
+                break
+            owner = child
+        leaf = parts[-1]
+        while leaf in owner.__dict__ or hasattr(type(owner), leaf):
+            leaf += "_"
+        if trainable:
+            setattr(owner, leaf, Parameter(array, name=name))
+        else:
+            owner.register_buffer(leaf, array)
+        self._places[name] = (owner, leaf)
+
+    def initializer(self, name: str) -> Any:
+        """The Parameter or buffer that holds the graph's initializer ``name``."""
+        owner, leaf = self._places[name]
+        return getattr(owner, leaf)
+
+    # --- running the graph -------------------------------------------------------------------
+    def forward(self, *inputs: Any) -> Any:
+        if len(inputs) != len(self.input_names):
+            raise ValueError(f"OnnxModel: the graph takes {len(self.input_names)} inputs "
+                             f"{self.input_names}, got {len(inputs)}")
+        values: dict[str, Any] = {name: self.initializer(name) for name in self._places}
+        for name, x in zip(self.input_names, inputs):
+            values[name] = x if isinstance(x, Variable) else Variable(np.asarray(x), requires_grad=False)
+        with using_config("train", Config.train and self.training):  # eval() reaches every node
+            return self._run(values)
+
+    def _run(self, values: dict[str, Any]) -> Any:
+        for node, attrs in self._nodes:
+            xs = [values[name] if name else None for name in node.input]
+            try:
+                outs = IMPORTS[node.op_type](node, attrs, xs)
+            except (UnsupportedAttribute, ValueError, TypeError, IndexError) as err:
+                raise OnnxImportError(f"OnnxModel: node {node.name or '<unnamed>'!r} "
+                                      f"({node.op_type}): {err}") from err
+            if not any(isinstance(x, Variable) for x in xs):  # constants stay plain arrays
+                outs = [o.data if isinstance(o, Variable) else o for o in outs]
+            for name, out in zip(node.output, outs):
+                if name:
+                    values[name] = out
+        results = [values[name] for name in self.output_names]
+        return results[0] if len(results) == 1 else tuple(results)
+
+    def extra_repr(self) -> str:
+        return f"inputs={self.input_names}, outputs={self.output_names}, nodes={len(self._nodes)}"
+
+
+def _identifier(text: str) -> str:
+    name = re.sub(r"\W", "_", text)
+    return name if name and not name[0].isdigit() else f"_{name}"
