@@ -7,7 +7,7 @@ truncated-BPTT style), ``torch.nn.LSTMCell`` in a Python loop against zerograd's
 (one fused cell Function per step). Every ratio is to ``pytorch`` (``nn.LSTM``).
 
     python benchmarks/lstm.py --rounds 5
-    python benchmarks/lstm.py --in-process   # zerograd's cell loop vs its sequence LSTM, one process
+    python benchmarks/lstm.py --in-process   # cell loop, SequenceLSTM, nn.LSTM in one process
 """
 
 from __future__ import annotations
@@ -123,20 +123,26 @@ def torch_cell_case():
 
 
 def compare_in_process(seconds: float = 2.0, rounds: int = 5) -> None:
-    """zerograd's cell loop against its sequence LSTM in one process, alternating, median of
-    rounds: on a loaded machine the ratio is steadier than across processes."""
+    """zerograd's cell loop against its sequence LSTM (and PyTorch's nn.LSTM, threads as BLAS's)
+    in one process, alternating, median of rounds: on a loaded machine the ratios are steadier
+    than across processes."""
+    import os
     import statistics
 
-    cases = {"cell loop (LSTM)": zerograd_cell_case(), "sequence (SequenceLSTM)": zerograd_case()}
+    import torch
+
+    torch.set_num_threads(int(os.environ.get("OMP_NUM_THREADS", "2")))
+    cases = {"zerograd cell loop (LSTM)": zerograd_cell_case(),
+             "zerograd SequenceLSTM": zerograd_case(), "pytorch nn.LSTM": torch_case()}
     samples = {label: [] for label in cases}
     for _ in range(rounds):
         for label, step in cases.items():
             samples[label].append(time_step(step, seconds))
     medians = {label: statistics.median(times) for label, times in samples.items()}
-    old, new = medians.values()
+    old, new, reference = medians.values()
     for label, median in medians.items():
-        print(f"  {label:<24} {median * 1e3:10.3f} ms/step")
-    print(f"  speed-up of the sequence LSTM over the cell loop: {old / new:.2f}x")
+        print(f"  {label:<26} {median * 1e3:10.3f} ms/step   {median / reference:6.2f}x nn.LSTM")
+    print(f"  speed-up of SequenceLSTM over the cell loop: {old / new:.2f}x")
 
 
 if __name__ == "__main__":

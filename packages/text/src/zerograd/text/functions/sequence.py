@@ -134,12 +134,15 @@ class LSTMSequence(_SequenceFunction):
         hs = _state_buffer(xp, length, batch, size, z.dtype, h0, first)
         cs = _state_buffer(xp, length, batch, size, z.dtype, c0, first)
         tanh_cs = xp.empty((length, batch, size), dtype=z.dtype)
+        # Every gate is scale * tanh(scale * z) + shift (see gate_constants); the inner scale (a
+        # power of two, so exact) goes into z and W_h once instead of into every step.
         scale, shift, _, _ = constants_for(z[0], GATE_KINDS, size)
+        z *= scale
+        W_h = W_h * scale
         for step, t in enumerate(self.steps(length)):
             prev, out, zt = self.prev_slot(t), self.out_slot(t), z[t]
             if step or h0 is not None:
                 zt += xp.matmul(hs[prev], W_h)
-            zt *= scale  # every gate is scale * tanh(scale * z) + shift (see gate_constants)
             xp.tanh(zt, out=zt)
             zt *= scale
             zt += shift
@@ -193,6 +196,7 @@ class LSTMSequence(_SequenceFunction):
         gz_gates = _blocks(gz, 4)
         gh = xp.zeros(to_cell.shape[1:], dtype=gz.dtype) if gh_T is None else gh_T.data
         gc = None if gc_T is None else gc_T.data
+        W_h_T = xp.ascontiguousarray(W_h.T)  # BLAS's plain layout for the product of every step
         steps = list(self.steps(len(gz)))
         for t in reversed(steps):
             if gys is not None:
@@ -204,7 +208,7 @@ class LSTMSequence(_SequenceFunction):
             xp.multiply(gh, per_gate[t, :, 3], out=gz_gates[t, :, 3])
             gc = g_c * forget[t]
             if t != steps[0] or want_h0:
-                gh = gz[t] @ W_h.T
+                gh = gz[t] @ W_h_T
         gh0 = gh.astype(self.inputs[1].data.dtype, copy=False) if want_h0 else None
         gc0 = gc.astype(self.inputs[2].data.dtype, copy=False) if want_c0 else None
         return gz, gh0, gc0
@@ -291,6 +295,7 @@ class GRUSequence(_SequenceFunction):
         ga, gu = xp.empty_like(self.gates), xp.empty_like(self.gates)
         ga_gates, gu_gates = _blocks(ga, 3), _blocks(gu, 3)
         gh = xp.zeros(update.shape[1:], dtype=ga.dtype) if gh_T is None else gh_T.data
+        W_h_T = xp.ascontiguousarray(W_h.T)  # BLAS's plain layout for the product of every step
         steps = list(self.steps(len(ga)))
         for t in reversed(steps):
             if gys is not None:
@@ -298,7 +303,7 @@ class GRUSequence(_SequenceFunction):
             xp.multiply(gh[:, None, :], to_a[t], out=ga_gates[t])
             xp.multiply(gh[:, None, :], to_u[t], out=gu_gates[t])
             if t != steps[0] or want_h0:
-                gh = gu[t] @ W_h.T + gh * update[t]
+                gh = gu[t] @ W_h_T + gh * update[t]
         gh0 = gh.astype(self.inputs[1].data.dtype, copy=False) if want_h0 else None
         return ga, gu, gh0
 
