@@ -58,68 +58,93 @@ def _torch_training(modules, loss_of):
     return step
 
 
-def zerograd_case():
+def zerograd_sequence_training(layer_class):
+    """step() of a zerograd sequence layer (SequenceLSTM, SequenceGRU) with the linear head."""
     import zerograd.nn.functional as F
     from zerograd.nn.layers import Linear
-    from zerograd.text.sequence_layers import SequenceLSTM
 
     np.random.seed(0)
     xs, ts = _sequence()
     targets = ts.reshape(STEPS * BATCH, OUT_SIZE)
-    lstm, head = SequenceLSTM(HIDDEN, in_size=IN_SIZE), Linear(OUT_SIZE, in_size=HIDDEN)
+    layer, head = layer_class(HIDDEN, in_size=IN_SIZE), Linear(OUT_SIZE, in_size=HIDDEN)
 
     def loss_of():
-        y, _ = lstm(xs)
+        y, _ = layer(xs)
         return F.mean_squared_error(head(y.reshape(STEPS * BATCH, HIDDEN)), targets)
 
-    return _zerograd_training([lstm, head], loss_of)
+    return _zerograd_training([layer, head], loss_of)
 
 
-def torch_case():
+def torch_sequence_training(module_class):
     import torch
 
     xs, ts = (torch.from_numpy(a) for a in _sequence())
     torch.manual_seed(0)
-    lstm, head = torch.nn.LSTM(IN_SIZE, HIDDEN), torch.nn.Linear(HIDDEN, OUT_SIZE)
+    module, head = module_class(IN_SIZE, HIDDEN), torch.nn.Linear(HIDDEN, OUT_SIZE)
     mse = torch.nn.functional.mse_loss  # the mean over T * N * OUT_SIZE, zerograd's sum / (T N)
-    return _torch_training([lstm, head], lambda: mse(head(lstm(xs)[0]), ts))
+    return _torch_training([module, head], lambda: mse(head(module(xs)[0]), ts))
 
 
-def zerograd_cell_case():
+def zerograd_cell_training(layer_class):
+    """step() of a book-style layer (LSTM, GRU) called once per time step, a loss per step."""
     import zerograd.nn.functional as F
     from zerograd.nn.layers import Linear
-    from zerograd.text.layers import LSTM
 
     np.random.seed(0)
     xs, ts = _sequence()
-    lstm, head = LSTM(HIDDEN, in_size=IN_SIZE), Linear(OUT_SIZE, in_size=HIDDEN)
+    layer, head = layer_class(HIDDEN, in_size=IN_SIZE), Linear(OUT_SIZE, in_size=HIDDEN)
 
     def loss_of():
-        lstm.reset_state()
+        layer.reset_state()
         loss = 0
         for x, t in zip(xs, ts):
-            loss = loss + F.mean_squared_error(head(lstm(x)), t)
+            loss = loss + F.mean_squared_error(head(layer(x)), t)
         return loss
 
-    return _zerograd_training([lstm, head], loss_of)
+    return _zerograd_training([layer, head], loss_of)
 
 
-def torch_cell_case():
+def torch_cell_training(cell_class):
     import torch
 
     xs, ts = (torch.from_numpy(a) for a in _sequence())
     torch.manual_seed(0)
-    cell, head = torch.nn.LSTMCell(IN_SIZE, HIDDEN), torch.nn.Linear(HIDDEN, OUT_SIZE)
+    cell, head = cell_class(IN_SIZE, HIDDEN), torch.nn.Linear(HIDDEN, OUT_SIZE)
     mse = torch.nn.functional.mse_loss  # the mean over N * OUT_SIZE, the book's sum / N at OUT_SIZE 1
 
     def loss_of():
         state, loss = None, 0
         for x, t in zip(xs, ts):
             state = cell(x, state)
-            loss = loss + mse(head(state[0]), t)
+            hidden = state[0] if isinstance(state, tuple) else state  # LSTMCell gives (h, c)
+            loss = loss + mse(head(hidden), t)
         return loss
 
     return _torch_training([cell, head], loss_of)
+
+
+def zerograd_case():
+    from zerograd.text.sequence_layers import SequenceLSTM
+
+    return zerograd_sequence_training(SequenceLSTM)
+
+
+def torch_case():
+    import torch
+
+    return torch_sequence_training(torch.nn.LSTM)
+
+
+def zerograd_cell_case():
+    from zerograd.text.layers import LSTM
+
+    return zerograd_cell_training(LSTM)
+
+
+def torch_cell_case():
+    import torch
+
+    return torch_cell_training(torch.nn.LSTMCell)
 
 
 def compare_in_process(seconds: float = 2.0, rounds: int = 5) -> None:
