@@ -246,6 +246,8 @@ def lstm_arguments(rng):
     ({"bidirectional": True, "weights": [(np.ones((3, 8)), np.ones((2, 8)), None)]}, ValueError,
      "lstm_sequence: weights must be .* a multiple of 2"),
     ({"batch_first": "yes"}, TypeError, "lstm_sequence: batch_first must be True or False"),
+    ({"x": np.ones((0, 2, 3))}, ValueError,
+     r"lstm_sequence: x must hold at least one time step, got shape \(0, 2, 3\)"),
     ({"x": [[[1.0]]]}, TypeError, "lstm_sequence: x must be a Variable or an array, got list"),
 ])
 def test_bad_arguments_are_named(change, error, message, rng):

@@ -320,6 +320,8 @@ def _check_sequence(name: str, gates: int, x: Any, weights: Sequence[Any], bias_
     if len(x_shape) != 3:
         layout = "(batch, time, in_size)" if batch_first else "(time, batch, in_size)"
         raise ValueError(f"{name}: x must be 3-D {layout}, got shape {x_shape}")
+    if x_shape[1 if batch_first else 0] == 0:
+        raise ValueError(f"{name}: x must hold at least one time step, got shape {x_shape}")
     directions = 2 if bidirectional else 1
     if not isinstance(weights, (list, tuple)) or not weights or len(weights) % directions:
         raise ValueError(f"{name}: weights must be a non-empty list of per-layer, per-direction "
