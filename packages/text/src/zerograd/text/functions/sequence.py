@@ -26,7 +26,7 @@ from zerograd.core.checks import check_bool
 from zerograd.core.cuda import get_array_module
 from zerograd.core.functions import concat, get_item, stack, transpose
 from zerograd.text.functions._cell import ABSENT, _shape_of, add_into, constants_for
-from zerograd.text.functions.lstm import GATE_KINDS
+from zerograd.text.functions.lstm import GATE_KINDS, LSTMGrad
 
 
 def _refuse_double_backward(function: Function) -> None:
@@ -166,47 +166,23 @@ class LSTMSequence(_SequenceFunction):
             else None
         return gxs, gh0, gc0, gW_x, gW_h, gb
 
-    def _coefficients(self) -> tuple[Any, Any, Any]:
-        """For all steps at once, what the backward recurrence multiplies by:
-        the four gates' d z-gradient / d g_c (g, c_prev, i) and / d gh (tanh c') times each gate's
-        derivative; o (1 - tanh(c')^2), the path from gh to g_c; and f, from g_c to c_prev."""
-        gates, tanh_cs = self.gates, self.tanh_cells
-        _, _, slope, offset = constants_for(gates[0], GATE_KINDS, tanh_cs.shape[2])
-        coefficient = slope - gates
-        coefficient *= gates
-        coefficient += offset
-        i, f, g, o = _blocks(gates, 4).transpose(2, 0, 1, 3)
-        per_gate = _blocks(coefficient, 4)
-        per_gate[..., 0, :] *= g
-        per_gate[..., 1, :] *= self.previous_of(self.cells)
-        per_gate[..., 2, :] *= i
-        per_gate[..., 3, :] *= tanh_cs
-        to_cell = tanh_cs * tanh_cs
-        get_array_module(gates).subtract(1, to_cell, out=to_cell)
-        to_cell *= o
-        return per_gate, to_cell, f
-
     def _gate_gradients(self, gys: Variable | None, gh_T: Variable | None, gc_T: Variable | None,
                         W_h: Any, want_h0: bool, want_c0: bool) -> tuple[Any, Any, Any]:
         """The gradients of every step's pre-activation z (T, N, 4H), looping back over time, and
         of h0 and c0 (None unless wanted)."""
-        per_gate, to_cell, forget = self._coefficients()
-        xp = get_array_module(per_gate)
-        gz = xp.empty_like(self.gates)
-        gz_gates = _blocks(gz, 4)
-        gh = xp.zeros(to_cell.shape[1:], dtype=gz.dtype) if gh_T is None else gh_T.data
+        gates, tanh_cs, prev_cells = self.gates, self.tanh_cells, self.previous_of(self.cells)
+        xp = get_array_module(gates)
+        gz = xp.empty_like(gates)
+        gh = xp.zeros(tanh_cs.shape[1:], dtype=gz.dtype) if gh_T is None else gh_T.data
         gc = None if gc_T is None else gc_T.data
         W_h_T = xp.ascontiguousarray(W_h.T)  # BLAS's plain layout for the product of every step
         steps = list(self.steps(len(gz)))
         for t in reversed(steps):
             if gys is not None:
                 gh = gh + gys.data[t]
-            g_c = gh * to_cell[t]
-            if gc is not None:
-                g_c += gc
-            xp.multiply(g_c[:, None, :], per_gate[t, :, :3], out=gz_gates[t, :, :3])
-            xp.multiply(gh, per_gate[t, :, 3], out=gz_gates[t, :, 3])
-            gc = g_c * forget[t]
+            # The cell's own gradient math, one step at a time: its arrays stay in cache.
+            gz[t], gc = LSTMGrad(gates[t], tanh_cs[t], True).forward(
+                None, None, prev_cells[t], None, None, None, gh, gc)
             if t != steps[0] or want_h0:
                 gh = gz[t] @ W_h_T
         gh0 = gh.astype(self.inputs[1].data.dtype, copy=False) if want_h0 else None
