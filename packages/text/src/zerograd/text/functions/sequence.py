@@ -3,7 +3,9 @@ direction over the whole sequence is ONE Function.
 
 Its forward projects the inputs of all time steps with one matrix product, then loops over time
 on arrays with one fused cell per step (the gate math of ``lstm_cell``/``gru_cell``); its backward
-loops back over time on arrays and computes each weight gradient over all steps with one product.
+loops back over time on arrays, one step of the cells' own gradient math (``LSTMGrad``/``GRUGrad``
+forward) and one product with W_h per step, then computes each weight gradient over all steps with
+one product.
 A step-by-step cell loop records T graph nodes per layer and pays the engine's overhead for each;
 here a layer costs one node.
 
@@ -26,6 +28,7 @@ from zerograd.core.checks import check_bool
 from zerograd.core.cuda import get_array_module
 from zerograd.core.functions import concat, get_item, stack, transpose
 from zerograd.text.functions._cell import ABSENT, _shape_of, add_into, constants_for
+from zerograd.text.functions.gru import GRUGrad
 from zerograd.text.functions.lstm import GATE_KINDS, LSTMGrad
 
 
@@ -242,44 +245,27 @@ class GRUSequence(_SequenceFunction):
             else None
         return gxs, gh0, gW_x, gW_h, gb_x, gb_h
 
-    def _coefficients(self) -> tuple[Any, Any, Any]:
-        """For all steps at once, d (ga, gu) / d gh, each (T, N, 3, H), and z (the direct path
-        from h' to h):
-
-            g_n = gh (1 - z)(1 - n^2), g_r = g_n u_n r (1 - r), g_z = gh (h - n) z (1 - z),
-            ga = (g_r, g_z, g_n), gu = (g_r, g_z, g_n r)."""
-        r, z, n = _blocks(self.gates, 3).transpose(2, 0, 1, 3)
-        to_a = _blocks(get_array_module(r).empty_like(self.gates), 3)
-        to_r, to_z, to_n = to_a.transpose(2, 0, 1, 3)
-        to_n[...] = 1 - n * n
-        to_n *= 1 - z
-        to_r[...] = r * (1 - r)
-        to_r *= to_n
-        to_r *= self.hidden_n
-        to_z[...] = self.previous_of(self.hidden) - n
-        to_z *= z * (1 - z)
-        to_u = to_a.copy()
-        to_u[..., 2, :] *= r
-        return to_a, to_u, z
-
     def _gate_gradients(self, gys: Variable | None, gh_T: Variable | None, W_h: Any,
                         want_h0: bool) -> tuple[Any, Any, Any]:
         """The gradients of a = xs W_x + b_x and u = h W_h + b_h of every step (T, N, 3H),
         looping back over time, and of h0 (None unless wanted)."""
-        to_a, to_u, update = self._coefficients()
-        xp = get_array_module(to_a)
-        ga, gu = xp.empty_like(self.gates), xp.empty_like(self.gates)
-        ga_gates, gu_gates = _blocks(ga, 3), _blocks(gu, 3)
-        gh = xp.zeros(update.shape[1:], dtype=ga.dtype) if gh_T is None else gh_T.data
+        gates, hidden_n, prev_hidden = self.gates, self.hidden_n, self.previous_of(self.hidden)
+        xp = get_array_module(gates)
+        size = hidden_n.shape[2]
+        ga, gu = xp.empty_like(gates), xp.empty_like(gates)
+        gh = xp.zeros(hidden_n.shape[1:], dtype=ga.dtype) if gh_T is None else gh_T.data
         W_h_T = xp.ascontiguousarray(W_h.T)  # BLAS's plain layout for the product of every step
         steps = list(self.steps(len(ga)))
         for t in reversed(steps):
             if gys is not None:
                 gh = gh + gys.data[t]
-            xp.multiply(gh[:, None, :], to_a[t], out=ga_gates[t])
-            xp.multiply(gh[:, None, :], to_u[t], out=gu_gates[t])
+            # The cell's own gradient math, one step at a time: its arrays stay in cache.
+            ga[t], gu[t], gh_direct = GRUGrad(gates[t, :, :2 * size], gates[t, :, 2 * size:],
+                                              hidden_n[t]).forward(
+                None, prev_hidden[t], None, None, None, None, gh)
             if t != steps[0] or want_h0:
-                gh = gu[t] @ W_h_T + gh * update[t]
+                gh = gu[t] @ W_h_T
+                gh += gh_direct
         gh0 = gh.astype(self.inputs[1].data.dtype, copy=False) if want_h0 else None
         return ga, gu, gh0
 
