@@ -80,6 +80,7 @@ def present_packages() -> list[str]:
 TEST_EXTRAS = {"data": "progress", "vision": "image,train,onnx,mpi", "dezero": "all",
                "onnx": "runtime",  # onnxruntime: the reference the export tests compare with
                "distributed": "mpich,test",
+               "nn": "safetensors",  # save_weights('w.safetensors') and load_weights of one
                "torch": "safetensors"}  # the weights-crossing tests read and write .safetensors
 
 

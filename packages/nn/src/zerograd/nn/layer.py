@@ -23,7 +23,7 @@ import numpy as np
 from zerograd.core import Config, Parameter, Variable, cuda
 from zerograd.core.checks import check_bool, is_array
 from zerograd.core.utils import plot_dot_graph
-from zerograd.nn.serialization import NpzArchive, save_npz
+from zerograd.nn.serialization import open_weights, save_weights_file
 from zerograd.nn.state import IncompatibleKeys, Slot, load_state
 
 
@@ -258,18 +258,29 @@ class Layer:
         return load_state(_slots(self), state, strict, "load_state_dict", type(self).__name__)
 
     def save_weights(self, path: str | os.PathLike) -> str:
-        """Save parameters and buffers to an .npz file with the book's slash-separated keys
-        ('l0/W'); '.npz' is appended when missing. Written to a temporary file and renamed into
-        place. Returns the path written."""
-        return save_npz(path, {name.replace(".", "/"): array
-                               for name, array in Layer.state_dict(self).items()})
+        """Save parameters and buffers with the book's slash-separated keys ('l0/W'): a path
+        ending in '.safetensors' writes a safetensors file (PyTorch's safetensors.torch.load_file
+        reads it; needs ``pip install 'zerograd-nn[safetensors]'``), any other path an .npz file
+        ('.npz' is appended when missing). Written to a temporary file and renamed into place.
+        Returns the path written.
+
+        >>> import os, tempfile
+        >>> from zerograd.nn.layers import Linear
+        >>> path = Linear(2, in_size=3).save_weights(os.path.join(tempfile.mkdtemp(), "w"))
+        >>> os.path.basename(path)
+        'w.npz'
+        """
+        return save_weights_file(path, {name.replace(".", "/"): array
+                                        for name, array in Layer.state_dict(self).items()},
+                                 "save_weights")
 
     def load_weights(self, path: str | os.PathLike, strict: bool = True) -> IncompatibleKeys:
-        """Load a file written by save_weights, all or nothing as load_state_dict; a corrupt or
-        truncated file raises ValueError and changes nothing. Never loads pickles; each array's
-        header is checked against the file before its data is read, and arrays this layer has
-        no place for are not read at all."""
-        with NpzArchive(path, "load_weights") as archive:
+        """Load a file written by save_weights (.npz, or .safetensors when the path ends so), all
+        or nothing as load_state_dict; a corrupt or truncated file raises ValueError naming it
+        and changes nothing. Never loads pickles; each array's header is checked against the
+        file before its data is read, and arrays this layer has no place for are not read at
+        all."""
+        with open_weights(path, "load_weights") as archive:
             state = {name.replace("/", "."): archive.member(name) for name in archive.names}
             return load_state(_slots(self), state, strict, "load_weights", type(self).__name__,
                               separator="/", copy=False)
