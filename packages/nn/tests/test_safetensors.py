@@ -184,13 +184,14 @@ def test_a_tensor_that_spans_less_than_its_shape_is_refused(tmp_path):
         _mlp().load_weights(path)
 
 
-def test_wrong_shapes_change_nothing_and_name_each_key(tmp_path):
+def test_wrong_shapes_change_nothing_and_name_the_file_and_each_key(tmp_path):
     wide = MLP((6, 3))
     wide(np.ones((2, 4), np.float32))
     path = wide.save_weights(tmp_path / "wide.safetensors")
     target = _mlp(1)
     before = _state(target)
-    with pytest.raises(ValueError, match=r"load_weights: cannot load into MLP; nothing was changed"
+    with pytest.raises(ValueError, match=r"load_weights: cannot load into MLP from "
+                                         r"'.*wide\.safetensors'; nothing was changed"
                                          r"(.|\n)*'l0/W': shape mismatch, expected \(4, 5\), "
                                          r"found \(4, 6\)") as info:
         target.load_weights(path)

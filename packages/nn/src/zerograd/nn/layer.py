@@ -276,14 +276,15 @@ class Layer:
 
     def load_weights(self, path: str | os.PathLike, strict: bool = True) -> IncompatibleKeys:
         """Load a file written by save_weights (.npz, or .safetensors when the path ends so), all
-        or nothing as load_state_dict; a corrupt or truncated file raises ValueError naming it
-        and changes nothing. Never loads pickles; each array's header is checked against the
-        file before its data is read, and arrays this layer has no place for are not read at
-        all."""
+        or nothing as load_state_dict; a corrupt or truncated file, or one whose arrays do not
+        fit this layer, raises ValueError naming it and changes nothing. Never loads pickles;
+        each array's header is checked against the file before its data is read, and arrays
+        this layer has no place for are not read at all."""
         with open_weights(path, "load_weights") as archive:
             state = {name.replace("/", "."): archive.member(name) for name in archive.names}
-            return load_state(_slots(self), state, strict, "load_weights", type(self).__name__,
-                              separator="/", copy=False)
+            owner = f"{type(self).__name__} from {archive.path!r}"
+            return load_state(_slots(self), state, strict, "load_weights", owner, separator="/",
+                              copy=False)
 
     # --- printing ----------------------------------------------------------------------------
     def extra_repr(self) -> str:
