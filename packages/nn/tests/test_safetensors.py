@@ -136,6 +136,24 @@ def test_saving_over_a_file_replaces_it_whole(tmp_path):
     _assert_same_state(target, _state(source))
 
 
+def test_a_failed_save_keeps_the_old_file(tmp_path, monkeypatch):
+    path = tmp_path / "w.safetensors"
+    source = _mlp(0)
+    source.save_weights(path)
+
+    def disk_full(handle):
+        raise OSError("disk full")
+
+    monkeypatch.setattr(os, "fsync", disk_full)
+    with pytest.raises(OSError, match="disk full"):
+        _mlp(1).save_weights(path)
+    monkeypatch.undo()
+    assert os.listdir(tmp_path) == ["w.safetensors"]  # the partial file is removed
+    target = _mlp(2)
+    target.load_weights(path)
+    _assert_same_state(target, _state(source))
+
+
 # --- bad files change nothing and name the file --------------------------------------------------
 def _truncated(data):
     return data[:-4]
