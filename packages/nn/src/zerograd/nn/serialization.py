@@ -16,7 +16,7 @@ import os
 import struct
 import zipfile
 from collections.abc import Mapping
-from typing import Any
+from typing import Any, NamedTuple
 
 import numpy as np
 
@@ -249,17 +249,26 @@ def save_safetensors(path: str | os.PathLike, arrays: Mapping[str, Any],
     return path
 
 
-class SafetensorsEntry:
-    """What a .safetensors header declares for one tensor, its sizes checked against the file."""
+class SafetensorsEntry(NamedTuple):
+    """What a .safetensors header declares for one tensor (its span checked against the file)."""
 
-    def __init__(self, dtype: str, shape: tuple[int, ...], begin: int, end: int) -> None:
-        self.dtype, self.shape, self.begin, self.end = dtype, shape, begin, end
+    dtype: str
+    shape: tuple[int, ...]
 
 
 class SafetensorsArchive:
     """A .safetensors file opened for reading one tensor at a time, as NpzArchive reads an .npz:
     the whole header is checked against the file's size before any tensor is read, and only the
-    tensors the caller asks for are read (through safetensors.safe_open)."""
+    tensors the caller asks for are read (through safetensors.safe_open).
+
+    >>> import tempfile, os
+    >>> path = save_safetensors(os.path.join(tempfile.mkdtemp(), "w.safetensors"),
+    ...                         {"l0/W": np.ones((2, 3), np.float32)})
+    >>> with SafetensorsArchive(path, "demo") as archive:
+    ...     member = archive.member("l0/W")
+    ...     member.shape, member.dtype, float(member.read().sum())
+    ((2, 3), dtype('float32'), 6.0)
+    """
 
     def __init__(self, path: str | os.PathLike, caller: str) -> None:
         path = os.fspath(path)
@@ -321,7 +330,7 @@ class SafetensorsArchive:
             raise self.error(f"tensor {name!r} declares shape {tuple(shape)} of {dtype} "
                              f"({math.prod(shape) * numpy_dtype.itemsize:,} bytes) but spans "
                              f"{end - begin:,}")
-        return SafetensorsEntry(dtype, tuple(shape), begin, end)
+        return SafetensorsEntry(dtype, tuple(shape))
 
     def member(self, name: str) -> ArchiveMember:
         return ArchiveMember(self, name)
