@@ -58,6 +58,10 @@ def _worker(path: str, case: str, seconds: float, threads: int) -> None:
         import torch
 
         torch.set_num_threads(threads)
+    else:  # zerograd runs under the allocator setting its training command uses
+        from zerograd.core.allocator import tune_malloc
+
+        tune_malloc()
     step = getattr(_load(path), case)()
     print(json.dumps({"seconds_per_step": time_step(step, seconds)}))
 
