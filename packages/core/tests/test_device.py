@@ -156,3 +156,37 @@ def test_asarray_on_device_data_fails():
     with pytest.raises(TypeError, match="Implicit conversion"):
         buggy_norm(on_device([3.0, 4.0]))
     assert buggy_norm(np.array([3.0, 4.0])).tolist() == [0.6, 0.8]
+
+
+def test_device_array_on_the_left_of_a_variable_gives_a_variable(device):
+    x = Variable(device.asarray(np.ones(2)))
+    y = device.asarray(np.full(2, 3.0)) + x
+    assert isinstance(y, Variable) and isinstance(y.data, device.ndarray)
+
+
+def test_where_and_maximum_with_a_python_constant_stay_on_the_device(device):
+    # regression: the constant became a 0-d NumPy array mixed into device data
+    x = Variable(device.asarray(np.array([-1.0, 2.0])))
+    for y in (F.where(x.data > 0, x, 0.0), F.maximum(x, 0.0), F.minimum(1.0, x)):
+        assert isinstance(y.data, device.ndarray)
+    y = F.sum(F.where(x.data > 0, x, 0.0))
+    y.backward()
+    assert x.grad.data.get().tolist() == [0.0, 1.0]
+
+
+def test_check_backward_in_a_device_run_catches_a_function_that_leaves_the_device(device,
+                                                                                  monkeypatch):
+    from zerograd.core import Function
+    from zerograd.core.testing import check_backward
+
+    class HostSquare(Function):  # the bug: its forward returns host data for device input
+        def forward(self, x):
+            return cuda.as_numpy(x) ** 2
+
+        def backward(self, gy):
+            return 2 * self.inputs[0] * gy
+
+    monkeypatch.setenv("ZEROGRAD_DEVICE", "standin")
+    check_backward(F.tanh, np.linspace(-1, 1, 4))  # a correct function passes on the device
+    with pytest.raises(AssertionError, match="output 0 is not a device array"):
+        check_backward(lambda x: HostSquare()(x), np.linspace(-1, 1, 4))

@@ -100,6 +100,13 @@ if os.environ.get("ZEROGRAD_DEVICE", "").strip().lower() == "standin":
     _activate(fakecupy, fakecupy.cupyx)
 
 
+def device_tests_requested() -> bool:
+    """True when the environment asks the test helpers to run every check on the device too
+    (``ZEROGRAD_DEVICE=standin`` on a CPU, ``ZEROGRAD_DEVICE=cuda`` on a GPU) and one is there."""
+    return gpu_enable and os.environ.get("ZEROGRAD_DEVICE", "").strip().lower() in (
+        "standin", "cuda")
+
+
 def gpu_status() -> str:
     """One line saying which device ``to_gpu()`` uses, or what is missing for a GPU.
 

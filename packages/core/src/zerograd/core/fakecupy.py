@@ -107,6 +107,12 @@ def _index_on_device(key: Any) -> Any:
     return key
 
 
+def _defers_to_other(value: Any) -> bool:
+    """An operand of another array-like type that handles ufuncs itself."""
+    return (hasattr(type(value), "__array_ufunc__")
+            and not isinstance(value, (ndarray, np.ndarray, np.generic)))
+
+
 def _device_function(function: Any) -> Any:
     """``function`` run on device arrays only: arguments unwrapped, results wrapped."""
     def on_device(*args: Any, **kwargs: Any) -> Any:
@@ -139,6 +145,8 @@ class ndarray(NDArrayOperatorsMixin):  # noqa: N801  (CuPy's name)
         raise TypeError(IMPLICIT_CONVERSION)
 
     def __array_ufunc__(self, ufunc: np.ufunc, method: str, *inputs: Any, **kwargs: Any) -> Any:
+        if any(_defers_to_other(value) for value in inputs):
+            return NotImplemented  # e.g. a Variable: its own __array_ufunc__ answers
         out = kwargs.get("out")
         result = getattr(ufunc, method)(*_to_host_values(inputs), **_to_host_values(kwargs))
         if out is not None:
