@@ -190,3 +190,9 @@ def test_check_backward_in_a_device_run_catches_a_function_that_leaves_the_devic
     check_backward(F.tanh, np.linspace(-1, 1, 4))  # a correct function passes on the device
     with pytest.raises(AssertionError, match="output 0 is not a device array"):
         check_backward(lambda x: HostSquare()(x), np.linspace(-1, 1, 4))
+
+
+def test_as_strided_views_device_data():
+    x = on_device(np.arange(6.0))
+    view = fakecupy.lib.stride_tricks.as_strided(x, (2, 2), (16, 8))
+    assert isinstance(view, fakecupy.ndarray) and view.get().tolist() == [[0.0, 1.0], [2.0, 3.0]]

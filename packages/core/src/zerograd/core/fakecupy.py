@@ -287,6 +287,14 @@ def scatter_add(target: ndarray, indices: Any, values: Any) -> None:
 cupyx = types.SimpleNamespace(scatter_add=scatter_add)
 
 
+def _as_strided(x: ndarray, shape: Any = None, strides: Any = None) -> ndarray:
+    """cupy.lib.stride_tricks.as_strided: a strided view of a device array."""
+    return ndarray._wrap(np.lib.stride_tricks.as_strided(_to_host_values(x), shape, strides))
+
+
+lib = types.SimpleNamespace(stride_tricks=types.SimpleNamespace(as_strided=_as_strided))
+
+
 class _DeviceRandom:
     """``fakecupy.random``: a generator of its own, as CuPy's is separate from NumPy's."""
 
