@@ -1,6 +1,8 @@
 """The GPU stand-in (zerograd.core.fakecupy) keeps CuPy's rules, cuda routes to it, and the
 classic GPU bugs fail on it."""
 
+from pathlib import Path
+
 import numpy as np
 import pytest
 
@@ -196,3 +198,17 @@ def test_as_strided_views_device_data():
     x = on_device(np.arange(6.0))
     view = fakecupy.lib.stride_tricks.as_strided(x, (2, 2), (16, 8))
     assert isinstance(view, fakecupy.ndarray) and view.get().tolist() == [[0.0, 1.0], [2.0, 3.0]]
+
+
+def test_every_package_and_the_umbrella_offer_cupy_per_cuda_major_version():
+    tomllib = pytest.importorskip("tomllib")  # Python 3.11+
+    root = Path(__file__).resolve().parents[3]
+    projects = sorted(root.glob("packages/*/pyproject.toml")) + [root / "pyproject.toml"]
+    if not (root / "packages" / "core" / "pyproject.toml").exists():
+        pytest.skip("not run from the repository")
+    for project in projects:
+        extras = tomllib.loads(project.read_text())["project"].get("optional-dependencies", {})
+        for major in ("12", "13"):
+            wanted = (f"cupy-cuda{major}x[ctk]>=14" if project.parent.name == "core"
+                      else f"zerograd-core[cuda{major}]>=0.1,<0.2")
+            assert extras.get(f"cuda{major}") == [wanted], project
