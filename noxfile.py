@@ -62,6 +62,7 @@ PACKAGES = {
     "onnx": ["core", "nn", "data", "vision", "text"],
     # needs core, nn and data; its tests also train a CNN (vision) and an LSTM (text)
     "distributed": ["core", "nn", "data", "vision", "text"],
+    "torch": ["core", "nn", "data", "vision", "text"],
 }
 NUMPYS = {"1.26": "numpy>=1.26,<1.27", "2": "numpy>=2,<3"}
 ORACLE_PYTHON = "3.11"  # the only interpreter with a CPU build of PyTorch on these machines
@@ -79,7 +80,8 @@ def present_packages() -> list[str]:
 # the package in every test session and in the build-alone check.
 TEST_EXTRAS = {"data": "progress", "vision": "image,train", "dezero": "all",
                "onnx": "runtime",  # onnxruntime: the reference the export tests compare with
-               "distributed": "mpich,test"}
+               "distributed": "mpich,test",
+               "torch": "safetensors"}  # the weights-crossing tests read and write .safetensors
 
 
 def with_extras(name: str, location: str) -> str:
