@@ -56,14 +56,6 @@ class Optimizer(native.Optimizer):
         self.update()
         return loss
 
-    def _scratch(self, like: Any) -> Any:
-        """zerograd's work buffer in ``like``'s memory order: nn.Linear's weights are column-major,
-        and Adam's out= arithmetic into a row-major buffer took 5x as long (35 against 6.7 ms a
-        step on one 1000x1000 weight)."""
-        if like.ndim > 1 and like.flags.f_contiguous and not like.flags.c_contiguous:
-            return native.Optimizer._scratch(self, like.T).T
-        return native.Optimizer._scratch(self, like)
-
     def load_state_dict(self, state_dict: dict[str, Any]) -> None:
         """Restore ``state_dict()``'s state, also after ``torch.save``/``torch.load`` (which
         hand its arrays back as Tensors)."""
