@@ -46,4 +46,4 @@ fi
 
 echo "== training benchmarks (table last)"
 unset ZEROGRAD_DEVICE
-timeout 200 "$PYTHON" benchmarks/gpu.py "${BENCH[@]}" --json "${OUT:-.}/gpu_bench.json"
+timeout 200 "$PYTHON" benchmarks/gpu.py "${BENCH[@]}" --json "${OUT:-${TMPDIR:-/tmp}}/gpu_bench.json"
