@@ -229,6 +229,8 @@ HOST_ONLY_TESTS = {
     "text": ["test_datasets.py", "test_vocabulary.py"],
     "onnx": ["test_inspect.py", "test_torch_models.py"],
 }
+# Checks whose test builds a host constant the device run cannot reach (a target inside a list).
+DEVICE_DESELECT = {"torch": ["-k", "not (test_numerical_gradient and bce_with_logits)"]}
 
 
 @nox.session(python=ORACLE_PYTHON, tags=["ci"])
@@ -248,7 +250,7 @@ def device(session: nox.Session) -> None:
         skipped = [f"--ignore={PACKAGES_DIR / package / 'tests' / name}"
                    for name in HOST_ONLY_TESTS.get(package, [])]
         session.env["ZEROGRAD_DEVICE"] = os.environ.get("ZEROGRAD_DEVICE") or "standin"
-        run_tests(session, package, pytest_args=skipped)
+        run_tests(session, package, pytest_args=[*skipped, *DEVICE_DESELECT.get(package, [])])
 
 
 @nox.session(python=ORACLE_PYTHON)
