@@ -12,6 +12,7 @@ import sys
 import numpy as np
 import pytest
 
+from zerograd.core import cuda
 from zerograd.core.testing import torch_or_skip
 from zerograd.nn import Model
 from zerograd.nn.layers import BatchNorm, Linear
@@ -152,6 +153,16 @@ def test_a_failed_save_keeps_the_old_file(tmp_path, monkeypatch):
     target = _mlp(2)
     target.load_weights(path)
     _assert_same_state(target, _state(source))
+
+
+def test_a_model_on_the_gpu_saves_and_loads_on_the_device(tmp_path):
+    with cuda.use_standin() as device:
+        source, target = _norm_net(0).to_gpu(), _norm_net(1).to_gpu()
+        path = source.save_weights(tmp_path / "w.safetensors")
+        target.load_weights(path)
+        assert all(isinstance(array, device.ndarray) for array in target.state_dict().values())
+        expected = {name: cuda.as_numpy(array) for name, array in source.state_dict().items()}
+        _assert_same_state(target.to_cpu(), expected)
 
 
 # --- bad files change nothing and name the file --------------------------------------------------
