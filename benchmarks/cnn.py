@@ -27,7 +27,7 @@ def _data() -> tuple[np.ndarray, np.ndarray]:
 
 
 def zerograd_case():
-    import zerograd.nn.functional as F
+    import zerograd.nn.functions as F
     from zerograd.core import Parameter
     from zerograd.core import functions as CF
     from zerograd.vision import functions as VF

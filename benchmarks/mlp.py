@@ -26,7 +26,7 @@ def _data():
 
 
 def zerograd_case():
-    import zerograd.nn.functional as F
+    import zerograd.nn.functions as F
     from zerograd.nn.models import MLP
     from zerograd.nn.optimizers import SGD
 

@@ -189,7 +189,7 @@ def test_bad_input_raises_clear_errors():
 def test_a_small_cnn_against_pytorch(rng):
     """conv - relu - pool - conv - relu - pool - linear, the benchmark's network in small: the
     channels-last outputs of each layer feed the next, forward and backward."""
-    import zerograd.nn.functional as F
+    import zerograd.nn.functions as F
 
     x = rng.random((3, 1, 12, 12), dtype=np.float32)
     arrays = [rng.standard_normal(s).astype(np.float32) * 0.3
