@@ -129,11 +129,11 @@ def blas_settings(choice: str = "both") -> dict[str, dict[str, str]]:
     environment = dict(os.environ)
     unset = {k: v for k, v in os.environ.items() if k not in BLAS_VARIABLES}
     label = " ".join(f"{k}={v}" for k, v in pinned.items()) or "nothing pinned"
-    settings = {f"{ENVIRONMENT} ({label})": environment}
+    settings = {f"{ENVIRONMENT}: {label}": environment}
     if choice == UNSET:
-        return {f"{UNSET} (OPENBLAS_CORETYPE, OPENBLAS_L2_SIZE)": unset}
+        return {UNSET: unset}
     if choice == "both" and pinned:
-        settings[f"{UNSET} (OPENBLAS_CORETYPE, OPENBLAS_L2_SIZE)"] = unset
+        settings[UNSET] = unset
     return settings
 
 
