@@ -6,6 +6,7 @@
     nox -s tests         the full matrix: every package x Python 3.10-3.13 x NumPy 1.26 / 2
     nox -s "tests(core, python='3.11', numpy='2')"    one cell (`nox -l` lists them)
     nox -s build         build every wheel with hatch, install each alone, run its tests
+    nox -s mpi           zerograd-distributed's tests under mpiexec -n 1, 2 and 4
     nox -s bench         the speed comparisons against PyTorch (benchmarks/RESULTS.md)
 
 Every test session installs the packages (never the source tree), so a missing dependency
@@ -58,6 +59,8 @@ PACKAGES = {
     "text": ["core", "nn", "data"],
     "dezero": ["core", "nn", "data", "vision", "text"],
     "onnx": ["core", "nn", "data", "vision", "text"],
+    # needs core, nn and data; its tests also train a CNN (vision) and an LSTM (text)
+    "distributed": ["core", "nn", "data", "vision", "text"],
 }
 NUMPYS = {"1.26": "numpy>=1.26,<1.27", "2": "numpy>=2,<3"}
 ORACLE_PYTHON = "3.11"  # the only interpreter with a CPU build of PyTorch on these machines
@@ -74,7 +77,8 @@ def present_packages() -> list[str]:
 # Optional extras whose code the tests exercise (a skipped test proves nothing): installed with
 # the package in every test session and in the build-alone check.
 TEST_EXTRAS = {"data": "progress", "vision": "image,train", "dezero": "all",
-               "onnx": "runtime"}  # onnxruntime: the reference the export tests compare with
+               "onnx": "runtime",  # onnxruntime: the reference the export tests compare with
+               "distributed": "mpich,test"}
 
 
 def with_extras(name: str, location: str) -> str:
@@ -182,6 +186,24 @@ def build(session: nox.Session) -> None:
         session.run(python, "-c", f"import zerograd.{package}", external=True)
         session.chdir(ROOT)
         run_tests(session, package, python_bin=python)
+
+
+MPI_RANKS = (1, 2, 4)  # oversubscribed on two cores: mpich needs no flag for it
+MPI_TIMEOUT = 80  # seconds per launch: a hang fails the session instead of stalling CI
+
+
+@nox.session(python=ORACLE_PYTHON, tags=["ci"])
+def mpi(session: nox.Session) -> None:
+    """zerograd-distributed's tests under mpiexec -n 1, 2 and 4 (MPI from the mpich wheel), each
+    launch bounded in time."""
+    session.install(NUMPYS["2"], *TEST_DEPS, *package_with_siblings("distributed"),
+                    *fresh_builds([*PACKAGES["distributed"], "distributed"]))
+    session.chdir(ROOT)
+    for ranks in MPI_RANKS:
+        session.run("timeout", "--kill-after=10", str(MPI_TIMEOUT), "mpiexec", "-n", str(ranks),
+                    "python", "-m", "pytest", "-q", "-p", "no:cacheprovider", "--rootdir",
+                    str(ROOT), "-c", str(ROOT / "pyproject.toml"),
+                    str(PACKAGES_DIR / "distributed" / "tests"), *session.posargs, external=True)
 
 
 @nox.session(python=ORACLE_PYTHON)

@@ -106,9 +106,11 @@ def _import_framework(case: str, threads: int) -> None:
         import torch
 
         torch.set_num_threads(threads)
-    else:
-        import zerograd.core  # noqa: F401
+    else:  # zerograd runs under the allocator setting its training command uses
         import zerograd.nn  # noqa: F401
+        from zerograd.core.allocator import tune_malloc
+
+        tune_malloc()
 
 
 def _worker(path: str, case: str, seconds: float, threads: int, kwargs: dict) -> None:

@@ -6,7 +6,7 @@ import weakref
 import numpy as np
 import pytest
 
-from zerograd.core import Parameter, Variable, as_array, as_variable, no_grad
+from zerograd.core import Function, Parameter, Variable, as_array, as_variable, no_grad
 from zerograd.core import functions as F
 
 
@@ -129,8 +129,10 @@ def test_backward_without_data_is_a_clear_error():
 
 
 def test_operation_on_variable_without_data_is_a_clear_error():
-    with pytest.raises(ValueError, match="Sin: an input Variable has no data"):
+    with pytest.raises(TypeError, match=r"Sin on inputs of shape None; input 0 has no data \(a Variable"):
         F.sin(Variable(None))
+    with pytest.raises(TypeError, match=r"Add on inputs of shape \(2,\) and None; input 1 has no data"):
+        F.add(Variable(np.ones(2)), Variable(None))
 
 
 def test_unchain_and_unchain_backward():
@@ -236,3 +238,36 @@ def test_to_cpu_keeps_numpy_and_to_gpu_errors_without_cupy():
     if not cuda.gpu_enable:
         with pytest.raises(RuntimeError, match="as_cupy: CuPy"):
             x.to_gpu()
+
+
+class _TwoInputs(Function):
+    """x + y whose backward returns ``count`` gradients."""
+
+    def __init__(self, count):
+        self.count = count
+
+    def forward(self, x, y):
+        return x + y
+
+    def backward(self, gy):
+        return (gy,) * self.count
+
+
+@pytest.mark.parametrize(("count", "message"), [
+    (1, "_TwoInputs.backward returned 1 gradient for 2 inputs: return one per input"),
+    (3, "_TwoInputs.backward returned 3 gradients for 2 inputs"),
+])
+def test_backward_returning_the_wrong_number_of_gradients_is_named(count, message):
+    x, y = Variable(np.array(1.0)), Variable(np.array(2.0))
+    with pytest.raises(ValueError, match=message):
+        _TwoInputs(count)(x, y).backward()
+
+
+def test_backward_may_return_its_gradients_as_a_list():
+    class ListGradients(_TwoInputs):
+        def backward(self, gy):
+            return [gy, 2 * gy]
+
+    x, y = Variable(np.array(1.0)), Variable(np.array(2.0))
+    ListGradients(2)(x, y).backward()
+    assert (x.grad.item(), y.grad.item()) == (1.0, 2.0)

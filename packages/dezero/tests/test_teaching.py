@@ -3,6 +3,8 @@ functions they spell out, checked numerically, against PyTorch, and twice differ
 
 from __future__ import annotations
 
+import warnings
+
 import numpy as np
 import pytest
 
@@ -105,3 +107,83 @@ def test_bad_shapes_raise_clear_errors():
         F.mean_squared_error_simple(np.ones((2, 3)), np.ones((3, 3)))
     with pytest.raises(IndexError, match="index 5 is out of bounds"):
         F.softmax_cross_entropy_simple(np.ones((2, 3)), np.array([0, 5]))
+
+
+def _rosenbrock_gradient(x0, x1):
+    """d/dx0 and d/dx1 of 100 (x1 - x0^2)^2 + (1 - x0)^2, written out by hand."""
+    return -400 * x0 * (x1 - x0 ** 2) - 2 * (1 - x0), 200 * (x1 - x0 ** 2)
+
+
+def test_the_books_step_28_rosenbrock_by_gradient_descent_through_core_simple():
+    """Step 28 verbatim (only the import changed): the gradients are arrays, so ``-=`` on data works."""
+    from zerograd.dezero.core_simple import Variable
+
+    def rosenbrock(x0, x1):
+        y = 100 * (x1 - x0 ** 2) ** 2 + (1 - x0) ** 2
+        return y
+
+    x0 = Variable(np.array(0.0))
+    x1 = Variable(np.array(2.0))
+    lr = 0.001
+    iters = 1000
+
+    for i in range(iters):  # noqa: B007 - the book's loop
+        y = rosenbrock(x0, x1)
+
+        x0.cleargrad()
+        x1.cleargrad()
+        y.backward()
+
+        x0.data -= lr * x0.grad
+        x1.data -= lr * x1.grad
+
+    assert type(x0.grad) is np.ndarray and type(x0.data) is np.ndarray
+    a0, a1 = 0.0, 2.0  # the same descent on plain floats
+    for _ in range(iters):
+        g0, g1 = _rosenbrock_gradient(a0, a1)
+        a0, a1 = a0 - lr * g0, a1 - lr * g1
+    assert np.allclose([x0.data, x1.data], [a0, a1], rtol=1e-10)
+    assert np.allclose([x0.data, x1.data], [0.6837, 0.4659], atol=1e-4)  # the book's figure
+
+
+def test_the_books_step_29_newton_method_through_core_simple():
+    from zerograd.dezero.core_simple import Variable
+
+    def f(x):
+        return x ** 4 - 2 * x ** 2
+
+    def gx2(x):
+        return 12 * x ** 2 - 4
+
+    x = Variable(np.array(2.0))
+    for _ in range(10):
+        y = f(x)
+        x.cleargrad()
+        y.backward()
+        x.data -= x.grad / gx2(x.data)
+    assert np.isclose(x.data, 1.0)
+
+
+def test_core_simple_gradients_accumulate_as_arrays():
+    from zerograd.dezero.core_simple import Variable
+
+    x = Variable(np.array(3.0))
+    y = x * x + x  # x reaches the output through two Functions
+    y.backward()
+    y.backward()
+    assert type(x.grad) is np.ndarray and x.grad == 2 * 7.0
+
+
+def test_float_of_an_lstm_output_needs_item_on_recent_numpy():
+    """Steps 59-60 do ``float(y.data)`` on an LSTM's (1, 1) output: NumPy 1.25+ deprecates it and
+    NumPy 2.4 refuses it (the README says so); ``.item()`` works everywhere."""
+    from zerograd.dezero.layers import LSTM
+
+    y = LSTM(4)(np.zeros((1, 1), dtype=np.float32))[:, :1]
+    assert y.shape == (1, 1)
+    assert isinstance(y.data.item(), float)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", DeprecationWarning)
+        if np.lib.NumpyVersion(np.__version__) >= "1.25.0":
+            with pytest.raises((TypeError, DeprecationWarning)):
+                float(y.data)

@@ -187,8 +187,14 @@ def test_round_trip_gives_identical_outputs(zoo, rng, make):
     imported = load(export(model, x))
     imported.eval()
     assert sorted(n for n, _ in imported.named_params()) == sorted(n for n, _ in model.named_params())
-    np.testing.assert_array_equal(zoo.zerograd_outputs(imported, x)[0],
-                                  zoo.zerograd_outputs(model, x)[0])
+    got, expected = zoo.zerograd_outputs(imported, x)[0], zoo.zerograd_outputs(model, x)[0]
+    if make in ("lstm", "gru"):
+        # The fused cells compute their gates' sigmoid as 0.5 * tanh(0.5 * z) + 0.5 (one tanh
+        # over all gates); the unrolled graph's Sigmoid imports as F.sigmoid, exact to the
+        # last bit for negative inputs: the two agree within float32 rounding, not bitwise.
+        np.testing.assert_allclose(got, expected, rtol=1e-6, atol=1e-7)
+    else:
+        np.testing.assert_array_equal(got, expected)
 
 
 def test_parameters_are_the_initializers_named_from_the_graph(zoo):

@@ -281,11 +281,14 @@ def _must_not_run(*args, **kwargs):
     raise AssertionError("training started despite a bad argument")
 
 
-@pytest.mark.skipif(os.geteuid() == 0, reason="root may write into a read-only folder")
 def test_a_read_only_out_is_refused_before_the_first_step(fashion_root, tmp_path, capsys,
                                                           monkeypatch):
     out = tmp_path / "read-only"
     out.mkdir(mode=0o555)
+    if os.geteuid() == 0:  # root writes into a 0o555 folder: let the OS refuse as it would a user
+        def refused(*args, **kwargs):
+            raise PermissionError(13, "Permission denied")
+        monkeypatch.setattr(train.tempfile, "TemporaryFile", refused)
     monkeypatch.setattr(train, "build_run", _must_not_run)
     _refused(capsys, _args(fashion_root, out), r"is not a writable directory")
 

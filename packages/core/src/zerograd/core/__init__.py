@@ -10,15 +10,13 @@ variable(14.0)
 """
 
 from zerograd.core import cuda, functions, utils
-from zerograd.core.allocator import tune_malloc
 from zerograd.core.config import Config, no_grad, using_config
 from zerograd.core.function import Function
 from zerograd.core.operators import setup_variable
 from zerograd.core.seeding import seed
 from zerograd.core.variable import Parameter, Variable, as_array, as_variable
 
-setup_variable()
-tune_malloc()  # keep a training step's temporaries mapped between steps (see allocator.py)
+setup_variable()  # the operators are built from the functions, so they are attached last
 
 __version__ = "0.1.0"
 __all__ = [

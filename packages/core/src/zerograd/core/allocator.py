@@ -6,8 +6,10 @@ CNN here, about 1,800 page faults and 10% of every step. Asking glibc to keep 25
 at the top of the heap (M_TOP_PAD) removes them all without raising the peak memory, much as
 PyTorch's allocators keep freed blocks for reuse.
 
-It is done once, when zerograd.core is imported, on Linux with glibc. It leaves malloc untouched
-when ZEROGRAD_TUNE_MALLOC=0 is set, or when the user already chose a value (MALLOC_TOP_PAD_).
+Importing zerograd changes nothing here: the setting is the whole process's, so a program asks for
+it by calling ``tune_malloc()`` once at start-up, as the training command and the benchmarks do. It
+acts on Linux with glibc only, and leaves malloc untouched when ZEROGRAD_TUNE_MALLOC=0 is set or when
+the user already chose a value (MALLOC_TOP_PAD_).
 """
 
 from __future__ import annotations
@@ -21,7 +23,10 @@ TOP_PAD_BYTES = 256 << 20
 
 
 def tune_malloc(top_pad: int = TOP_PAD_BYTES) -> bool:
-    """Set glibc's M_TOP_PAD to ``top_pad`` bytes; True when it was set.
+    """Set glibc's M_TOP_PAD to ``top_pad`` bytes for the whole process; True when it was set.
+
+    Call it once at the start of a training program (about 10% of a small CNN's step); False on
+    other platforms, under ZEROGRAD_TUNE_MALLOC=0, or when MALLOC_TOP_PAD_ already chose a value.
 
     >>> isinstance(tune_malloc(), bool)
     True

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import sys
 import weakref
 from typing import Any
 
 from zerograd.core import cuda
+from zerograd.core.checks import ARRAY_TYPES, is_array
 from zerograd.core.config import Config
-from zerograd.core.variable import ARRAY_TYPES, Variable, as_array, as_variable
+from zerograd.core.variable import Variable, as_array, as_variable
 
 
 class Function:
@@ -38,14 +40,18 @@ class Function:
     __slots__ = ("inputs", "outputs", "generation")
 
     def __call__(self, *inputs: Any) -> Any:
-        inputs = [x if type(x) is Variable else as_variable(x) for x in inputs]
+        inputs = [x if type(x) is Variable else as_variable(x) for x in inputs]  # `is`: the fast path
         try:
             ys = self.forward(*[x.data for x in inputs])
-        except (ValueError, TypeError, IndexError) as err:
-            raise _explained(self, inputs, err) from err
+        except Exception as err:
+            explained = _with_context(err, self, inputs)
+            if explained is err:
+                raise
+            raise explained from err
         if type(ys) is not tuple:
             ys = (ys,)
-        # One pass over the inputs (no generators: this is the hottest loop of the framework).
+        # Record the graph only when backprop is on and some input needs a gradient. One plain
+        # loop over the inputs, no generators: this is the hottest loop of the framework.
         record = False
         generation = 0
         if Config.enable_backprop:
@@ -62,6 +68,8 @@ class Function:
                 output.creator = self
                 output.generation = generation + 1
             self.inputs = inputs
+            # Weak references: the outputs hold their creator, so strong ones would make a cycle
+            # that only the garbage collector could free.
             self.outputs = [weakref.ref(output) for output in outputs]
         return outputs if len(outputs) > 1 else outputs[0]
 
@@ -72,21 +80,36 @@ class Function:
         raise NotImplementedError(f"{type(self).__name__}.backward is not implemented")
 
 
-def _explained(func: Function, inputs: list[Variable], err: Exception) -> Exception:
-    """The same error, naming the Function and its input shapes (a NumPy message names neither)."""
-    name = type(func).__name__
-    if any(x.data is None for x in inputs):
-        return ValueError(f"{name}: an input Variable has no data (it was created with None)")
-    shapes = " and ".join(str(tuple(x.data.shape)) for x in inputs)
-    kind = TypeError if isinstance(err, TypeError) else (
-        IndexError if isinstance(err, IndexError) and not isinstance(err, ValueError) else ValueError)
-    return kind(f"{name} on inputs of shape {shapes}: {err}")
+def _with_context(err: Exception, func: Function, inputs: list[Variable]) -> Exception:
+    """The error naming the Function and its input shapes (a NumPy message names neither), of the
+    same class, so that ``except MyError`` still catches it: on Python 3.11+ the error itself with
+    a note; on 3.10 a copy with the note appended, chained to it (or, when the class cannot be
+    built from one message, the error itself with the note in ``__notes__``, which pytest reads)."""
+    note = _describe_inputs(func, inputs)
+    if sys.version_info >= (3, 11):
+        err.add_note(note)
+        return err
+    try:
+        return type(err)(f"{err}\n{note}")
+    except Exception:  # noqa: BLE001 - a constructor that wants other arguments: note it by hand
+        err.__notes__ = [*getattr(err, "__notes__", []), note]  # what 3.11's add_note would store
+        return err
+
+
+def _describe_inputs(func: Function, inputs: list[Variable]) -> str:
+    shapes = " and ".join("None" if x.data is None else str(tuple(x.data.shape)) for x in inputs)
+    description = f"{type(func).__name__} on inputs of shape {shapes}"
+    missing = [str(i) for i, x in enumerate(inputs) if x.data is None]
+    if missing:
+        description += (f"; input {', '.join(missing)} has no data (a Variable created with None, "
+                        f"or a parameter not sized yet)")
+    return description
 
 
 def _as_output_array(y: Any, inputs: list[Variable]) -> Any:
     """NumPy reductions return scalars for 0-d results; outputs must be arrays."""
     xp = cuda.get_array_module(inputs[0].data) if inputs else None
     y = as_array(y, xp) if xp is not None else as_array(y)
-    if not isinstance(y, ARRAY_TYPES):
+    if not is_array(y):
         raise TypeError(f"Function.forward must return arrays, got {type(y).__name__}")
     return y

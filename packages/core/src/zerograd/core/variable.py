@@ -3,19 +3,25 @@
 The graph is a chain of references Variable -> creator Function -> input Variables. A Function holds
 its outputs only by weak reference, so the graph has no cycles and dies with its last Variable,
 without waiting for the garbage collector.
+
+In the order of the book's core.py: Variable, then its backward loop (``_run_backward``, the body
+of the book's ``Variable.backward``), Parameter and as_variable; Function is in function.py, the
+operators in operators.py. The post-accumulate gradient hooks come last: backward touches them
+only when one is registered.
 """
 
 from __future__ import annotations
 
 import heapq
+import weakref
+from collections.abc import Callable
 from typing import Any
 
 import numpy as np
 
 from zerograd.core import cuda
-from zerograd.core.checks import ARRAY_TYPES
+from zerograd.core.checks import ARRAY_TYPES, is_array
 from zerograd.core.config import using_config
-
 
 
 def as_array(x: Any, array_module: Any = np) -> Any:
@@ -41,14 +47,32 @@ class Variable:
     >>> y.backward()
     >>> x.grad
     variable(6.0)
+
+    In-place operators (``+= -= *= /=``) depend on whether a graph is being recorded:
+
+    - under ``no_grad()`` (``Config.enable_backprop`` False) they update ``data`` in place and keep
+      the same Variable, PyTorch's rule, so ``p -= lr * p.grad`` trains the parameter a model holds;
+      as in PyTorch, update only after backward, since the graph reads the same array;
+    - while a graph is recorded they keep the book's meaning, ``x = x + y``: a new Variable, so
+      ``loss += ...`` builds a differentiable sum and the old Variable is unchanged.
+
+    A NumPy array updated in place with a Variable (the book's ``p.data -= lr * p.grad``) takes the
+    Variable's data (a CuPy array does not consult the Variable: write ``p.grad.data`` there); an
+    array on the left of any other operator (``array * x``) records the graph as ``x * array`` does.
+
+    >>> from zerograd.core import no_grad
+    >>> with no_grad():
+    ...     x -= 0.5 * x.grad
+    >>> x
+    variable(0.0)
     """
 
     __slots__ = ("data", "name", "grad", "creator", "generation", "requires_grad", "__weakref__")
     __array_priority__ = 200  # CuPy and old NumPy: ndarray <op> Variable goes to Variable
-    __array_ufunc__ = None  # NumPy: ndarray <op> Variable calls Variable's reflected operator
+    __array_ufunc__ = None  # NumPy defers ndarray <op> Variable to us (operators.py refines it)
 
     def __init__(self, data: Any, name: str | None = None, requires_grad: bool = True) -> None:
-        if data is not None and not isinstance(data, ARRAY_TYPES):
+        if data is not None and not isinstance(data, ARRAY_TYPES):  # is_array, inlined: every op
             raise TypeError(
                 f"Variable: data must be a numpy.ndarray, a cupy.ndarray or None, "
                 f"got {type(data).__name__}"
@@ -136,6 +160,32 @@ class Variable:
         """A new Variable sharing this data, outside any graph and requiring no gradient."""
         return Variable(self.data, name=self.name, requires_grad=False)
 
+    def register_post_accumulate_grad_hook(self, hook: Callable[[Variable], Any]) -> RemovableHandle:
+        """Call ``hook(self)`` during each backward pass, once this leaf's gradient is final.
+
+        Final means every contribution reaching this Variable from the output has been added to
+        ``.grad``; hooks fire in the order gradients become final, so a hook on the last layer's
+        parameters runs while earlier layers are still being differentiated (what data-parallel
+        training needs to overlap communication with computation). A Variable used by several
+        Functions fires once, after the last. Returns a handle whose ``remove()`` unregisters it.
+
+        >>> w = Variable(np.array(2.0))
+        >>> handle = w.register_post_accumulate_grad_hook(lambda v: print("grad", v.grad))
+        >>> (w * w + w).backward()
+        grad variable(5.0)
+        >>> handle.remove()
+        """
+        if self.creator is not None:
+            raise ValueError(
+                f"register_post_accumulate_grad_hook: {self._describe()} is not a leaf "
+                f"(it was made by {type(self.creator).__name__}); only leaves accumulate gradients"
+            )
+        if not callable(hook):
+            raise TypeError(
+                f"register_post_accumulate_grad_hook: hook must be callable, got {type(hook).__name__}"
+            )
+        return _add_post_accumulate_hook(self, hook)
+
     def to_cpu(self) -> None:
         if self.data is not None:
             self.data = cuda.as_numpy(self.data)
@@ -158,28 +208,33 @@ class Variable:
         if self.grad is None:
             xp = cuda.get_array_module(self.data)
             self.grad = Variable(xp.ones_like(self.data), requires_grad=False)
-        if self.creator is None:
-            return
         with using_config("enable_backprop", create_graph):
-            _run_backward(self.creator, retain_grad)
+            if self.creator is not None:
+                _run_backward(self.creator, retain_grad)
+            elif _POST_ACCUMULATE_HOOKS:
+                _call_post_accumulate_hooks(self)
 
     def _describe(self) -> str:
         return f"Variable {self.name!r}" if self.name else "the Variable"
 
 
 def _run_backward(root: Any, retain_grad: bool) -> None:
-    """The backward loop: pop the youngest pending Function, push its inputs' creators."""
+    """The backward loop (the book's Variable.backward): pop the Function made last, hand its
+    outputs' gradients to its backward, add the results to its inputs' grads, push their creators.
+    """
+    # Empty, and so skipped below, unless some Variable has a post-accumulate hook.
+    countdown = _count_hooked_edges(root) if _POST_ACCUMULATE_HOOKS else {}
+    # heapq pops the smallest entry, so generations are negated to pop the youngest first; the
+    # push counter breaks ties, because two Functions cannot be compared.
     heap = [(-root.generation, 0, root)]
-    seen = {root}
+    seen = {root}  # a Function reached through several inputs runs once
     pushed = 0
     push, pop = heapq.heappush, heapq.heappop
     while heap:
         func = pop(heap)[2]
-        outputs = [ref() for ref in func.outputs]
+        outputs = [ref() for ref in func.outputs]  # an output nobody kept has died: its gy is None
         gys = [None if y is None else y.grad for y in outputs]
-        gxs = func.backward(*gys)
-        if type(gxs) is not tuple:
-            gxs = (gxs,)
+        gxs = _as_gradient_tuple(func, func.backward(*gys))
         for x, gx in zip(func.inputs, gxs):
             if gx is None or not x.requires_grad:
                 continue
@@ -190,22 +245,41 @@ def _run_backward(root: Any, retain_grad: bool) -> None:
                     f"{type(func).__name__}.backward returned a gradient of shape {gx.shape} "
                     f"for an input of shape {x.data.shape}"
                 )
+            # Never in place: a backward may hand one gradient to several inputs (Add gives gy to
+            # both), and with create_graph the sum must be a node of the graph.
             x.grad = gx if x.grad is None else x.grad + gx
             creator = x.creator
             if creator is not None and creator not in seen:
                 seen.add(creator)
                 pushed += 1
                 push(heap, (-creator.generation, pushed, creator))
-        if not retain_grad:
+        if not retain_grad:  # free as we go: an intermediate gradient is needed only once
             for y in outputs:
                 if y is not None:
                     y.grad = None
+        if countdown:
+            _count_down(func, countdown)
+    if countdown:
+        _call_leftover_hooks(countdown)
+
+
+def _as_gradient_tuple(func: Any, gxs: Any) -> tuple[Any, ...]:
+    """One gradient per input, as a tuple (a one-input backward may return it bare)."""
+    if type(gxs) is not tuple:
+        gxs = tuple(gxs) if type(gxs) is list else (gxs,)
+    if len(gxs) != len(func.inputs):
+        raise ValueError(
+            f"{type(func).__name__}.backward returned {len(gxs)} gradient{'s' * (len(gxs) != 1)} "
+            f"for {len(func.inputs)} input{'s' * (len(func.inputs) != 1)}: return one per input of "
+            f"forward, in order, with None for an input that needs none"
+        )
+    return gxs
 
 
 def _wrap_gradient(func: Any, x: Variable, gx: Any) -> Variable:
     """A backward written on arrays (the book's early steps) may return one: wrap it."""
     gx = as_array(gx, cuda.get_array_module(x.data))
-    if not isinstance(gx, ARRAY_TYPES):
+    if not is_array(gx):
         raise TypeError(
             f"{type(func).__name__}.backward must return Variables or arrays, got {type(gx).__name__}"
         )
@@ -223,3 +297,90 @@ def as_variable(obj: Any) -> Variable:
     if isinstance(obj, Variable):
         return obj
     return Variable(as_array(obj), requires_grad=False)
+
+
+# --- post-accumulate gradient hooks -------------------------------------------------------------
+# Kept beside the Variables, not in a slot: a Variable without hooks pays nothing, and copies and
+# pickles of a Variable never carry a hook. Keyed by id(): a Variable's == is elementwise, so it
+# cannot be a weak dictionary key; the weak reference drops the entry when the Variable dies.
+_POST_ACCUMULATE_HOOKS: dict[int, tuple[weakref.ref, dict[int, Callable[[Variable], Any]]]] = {}
+_next_hook_id = 0
+
+
+class RemovableHandle:
+    """What ``register_post_accumulate_grad_hook`` returns: ``remove()`` unregisters the hook."""
+
+    __slots__ = ("_key", "_hook_id")
+
+    def __init__(self, key: int, hook_id: int) -> None:
+        self._key = key
+        self._hook_id = hook_id
+
+    def remove(self) -> None:
+        entry = _POST_ACCUMULATE_HOOKS.get(self._key)
+        if entry is None:
+            return
+        hooks = entry[1]
+        hooks.pop(self._hook_id, None)
+        if not hooks:  # an empty registry keeps backward on its hook-free path
+            del _POST_ACCUMULATE_HOOKS[self._key]
+
+
+def _add_post_accumulate_hook(variable: Variable, hook: Callable[[Variable], Any]) -> RemovableHandle:
+    global _next_hook_id
+    _next_hook_id += 1
+    key = id(variable)
+    if key not in _POST_ACCUMULATE_HOOKS:
+        ref = weakref.ref(variable, lambda _, key=key: _POST_ACCUMULATE_HOOKS.pop(key, None))
+        _POST_ACCUMULATE_HOOKS[key] = (ref, {})
+    _POST_ACCUMULATE_HOOKS[key][1][_next_hook_id] = hook
+    return RemovableHandle(key, _next_hook_id)
+
+
+def _call_post_accumulate_hooks(variable: Variable) -> None:
+    entry = _POST_ACCUMULATE_HOOKS.get(id(variable))
+    if entry is not None:
+        for hook in list(entry[1].values()):  # a hook may remove itself
+            hook(variable)
+
+
+def _count_hooked_edges(root: Any) -> dict[int, list[Any]]:
+    """For each hooked leaf behind ``root``, by id: [edges into it, the leaf, its grad before].
+
+    The walk follows exactly the links backward follows (inputs that require a gradient), so a
+    leaf's gradient is final when backward has run every Function counted here.
+    """
+    countdown: dict[int, list[Any]] = {}
+    pending, seen = [root], {root}
+    while pending:
+        for x in pending.pop().inputs:
+            if not x.requires_grad:
+                continue
+            creator = x.creator
+            if creator is None:
+                if id(x) in _POST_ACCUMULATE_HOOKS:
+                    countdown.setdefault(id(x), [0, x, x.grad])[0] += 1
+            elif creator not in seen:
+                seen.add(creator)
+                pending.append(creator)
+    return countdown
+
+
+def _count_down(func: Any, countdown: dict[int, list[Any]]) -> None:
+    """``func`` has added its gradients: fire the hooks of leaves that now have them all."""
+    for x in func.inputs:
+        entry = countdown.get(id(x))
+        if entry is None:
+            continue
+        entry[0] -= 1
+        if entry[0] == 0:
+            del countdown[id(x)]
+            _call_post_accumulate_hooks(x)
+
+
+def _call_leftover_hooks(countdown: dict[int, list[Any]]) -> None:
+    """A backward that returned None cut some paths short: a leaf whose gradient changed anyway
+    has it final now."""
+    for _, x, grad_before in countdown.values():
+        if x.grad is not grad_before:
+            _call_post_accumulate_hooks(x)

@@ -1,7 +1,8 @@
-"""The book's teaching variants of fused functions, each a composition of zerograd's public
-functions in the order the book composes it. They give the same values as the fused functions
-(``linear``, ``sigmoid``, ``softmax``, ``mean_squared_error``, ``softmax_cross_entropy``) with a
-longer graph and more memory: use them to read the book, the fused ones to train.
+"""The book's teaching variants: the Variable of its simple core, whose gradient is a plain array
+(``core_simple.Variable``), and the fused functions spelled out, each a composition of zerograd's
+public functions in the order the book composes it. These give the same values as the fused
+functions (``linear``, ``sigmoid``, ``softmax``, ``mean_squared_error``, ``softmax_cross_entropy``)
+with a longer graph and more memory: use them to read the book, the fused ones to train.
 
 This is the only logic in zerograd-dezero; ``conv2d_simple`` and ``pooling_simple`` live in
 zerograd-vision.
@@ -16,8 +17,35 @@ from zerograd.core.functions import clip, exp, get_item, log, matmul
 from zerograd.core.functions import sum as sum_
 from zerograd.nn.functional import softmax
 
-__all__ = ["linear_simple", "mean_squared_error_simple", "sigmoid_simple", "softmax_cross_entropy_simple",
-           "softmax_simple"]
+__all__ = ["ArrayGradVariable", "linear_simple", "mean_squared_error_simple", "sigmoid_simple",
+           "softmax_cross_entropy_simple", "softmax_simple"]
+
+
+class ArrayGradVariable(Variable):
+    """The Variable of the book's simple core (steps 1-32): its ``grad`` is a plain array, so the
+    book's ``x.data -= lr * x.grad`` works (``zerograd.dezero.core_simple.Variable``).
+
+    zerograd's one engine computes the gradient as a Variable (so that gradients of gradients
+    work); this class keeps only its array, as the simple core does, and so has no higher-order
+    gradients. Make the Variables a program updates with it; the results of operations are
+    zerograd's Variables.
+
+    >>> import numpy as np
+    >>> x = ArrayGradVariable(np.array(3.0))
+    >>> (x * x).backward()
+    >>> x.grad
+    array(6.)
+    """
+
+    __slots__ = ("_grad",)
+
+    @property
+    def grad(self) -> Any:
+        return self._grad
+
+    @grad.setter
+    def grad(self, value: Any) -> None:
+        self._grad = value.data if isinstance(value, Variable) else value
 
 
 def linear_simple(x: Any, W: Any, b: Any = None) -> Variable:

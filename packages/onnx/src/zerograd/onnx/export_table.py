@@ -386,6 +386,7 @@ EXPORTS: dict[type, Mapping] = {
     shaping.Split: _split,
     # core reductions and selection
     reduction.Sum: _reduction("ReduceSum"),
+    reduction.Mean: _reduction("ReduceMean"),
     reduction.Max: _reduction("ReduceMax"),
     reduction.Min: _reduction("ReduceMin"),
     reduction.LogSumExp: _reduction("ReduceLogSumExp"),

@@ -1,0 +1,180 @@
+"""MultiNodeOptimizer: any zerograd optimizer, trained data-parallel over a communicator.
+
+    comm = create_communicator()
+    optimizer = MultiNodeOptimizer(Adam(alpha=1e-3), comm).setup(model)
+    ...
+    loss.backward()
+    optimizer.update()       # average the gradients over the ranks, then Adam's step
+
+When it is set up (or at its first update, for a model whose layers are sized lazily by the first
+forward) it checks that every rank holds the same parameter and buffer names,
+shapes and dtypes (the first mismatch is reported on every rank, never a deadlock), then copies
+rank 0's parameters and buffers to every rank, so that layers sized lazily by the first forward
+start equal too. Each update averages the gradients (see ``buckets``) and runs the wrapped
+optimizer, so its hooks (WeightDecay, ClipGrad) see the averaged gradient, as in one process.
+
+Layers sized lazily get their values from rank 0 at the first update, after the first gradients
+were computed; seed every rank alike (``zerograd.core.seed``), or give the sizes, and that first
+step is exactly the single-process one too.
+
+Buffers (BatchNorm's running statistics) follow rank 0: broadcast at the first update, then each
+rank keeps its own, and rank 0's are the ones saved; ``broadcast_buffers`` copies rank 0's to
+every rank again (before evaluating, say).
+
+Everything else (``param_groups``, ``hooks``, ``add_hook``, ``lr``, ``state_dict``, schedulers)
+is the wrapped optimizer's.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from zerograd.distributed.buckets import BUCKET_BYTES, GradientBuckets
+from zerograd.distributed.communicators import create_communicator
+from zerograd.distributed.synchronization import (
+    broadcast_arrays,
+    check_same_on_every_rank,
+    describe,
+)
+
+__all__ = ["MultiNodeOptimizer", "broadcast_buffers"]
+
+
+def _named_params(optimizer: Any) -> list[tuple[str, Any]]:
+    """Every parameter of the wrapped optimizer with a name: dotted names when it was set up
+    with a Layer, else its place in the parameter groups."""
+    names = {}
+    target = optimizer.target
+    if callable(getattr(target, "named_params", None)):
+        names = {id(p): name for name, p in target.named_params()}
+    return [(names.get(id(p), f"param_groups[{g}]['params'][{i}]"), p)
+            for g, group in enumerate(optimizer.param_groups)
+            for i, p in enumerate(group["params"])]
+
+
+def _named_buffers(target: Any) -> list[tuple[str, Any]]:
+    if callable(getattr(target, "named_buffers", None)):
+        return list(target.named_buffers())
+    return []
+
+
+def broadcast_buffers(model: Any, comm: Any) -> None:
+    """Copy rank 0's buffers (running statistics) to every rank, in place."""
+    named = _named_buffers(model)
+    check_same_on_every_rank(comm, describe(named), "buffers")
+    broadcast_arrays(comm, [array for _, array in named])
+
+
+class MultiNodeOptimizer:
+    """Wrap ``optimizer`` so that ``update()`` averages the gradients over ``comm``'s ranks.
+
+    Args:
+        optimizer: any zerograd optimizer, set up already (then the ranks are synchronised
+            here) or not (call ``setup`` on the wrapper).
+        comm: a communicator (default: ``create_communicator()``).
+        overlap: start each bucket's allreduce during backward, when the core engine reports final
+            gradients; turn off to accumulate gradients over several backward passes per update.
+        bucket_bytes: the size of one bucket.
+        check: compare parameter names, shapes and dtypes across ranks before the first update.
+    """
+
+    # isinstance(wrapper, Optimizer) holds, so schedulers take the wrapper as they take the
+    # optimizer it wraps (their changes to param_groups go to the wrapped optimizer's groups).
+    @property
+    def __class__(self) -> type:
+        return type(self.actual_optimizer)
+
+    def __init__(self, optimizer: Any, comm: Any = None, overlap: bool = True,
+                 bucket_bytes: int = BUCKET_BYTES, check: bool = True) -> None:
+        if not callable(getattr(optimizer, "update", None)) or not hasattr(optimizer,
+                                                                           "param_groups"):
+            raise TypeError(f"MultiNodeOptimizer: optimizer must be a zerograd optimizer, got "
+                            f"{type(optimizer).__name__}")
+        if not isinstance(bucket_bytes, int) or bucket_bytes < 1:
+            raise ValueError(f"MultiNodeOptimizer: bucket_bytes must be a positive integer, got "
+                             f"{bucket_bytes!r}")
+        object.__setattr__(self, "actual_optimizer", optimizer)
+        self.comm = create_communicator() if comm is None else comm
+        self.overlap = bool(overlap)
+        self.bucket_bytes = bucket_bytes
+        self.check = bool(check)
+        self._buckets: GradientBuckets | None = None
+        self._synced: list[Any] = []  # the parameters the buckets were built for
+        if optimizer.param_groups:  # set up already
+            self._synchronize_if_sized()
+
+    def __getattr__(self, name: str) -> Any:
+        if name == "actual_optimizer":  # asked for before __init__ set it (copy, pickle)
+            raise AttributeError(name)
+        return getattr(self.actual_optimizer, name)
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        if name in type(self).__dict__ or name in self.__dict__ or name.startswith("_") or \
+                not hasattr(self.actual_optimizer, name):
+            object.__setattr__(self, name, value)
+        else:
+            setattr(self.actual_optimizer, name, value)  # lr, say: the wrapped optimizer's
+
+    def setup(self, target: Any) -> MultiNodeOptimizer:
+        """Set up the wrapped optimizer and, when every parameter is sized, give every rank
+        rank 0's parameters and buffers now (a collective: every rank calls setup); a model with
+        lazily sized layers is synchronised at the first update."""
+        self.actual_optimizer.setup(target)
+        self._forget_buckets()
+        self._synchronize_if_sized()
+        return self
+
+    def _synchronize_if_sized(self) -> None:
+        if all(p.data is not None for _, p in _named_params(self.actual_optimizer)):
+            self.synchronize()
+
+    def _forget_buckets(self) -> None:
+        if self._buckets is not None:
+            self._buckets.remove()
+        self._buckets, self._synced = None, []
+
+    def _sized_params(self) -> list[Any]:
+        return [p for _, p in _named_params(self.actual_optimizer) if p.data is not None]
+
+    def synchronize(self) -> None:
+        """Check that every rank holds the same parameters and buffers, copy rank 0's to every
+        rank and build the buckets. update() calls it first, and again when a lazily sized
+        layer got its parameters since."""
+        named = _named_params(self.actual_optimizer)
+        buffers = _named_buffers(self.actual_optimizer.target)
+        if self.check:
+            check_same_on_every_rank(self.comm, describe([(n, p.data) for n, p in named]))
+            check_same_on_every_rank(self.comm, describe(buffers), "buffers")
+        broadcast_arrays(self.comm, [p.data for _, p in named] + [a for _, a in buffers])
+        self._forget_buckets()
+        self._synced = [p for _, p in named if p.data is not None]
+        self._buckets = GradientBuckets(self._synced, self.comm, self.bucket_bytes,
+                                        self.overlap)
+
+    def _needs_sync(self) -> bool:
+        if self._buckets is None:
+            return True
+        if len(self._synced) == sum(len(g["params"]) for g in self.actual_optimizer.param_groups):
+            return False
+        return len(self._sized_params()) != len(self._synced)
+
+    def update(self) -> None:
+        """Average every gradient over the ranks, then update as the wrapped optimizer does."""
+        if self._needs_sync():
+            self.synchronize()
+        self._buckets.average()
+        self.actual_optimizer.update()
+
+    @property
+    def overlapping(self) -> bool:
+        """Whether gradients are being averaged during backward (needs the core engine's hook)."""
+        return self._buckets is not None and self._buckets.overlap
+
+    def state_dict(self) -> dict[str, Any]:
+        return self.actual_optimizer.state_dict()
+
+    def load_state_dict(self, state_dict: dict[str, Any]) -> None:
+        self.actual_optimizer.load_state_dict(state_dict)
+
+    def __repr__(self) -> str:
+        return f"MultiNodeOptimizer({self.actual_optimizer!r}, {self.comm!r})"
