@@ -86,6 +86,9 @@ def profile(steps: int = 30) -> None:
     import pstats
     import resource
 
+    from zerograd.core.allocator import tune_malloc
+
+    tune_malloc()  # as the benchmark's zerograd process runs (_harness.py)
     step = zerograd_case()
     for _ in range(3):
         step()
