@@ -112,6 +112,10 @@ DECONV_CASES = [
     ((2, 2, 3, 3), (2, 2, 3, 2), (2, 3), (1, 0), (6, 8), 1, 1),
     ((1, 4, 3, 3), (4, 1, 3, 3), 2, 1, (6, 6), 1, 2),
     ((1, 2, 3, 4), (2, 2, 2, 3), 1, 1, None, 2, 1),
+    # stride 1: an outsize beyond the smallest (dilation allows it), groups, pad beyond the kernel
+    ((1, 2, 3, 4), (2, 2, 2, 3), 1, 1, (4, 7), 2, 1),
+    ((2, 4, 4, 5), (4, 3, 3, 2), 1, (1, 0), None, 1, 2),
+    ((1, 2, 6, 6), (2, 3, 3, 3), 1, 3, None, 1, 1),
 ]
 
 
@@ -127,6 +131,7 @@ def test_deconv2d_gradients_and_pytorch(x_shape, w_shape, stride, pad, outsize, 
     check_backward(f, x, W, b)
     check_double_backward(f, x, W, b)
     y = f(x, W, b)
+    assert outsize is None or y.shape[2:] == outsize
     smallest = VF.deconv2d(x, W, b, stride, pad, None, dilation, groups).shape[2:]
     extra = tuple(o - s for o, s in zip(y.shape[2:], smallest))
 
