@@ -7,9 +7,10 @@ Two BLAS settings: NumPy's OpenBLAS picks its kernels from the CPU unless ``OPEN
 (with ``OPENBLAS_L2_SIZE``) pins them, as some machines here do for old OpenBLAS builds. Every
 benchmark runs under the environment's setting and, when that pins anything, again with both
 variables removed for both contenders (in the child processes only; zerograd itself never sets
-them). Each child reports the kernel threadpoolctl sees in use and its peak memory: the peak
-resident set size of the process minus its size once the framework is imported (the model, the
-data and the step's temporaries, measured the same way for every contender).
+them). Each child reports the kernel threadpoolctl sees in use and its peak memory while it runs
+the steps: the peak resident set size minus the size once the framework is imported (so the
+model, the data and the step's temporaries, not the transients of building the model; measured
+the same way for every contender).
 
 A benchmark module defines contenders, each a function returning a zero-argument ``step`` callable
 (keyword arguments such as ``batch`` are passed through from ``--batch``):
@@ -33,7 +34,6 @@ import argparse
 import importlib.util
 import json
 import os
-import resource
 import statistics
 import subprocess
 import sys
@@ -78,13 +78,20 @@ def zerograd_training_step(model, optimizer, x, t) -> Callable[[], None]:
     return step
 
 
-def _current_rss_mib() -> float:
-    with open("/proc/self/statm") as f:
-        return int(f.read().split()[1]) * os.sysconf("SC_PAGE_SIZE") / 2**20
+def _status_mib(field: str) -> float:
+    """A size from /proc/self/status (VmRSS: resident now; VmHWM: its peak), in MiB."""
+    with open("/proc/self/status") as f:
+        for line in f:
+            if line.startswith(field + ":"):
+                return int(line.split()[1]) / 2**10  # reported in kB
+    raise RuntimeError(f"no {field} in /proc/self/status")
 
 
-def _peak_rss_mib() -> float:
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 2**10  # Linux reports KiB
+def _reset_peak_rss() -> None:
+    """Start the peak (VmHWM) again from the current size (Linux 4.0+), so that building the
+    model (e.g. VGG16's float64 initialisation draws) does not count as the step's memory."""
+    with open("/proc/self/clear_refs", "w") as f:
+        f.write("5")
 
 
 def blas_kernel() -> str:
@@ -116,11 +123,12 @@ def _import_framework(case: str, threads: int) -> None:
 def _worker(path: str, case: str, seconds: float, threads: int, kwargs: dict) -> None:
     """Runs inside the child process: build one contender, time it, report kernel and memory."""
     _import_framework(case, threads)
-    baseline = _current_rss_mib()
+    baseline = _status_mib("VmRSS")
     step = getattr(_load(path), case)(**kwargs)
+    _reset_peak_rss()
     seconds_per_step = time_step(step, seconds)
     print(json.dumps({"seconds_per_step": seconds_per_step, "kernel": blas_kernel(),
-                      "peak_mib": _peak_rss_mib() - baseline}))
+                      "peak_mib": _status_mib("VmHWM") - baseline}))
 
 
 def blas_settings(choice: str = "both") -> dict[str, dict[str, str]]:
