@@ -61,6 +61,7 @@ PACKAGES = {
     "onnx": ["core", "nn", "data", "vision", "text"],
     # needs core, nn and data; its tests also train a CNN (vision) and an LSTM (text)
     "distributed": ["core", "nn", "data", "vision", "text"],
+    "torch": ["core", "nn", "data", "vision", "text"],
 }
 NUMPYS = {"1.26": "numpy>=1.26,<1.27", "2": "numpy>=2,<3"}
 ORACLE_PYTHON = "3.11"  # the only interpreter with a CPU build of PyTorch on these machines
@@ -76,9 +77,10 @@ def present_packages() -> list[str]:
 
 # Optional extras whose code the tests exercise (a skipped test proves nothing): installed with
 # the package in every test session and in the build-alone check.
-TEST_EXTRAS = {"data": "progress", "vision": "image,train", "dezero": "all",
+TEST_EXTRAS = {"data": "progress", "vision": "image,train,onnx,mpi", "dezero": "all",
                "onnx": "runtime",  # onnxruntime: the reference the export tests compare with
-               "distributed": "mpich,test"}
+               "distributed": "mpich,test",
+               "torch": "safetensors"}  # the weights-crossing tests read and write .safetensors
 
 
 def with_extras(name: str, location: str) -> str:
@@ -87,10 +89,21 @@ def with_extras(name: str, location: str) -> str:
     return f"{location}[{extras}]" if extras else location
 
 
+# Siblings that a package's tested extras bring in (vision's `onnx` and `mpi` extras: the training
+# command's --export-onnx and mpiexec runs), with what those need of their own.
+EXTRA_SIBLINGS = {"vision": ["text", "onnx", "distributed"]}
+
+
+def local_packages(name: str) -> list[str]:
+    """The zerograd packages a package's test session installs: its dependencies, the siblings its
+    tested extras bring, and itself."""
+    return [*PACKAGES[name], *EXTRA_SIBLINGS.get(name, []), name]
+
+
 def package_with_siblings(name: str) -> list[str]:
     """Local paths of a package and the siblings it needs (with their tested extras), so the
     resolver takes them from here."""
-    return [with_extras(dep, str(PACKAGES_DIR / dep)) for dep in [*PACKAGES[name], name]]
+    return [with_extras(dep, str(PACKAGES_DIR / dep)) for dep in local_packages(name)]
 
 
 def fresh_builds(names: list[str]) -> list[str]:
@@ -141,7 +154,7 @@ def tests(session: nox.Session, package: str, numpy: str) -> None:
     if package not in present_packages():
         session.skip(f"packages/{package} does not exist yet")
     session.install(NUMPYS[numpy], *TEST_DEPS, *package_with_siblings(package),
-                    *fresh_builds([*PACKAGES[package], package]))
+                    *fresh_builds(local_packages(package)))
     if session.python == ORACLE_PYTHON:
         install_torch(session)
     session.run("python", "-c", "import sys, numpy; print('python', sys.version.split()[0], "
@@ -181,8 +194,9 @@ def build(session: nox.Session) -> None:
         session.run("uv", "venv", "-q", "--python", session.python, str(venv))
         python = str(venv / "bin" / "python")
         session.run("uv", "pip", "install", "-q", "--python", python, "--find-links", str(dist),
-                    with_extras(package, f"zerograd-{package}"), *TEST_DEPS,
-                    *fresh_builds([*PACKAGES[package], package]))
+                    *[with_extras(name, f"zerograd-{name}")
+                      for name in [*EXTRA_SIBLINGS.get(package, []), package]], *TEST_DEPS,
+                    *fresh_builds(local_packages(package)))
         session.run(python, "-c", f"import zerograd.{package}", external=True)
         session.chdir(ROOT)
         run_tests(session, package, python_bin=python)
@@ -223,7 +237,9 @@ def bench(session: nox.Session) -> None:
 def train(session: nox.Session) -> None:
     """The main job: train the CNN on Fashion-MNIST (python -m zerograd.vision.train); arguments
     after `--` go to the command, e.g. `nox -s train -- --model mlp --epochs 3`."""
-    session.install(*package_with_siblings("vision"), *fresh_builds(PACKAGES["vision"] + ["vision"]))
+    # --export-onnx needs zerograd-onnx, which brings vision (with its train extra) along
+    job = "onnx" if "--export-onnx" in session.posargs else "vision"
+    session.install(*package_with_siblings(job), *fresh_builds(PACKAGES[job] + [job]))
     # On Ctrl-C the command saves a checkpoint before it exits (status 130): wait for it rather
     # than nox's default 0.3 s before SIGTERM and SIGKILL. --help and the resume hint name the
     # command the user typed (./run.sh sets it; a plain `nox -s train` gets its own).

@@ -1,15 +1,21 @@
 """An LSTM training step: input 64, hidden 256, 35 time steps, batch 32, a linear head and a mean
-squared error at every step (the book's truncated-BPTT loop), then backward and an SGD update;
-zerograd's LSTM layer (one fused cell Function per step) against PyTorch CPU's nn.LSTMCell
-stepped in a Python loop.
+squared error over every step, then backward and an SGD update.
+
+Two pairs of rows: what a PyTorch user runs, ``torch.nn.LSTM`` over the whole sequence, against
+zerograd's ``SequenceLSTM`` (one Function for the sequence); and the step-by-step loop (the book's
+truncated-BPTT style), ``torch.nn.LSTMCell`` in a Python loop against zerograd's ``LSTM`` layer
+(one fused cell Function per step). Every ratio is to ``pytorch`` (``nn.LSTM``).
 
     python benchmarks/lstm.py --rounds 5
+    python benchmarks/lstm.py --in-process   # cell loop, SequenceLSTM, nn.LSTM in one process
 """
 
 from __future__ import annotations
 
+import sys
+
 import numpy as np
-from _harness import run_benchmark
+from _harness import run_benchmark, time_step
 
 STEPS, BATCH, IN_SIZE, HIDDEN, OUT_SIZE = 35, 32, 64, 256, 1
 LR = 0.01
@@ -22,44 +28,29 @@ def _sequence() -> tuple[np.ndarray, np.ndarray]:
     return xs, ts
 
 
-def zerograd_case():
-    import zerograd.nn.functional as F
-    from zerograd.nn.layers import Linear
+def _zerograd_training(layers, loss_of):
+    """step(): the loss, backward and an SGD update of every parameter of ``layers``."""
     from zerograd.nn.optimizers import SGD
-    from zerograd.text.layers import LSTM
 
-    np.random.seed(0)
-    xs, ts = _sequence()
-    lstm, head = LSTM(HIDDEN, in_size=IN_SIZE), Linear(OUT_SIZE, in_size=HIDDEN)
-    optimizer = SGD(lr=LR).setup([*lstm.params(), *head.params()])
+    optimizer = SGD(lr=LR).setup([p for layer in layers for p in layer.params()])
 
     def step():
-        lstm.reset_state()
-        loss = 0
-        for x, t in zip(xs, ts):
-            loss = loss + F.mean_squared_error(head(lstm(x)), t)
-        lstm.cleargrads()
-        head.cleargrads()
+        loss = loss_of()
+        for layer in layers:
+            layer.cleargrads()
         loss.backward()
         optimizer.update()
 
     return step
 
 
-def torch_case():
+def _torch_training(modules, loss_of):
     import torch
 
-    xs, ts = (torch.from_numpy(a) for a in _sequence())
-    torch.manual_seed(0)
-    cell, head = torch.nn.LSTMCell(IN_SIZE, HIDDEN), torch.nn.Linear(HIDDEN, OUT_SIZE)
-    optimizer = torch.optim.SGD([*cell.parameters(), *head.parameters()], lr=LR)
-    mse = torch.nn.functional.mse_loss  # the mean over N * OUT_SIZE, the book's sum / N at OUT_SIZE 1
+    optimizer = torch.optim.SGD([p for module in modules for p in module.parameters()], lr=LR)
 
     def step():
-        state, loss = None, 0
-        for x, t in zip(xs, ts):
-            state = cell(x, state)
-            loss = loss + mse(head(state[0]), t)
+        loss = loss_of()
         optimizer.zero_grad(set_to_none=True)
         loss.backward()
         optimizer.step()
@@ -67,6 +58,124 @@ def torch_case():
     return step
 
 
+def zerograd_sequence_training(layer_class):
+    """step() of a zerograd sequence layer (SequenceLSTM, SequenceGRU) with the linear head."""
+    import zerograd.nn.functional as F
+    from zerograd.nn.layers import Linear
+
+    np.random.seed(0)
+    xs, ts = _sequence()
+    targets = ts.reshape(STEPS * BATCH, OUT_SIZE)
+    layer, head = layer_class(HIDDEN, in_size=IN_SIZE), Linear(OUT_SIZE, in_size=HIDDEN)
+
+    def loss_of():
+        y, _ = layer(xs)
+        return F.mean_squared_error(head(y.reshape(STEPS * BATCH, HIDDEN)), targets)
+
+    return _zerograd_training([layer, head], loss_of)
+
+
+def torch_sequence_training(module_class):
+    import torch
+
+    xs, ts = (torch.from_numpy(a) for a in _sequence())
+    torch.manual_seed(0)
+    module, head = module_class(IN_SIZE, HIDDEN), torch.nn.Linear(HIDDEN, OUT_SIZE)
+    mse = torch.nn.functional.mse_loss  # the mean over T * N * OUT_SIZE, zerograd's sum / (T N)
+    return _torch_training([module, head], lambda: mse(head(module(xs)[0]), ts))
+
+
+def zerograd_cell_training(layer_class):
+    """step() of a book-style layer (LSTM, GRU) called once per time step, a loss per step."""
+    import zerograd.nn.functional as F
+    from zerograd.nn.layers import Linear
+
+    np.random.seed(0)
+    xs, ts = _sequence()
+    layer, head = layer_class(HIDDEN, in_size=IN_SIZE), Linear(OUT_SIZE, in_size=HIDDEN)
+
+    def loss_of():
+        layer.reset_state()
+        loss = 0
+        for x, t in zip(xs, ts):
+            loss = loss + F.mean_squared_error(head(layer(x)), t)
+        return loss
+
+    return _zerograd_training([layer, head], loss_of)
+
+
+def torch_cell_training(cell_class):
+    import torch
+
+    xs, ts = (torch.from_numpy(a) for a in _sequence())
+    torch.manual_seed(0)
+    cell, head = cell_class(IN_SIZE, HIDDEN), torch.nn.Linear(HIDDEN, OUT_SIZE)
+    mse = torch.nn.functional.mse_loss  # the mean over N * OUT_SIZE, the book's sum / N at OUT_SIZE 1
+
+    def loss_of():
+        state, loss = None, 0
+        for x, t in zip(xs, ts):
+            state = cell(x, state)
+            hidden = state[0] if isinstance(state, tuple) else state  # LSTMCell gives (h, c)
+            loss = loss + mse(head(hidden), t)
+        return loss
+
+    return _torch_training([cell, head], loss_of)
+
+
+def zerograd_case():
+    from zerograd.text.sequence_layers import SequenceLSTM
+
+    return zerograd_sequence_training(SequenceLSTM)
+
+
+def torch_case():
+    import torch
+
+    return torch_sequence_training(torch.nn.LSTM)
+
+
+def zerograd_cell_case():
+    from zerograd.text.layers import LSTM
+
+    return zerograd_cell_training(LSTM)
+
+
+def torch_cell_case():
+    import torch
+
+    return torch_cell_training(torch.nn.LSTMCell)
+
+
+def compare_in_process(seconds: float = 2.0, rounds: int = 5) -> None:
+    """zerograd's cell loop against its sequence LSTM (and PyTorch's nn.LSTM, threads as BLAS's)
+    in one process, alternating, median of rounds: on a loaded machine the ratios are steadier
+    than across processes."""
+    import os
+    import statistics
+
+    import torch
+
+    torch.set_num_threads(int(os.environ.get("OMP_NUM_THREADS", "2")))
+    cases = {"zerograd cell loop (LSTM)": zerograd_cell_case(),
+             "zerograd SequenceLSTM": zerograd_case(), "pytorch nn.LSTM": torch_case()}
+    samples = {label: [] for label in cases}
+    for _ in range(rounds):
+        for label, step in cases.items():
+            samples[label].append(time_step(step, seconds))
+    medians = {label: statistics.median(times) for label, times in samples.items()}
+    old, new, reference = medians.values()
+    for label, median in medians.items():
+        print(f"  {label:<26} {median * 1e3:10.3f} ms/step   {median / reference:6.2f}x nn.LSTM")
+    print(f"  speed-up of SequenceLSTM over the cell loop: {old / new:.2f}x")
+
+
 if __name__ == "__main__":
-    run_benchmark(__file__, f"LSTM training step ({STEPS} steps, batch {BATCH}, {IN_SIZE}->{HIDDEN})",
-                  {"zerograd": "zerograd_case", "pytorch": "torch_case"})
+    if "--in-process" in sys.argv:
+        compare_in_process()
+    else:
+        run_benchmark(__file__,
+                      f"LSTM training step ({STEPS} steps, batch {BATCH}, {IN_SIZE}->{HIDDEN})",
+                      {"zerograd": "zerograd_case", "pytorch": "torch_case",
+                       "zerograd LSTM cells": "zerograd_cell_case",
+                       "pytorch LSTMCell loop": "torch_cell_case"})

@@ -1,6 +1,7 @@
 """The main job, python -m zerograd.vision.train, on a tiny Fashion-MNIST written by the test."""
 
 import csv
+import importlib.util
 import os
 import re
 import shlex
@@ -375,3 +376,205 @@ def test_the_cnn_drops_units_in_training_mode_only():
     assert not np.array_equal(model(x).data, model(x).data)
     with train.test_mode():
         np.testing.assert_array_equal(model(x).data, model(x).data)
+
+
+# --- --export-onnx -------------------------------------------------------------------------------
+def _readme_serving_lines():
+    """The three lines of the top README that serve model.onnx with ONNX Runtime."""
+    readme = os.path.join(os.path.dirname(__file__), "..", "..", "..", "README.md")
+    if not os.path.exists(readme):
+        pytest.skip("the repository's README.md is not beside this installed package")
+    with open(readme) as f:
+        text = f.read()
+    block = re.search(r"```python\n(import onnxruntime as ort\n.*?)```", text, re.S)
+    assert block, "README.md lost its ONNX Runtime example"
+    return block.group(1)
+
+
+def test_export_onnx_writes_a_model_that_onnx_runtime_serves_like_the_model(
+        fashion_root, tmp_path, monkeypatch):
+    pytest.importorskip("zerograd.onnx", reason="--export-onnx needs zerograd-onnx")
+    pytest.importorskip("onnxruntime", reason="serving the exported model needs onnxruntime")
+    monkeypatch.chdir(tmp_path)  # the README's path: the default --out of the cnn
+    train.main(["--data-root", str(fashion_root), "--batch-size", "40", "--epochs", "1",
+                "--export-onnx"])
+    out = tmp_path / "runs" / "fashion_mnist-cnn"
+    assert sorted(os.listdir(out)) == ["checkpoint.npz", "curves.png", "metrics.csv", "model.npz",
+                                       "model.onnx"]
+    images = np.random.default_rng(1).random((5, 784), dtype=np.float32)
+    namespace = {"images": images}
+    exec(_readme_serving_lines(), namespace)
+    model = train.FashionCNN()
+    model(images[:1])  # size the lazy layers, then take the trained weights
+    model.load_weights(str(out / "model.npz"))
+    with train.test_mode(), train.no_grad():
+        expected = model(images).data
+    np.testing.assert_allclose(namespace["logits"], expected, rtol=1e-4, atol=1e-5)
+
+
+def test_export_onnx_without_zerograd_onnx_stops_before_the_first_step(
+        fashion_root, tmp_path, capsys, monkeypatch):
+    monkeypatch.setitem(sys.modules, "zerograd.onnx", None)  # import raises ImportError
+    out = tmp_path / "run"
+    error = _refused(capsys, _args(fashion_root, out, "--export-onnx"),
+                     r"--export-onnx needs zerograd.onnx")
+    assert "pip install 'zerograd-vision[onnx]'" in error
+    assert not out.exists()
+
+
+# --- mpiexec -------------------------------------------------------------------------------------
+@pytest.mark.parametrize("environment, size", [
+    ({}, 1), ({"PMI_SIZE": "2"}, 2), ({"OMPI_COMM_WORLD_SIZE": "4"}, 4), ({"PMI_SIZE": "1"}, 1)])
+def test_the_size_of_an_mpiexec_job_is_read_from_the_launchers_variables(
+        monkeypatch, environment, size):
+    for name in train.MPI_SIZE_VARIABLES:
+        monkeypatch.delenv(name, raising=False)
+    for name, value in environment.items():
+        monkeypatch.setenv(name, value)
+    assert train.mpi_world_size() == size
+
+
+def test_a_global_batch_that_does_not_divide_by_the_ranks_is_refused(monkeypatch, tmp_path,
+                                                                      capsys):
+    monkeypatch.setenv("PMI_SIZE", "3")
+    _refused(capsys, ["--out", str(tmp_path / "run"), "--batch-size", "40"],
+             r"--batch-size is the global batch and must divide by the 3 processes")
+
+
+def test_mpiexec_without_zerograd_distributed_names_the_pip_line(fashion_root, tmp_path, capsys,
+                                                                  monkeypatch):
+    monkeypatch.setenv("PMI_SIZE", "2")
+    monkeypatch.setitem(sys.modules, "zerograd.distributed", None)
+    error = _refused(capsys, _args(fashion_root, tmp_path / "run"),
+                     r"a run under mpiexec \(2 processes\) needs zerograd.distributed")
+    assert "pip install 'zerograd-vision[mpi]'" in error
+
+
+def test_resuming_under_another_number_of_processes_is_refused(fashion_root, tmp_path, capsys,
+                                                               monkeypatch):
+    out = tmp_path / "run"
+    train.main(_args(fashion_root, out, "--model", "mlp", "--epochs", "1"))
+    monkeypatch.setenv("PMI_SIZE", "2")
+    _refused(capsys, _args(fashion_root, out, "--model", "mlp", "--epochs", "2", "--resume"),
+             r"--resume: the checkpoint's run used 1 process\(es\), this one 2; resume with one "
+             r"process \(without mpiexec\)")
+
+
+# Rank 1 refuses every write under --out: any file it opened for writing or renamed there would
+# end the job (the exception aborts every rank), so a finished run shows rank 0 wrote alone.
+RANK_1_WRITES_NOTHING = """
+import os, runpy, sys
+out = os.path.realpath(sys.argv[sys.argv.index("--out") + 1])
+WRITING = os.O_WRONLY | os.O_RDWR | os.O_CREAT
+PATH_WRITTEN = {"os.rename": 1, "os.replace": 1, "os.mkdir": 0}  # event: which argument
+
+def written_path(event, args):
+    if event == "open" and isinstance(args[0], (str, bytes, os.PathLike)):
+        mode, flags = args[1] or "", args[2] or 0
+        return args[0] if any(c in mode for c in "wax+") or flags & WRITING else None
+    return args[PATH_WRITTEN[event]] if event in PATH_WRITTEN else None
+
+def refuse_writes(event, args):
+    path = written_path(event, args)
+    if path is not None and os.path.realpath(os.fsdecode(path)).startswith(out):
+        raise PermissionError(f"rank {os.environ['PMI_RANK']} wrote {path} ({event})")
+
+if os.environ.get("PMI_RANK") != "0":
+    sys.addaudithook(refuse_writes)
+runpy.run_module("zerograd.vision.train", run_name="__main__")
+"""
+
+
+def _mpiexec():
+    pytest.importorskip("zerograd.distributed", reason="mpiexec runs need zerograd-distributed")
+    found = os.path.join(os.path.dirname(sys.executable), "mpiexec")
+    if not os.path.exists(found):
+        pytest.skip(f"no mpiexec beside {sys.executable} (pip install mpich)")
+    return found
+
+
+def _run_two_ranks(arguments, timeout=240, until=None):
+    """`mpiexec -n 2` the training command (rank 1 refusing writes under --out); with ``until``,
+    SIGTERM mpiexec once a line of its output starts with it. Returns (status, output)."""
+    env = {k: v for k, v in os.environ.items()
+           if not k.startswith(("PMI_", "OMPI_", "HYDRA_"))}
+    env["OMP_NUM_THREADS"] = "1"  # two ranks on a shared machine
+    command = [_mpiexec(), "-n", "2", sys.executable, "-c", RANK_1_WRITES_NOTHING, *arguments]
+    process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                               text=True, env=env, start_new_session=True)
+    lines = []
+    try:
+        deadline = time.monotonic() + timeout
+        for line in process.stdout:
+            lines.append(line)
+            if until is not None and line.startswith(until):
+                process.send_signal(signal.SIGTERM)
+                until = None
+            assert time.monotonic() < deadline, "mpiexec ran past its time: " + "".join(lines)
+        process.wait(timeout=60)
+    finally:
+        if process.poll() is None:
+            os.killpg(process.pid, signal.SIGKILL)
+            process.wait()
+    return process.returncode, "".join(lines)
+
+
+def test_mpiexec_two_ranks_train_one_model_as_well_as_one_process(fashion_root, tmp_path):
+    arguments = ("--model", "cnn", "--epochs", "2")
+    if importlib.util.find_spec("zerograd.onnx") is not None:
+        arguments += ("--export-onnx",)
+    single, ranks = tmp_path / "single", tmp_path / "ranks"
+    train.main(_args(fashion_root, single, *arguments))
+    status, output = _run_two_ranks(_args(fashion_root, ranks, *arguments))
+    assert status == 0, output
+    assert sorted(os.listdir(ranks)) == sorted(os.listdir(single))
+    assert [line for line in output.splitlines() if line.startswith("epoch 2:")] != []
+    assert len(re.findall(r"^epoch \d: train loss", output, re.M)) == 2  # rank 0 prints alone
+    one, two = _metrics(single), _metrics(ranks)
+    assert float(two[1]["train_loss"]) < float(two[0]["train_loss"])
+    for column in ("test_acc", "train_acc"):  # 60 test images: 0.1 is six of them
+        assert abs(float(two[-1][column]) - float(one[-1][column])) <= 0.1, (one, two)
+    values = load_checkpoint(ranks / "checkpoint.npz", model=train.FashionCNN())
+    assert values["ranks"] == 2 and values["epoch"] == 2
+
+
+def test_sigterm_to_mpiexec_saves_a_checkpoint_and_resuming_repeats_the_whole_run(
+        fashion_root, tmp_path):
+    arguments = ("--model", "mlp", "--epochs", "3")
+    whole, stopped = tmp_path / "whole", tmp_path / "stopped"
+    status, output = _run_two_ranks(_args(fashion_root, whole, *arguments))
+    assert status == 0, output
+    status, output = _run_two_ranks(_args(fashion_root, stopped, *arguments), until="epoch 1:")
+    assert status == 128 + signal.SIGTERM, output
+    assert "checkpoint saved. Resume with: mpiexec -n 2 " in output
+    assert output.count("Resume with:") == 1  # rank 0 alone says it
+    status, output = _run_two_ranks(_args(fashion_root, stopped, *arguments, "--resume"))
+    assert status == 0, output
+
+    def without_seconds(rows):
+        return [{k: v for k, v in row.items() if k != "seconds"} for row in rows]
+
+    assert without_seconds(_metrics(stopped)) == without_seconds(_metrics(whole))
+    assert (stopped / "model.npz").read_bytes() == (whole / "model.npz").read_bytes()
+
+
+def test_a_loss_that_stops_being_finite_ends_every_rank(fashion_root, tmp_path):
+    out = tmp_path / "run"
+    status, output = _run_two_ranks(_args(fashion_root, out, "--model", "mlp", "--optimizer",
+                                          "sgd", "--epochs", "2", "--lr", "1e30"), timeout=120)
+    assert status == 1, output
+    assert output.count("the training loss is") == 1, output  # said once, by rank 0
+    assert "aborting every rank" not in output  # both ranks ended, neither was left waiting
+    assert not (out / "checkpoint.npz").exists()
+
+
+def test_one_process_never_imports_mpi_or_onnx(fashion_root, tmp_path):
+    script = ("import sys\nfrom zerograd.vision import train\ntrain.main(sys.argv[1:])\n"
+              "loaded = [m for m in ('mpi4py', 'zerograd.distributed', 'zerograd.onnx', 'onnx')"
+              " if m in sys.modules]\nassert not loaded, loaded\n")
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("PMI_", "OMPI_"))}
+    result = subprocess.run([sys.executable, "-c", script,
+                             *_args(fashion_root, tmp_path / "run", "--model", "mlp",
+                                    "--epochs", "1")],
+                            capture_output=True, text=True, env=env, timeout=240)
+    assert result.returncode == 0, result.stderr[-2000:]

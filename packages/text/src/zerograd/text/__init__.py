@@ -1,7 +1,10 @@
 """zerograd-text: recurrent networks and text data for zerograd.
 
-- ``zerograd.text.functions``: fused ``rnn_cell``, ``lstm_cell`` and ``gru_cell`` Functions.
+- ``zerograd.text.functions``: fused ``rnn_cell``, ``lstm_cell`` and ``gru_cell`` Functions;
+  ``lstm_sequence``, ``gru_sequence`` over a whole sequence.
 - ``zerograd.text.layers``: ``RNN``, ``LSTM``, ``GRU``, one time step per call (the book's API).
+- ``zerograd.text.sequence_layers``: ``SequenceLSTM``, ``SequenceGRU`` over a whole sequence
+  (``torch.nn.LSTM``/``nn.GRU``), multi-layer and bidirectional.
 - ``zerograd.text.datasets``: ``Shakespear``, the book's character-level corpus.
 - ``zerograd.text.vocabulary``: ``CharVocabulary``, characters <-> ids.
 
@@ -17,8 +20,9 @@
 from zerograd.text import datasets, functions, layers, vocabulary
 from zerograd.text.datasets import Shakespear
 from zerograd.text.layers import GRU, LSTM, RNN
+from zerograd.text.sequence_layers import SequenceGRU, SequenceLSTM
 from zerograd.text.vocabulary import CharVocabulary
 
 __version__ = "0.1.0"
 __all__ = ["GRU", "LSTM", "RNN", "CharVocabulary", "Shakespear", "datasets", "functions",
-           "layers", "vocabulary"]
+           "layers", "vocabulary", "SequenceGRU", "SequenceLSTM"]

@@ -2,6 +2,8 @@
 
     python -m zerograd.vision.train [--model cnn|mlp] [--epochs N] [--batch-size B] [--lr LR]
                                     [--optimizer sgd|momentum|adam] [--gpu] [--out DIR] [--resume]
+                                    [--export-onnx]
+    mpiexec -n 2 python -m zerograd.vision.train [the same arguments]
 
 (``./run.sh train`` and ``nox -s train --`` run the same command.) Per epoch it shows a progress
 bar (loss, accuracy, samples/s), evaluates on the test set and writes into --out DIR (default
@@ -11,6 +13,8 @@ bar (loss, accuracy, samples/s), evaluates on the test set and writes into --out
     curves.png      loss and accuracy, train and test
     model.npz       the weights (Layer.load_weights reads them)
     checkpoint.npz  model, optimizer, scheduler, data loader, epoch, history and random states
+    model.onnx      with --export-onnx: the weights of model.npz as an ONNX model, rewritten with
+                    it every epoch (input ``input`` (batch, 784) float32, output ``output`` logits)
 
 ``--resume`` continues from checkpoint.npz and reproduces the uninterrupted run's metrics exactly
 (all columns but seconds). Ctrl-C or SIGTERM stops the run after the current step, saves a
@@ -19,7 +23,16 @@ checkpoint of that exact point (mid-epoch) and prints the command that resumes i
 exit with status 2, as argparse's do); a loss that stops being finite ends the run with status 1.
 Every file is written to a temporary name and renamed into place, so a crash never leaves a
 half-written checkpoint. tqdm and matplotlib come with the `train` extra
-(pip install 'zerograd-vision[train]').
+(pip install 'zerograd-vision[train]'); --export-onnx needs the `onnx` extra.
+
+Under ``mpiexec -n N`` (detected from MPICH's PMI_SIZE or Open MPI's OMPI_COMM_WORLD_SIZE) the N
+processes train one model data-parallel with zerograd.distributed (the `mpi` extra): each rank
+reads its shard of every epoch's order, gradients are averaged over the ranks, and rank 0 alone
+shows the progress bar, evaluates, prints and writes the outputs. --batch-size stays the global
+batch (each rank takes B/N samples a step, so B must divide by N) and the learning rate keeps its
+meaning. Ctrl-C or SIGTERM to mpiexec (which forwards it to every rank) stops every rank after
+the same step; --resume continues under the same number of ranks. The single-process run is the
+same as it was before this existed: the same loader, the same order, the same bits.
 """
 
 from __future__ import annotations
@@ -41,6 +54,8 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
+import numpy as np
+
 import zerograd.core
 from zerograd.core import cuda, no_grad
 from zerograd.core.allocator import tune_malloc
@@ -60,7 +75,7 @@ except ImportError:  # Windows: no advisory locks, so no clearing of temporaries
     fcntl = None
 
 CHECKPOINT = "checkpoint.npz"
-OUTPUTS = ("metrics.csv", "curves.png", "model.npz", CHECKPOINT)
+OUTPUTS = ("metrics.csv", "curves.png", "model.npz", "model.onnx", CHECKPOINT)
 # The arguments that shape a run: --resume refuses to continue a checkpoint under other values
 # (a longer --epochs, say, would stretch a learning-rate schedule that is half over).
 SETTINGS = ("model", "epochs", "batch_size", "lr", "optimizer", "seed")
@@ -73,6 +88,8 @@ MAX_SEED = 2**32 - 1  # NumPy's global generator takes seeds up to here
 # How the user started this command: ./run.sh train sets it, so --help and the resume hint show
 # the command the user typed rather than the python -m line nox runs underneath.
 PROG_VARIABLE = "ZEROGRAD_TRAIN_PROG"
+# How mpiexec tells each process the size of the job: MPICH's Hydra, Open MPI.
+MPI_SIZE_VARIABLES = ("PMI_SIZE", "OMPI_COMM_WORLD_SIZE")
 
 
 # --- models -------------------------------------------------------------------------------------
@@ -144,6 +161,9 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--data-root", metavar="DIR",
                         help="directory holding the Fashion-MNIST IDX files "
                              "(default: the data directory, Debian's, else download)")
+    parser.add_argument("--export-onnx", action="store_true",
+                        help="also write model.onnx beside model.npz every epoch "
+                             "(needs zerograd-onnx)")
     return parser
 
 
@@ -165,23 +185,39 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     if args.gpu and not cuda.gpu_enable:
         parser.error("--gpu needs CuPy with a usable CUDA device "
                      "(pip install 'zerograd-core[cuda]'), which this Python does not have")
+    ranks = mpi_world_size()
+    if ranks > 1 and args.batch_size % ranks:
+        parser.error(f"--batch-size is the global batch and must divide by the {ranks} processes "
+                     f"mpiexec started, got {args.batch_size}")
+    if ranks > 1 and args.gpu:
+        parser.error("--gpu under mpiexec is not supported yet; train on the CPUs or in one process")
     return args
+
+
+def mpi_world_size() -> int:
+    """The number of processes of the mpiexec job this process belongs to (1 when not
+    started by mpiexec), read from the launcher's environment without importing MPI."""
+    for name in MPI_SIZE_VARIABLES:
+        value = os.environ.get(name, "").strip()
+        if value.isdigit():
+            return int(value)
+    return 1
 
 
 def settings(args: argparse.Namespace) -> dict[str, Any]:
     return {name: getattr(args, name) for name in SETTINGS}
 
 
-def check_out_is_writable(out: Path) -> None:
+def out_problem(out: Path) -> str | None:
     """Create --out and write (then remove) a file in it, so a read-only place fails now, not
-    after the first epoch."""
+    after the first epoch; what is wrong with it, or None."""
     try:
         out.mkdir(parents=True, exist_ok=True)
         with tempfile.TemporaryFile(dir=out):
             pass
     except OSError as err:
-        build_parser().error(f"--out {out} is not a writable directory "
-                             f"({err.strerror or err})")
+        return f"--out {out} is not a writable directory ({err.strerror or err})"
+    return None
 
 
 def read_resumed_run(args: argparse.Namespace) -> dict[str, Any] | None:
@@ -197,6 +233,11 @@ def read_resumed_run(args: argparse.Namespace) -> dict[str, Any] | None:
         values = load_checkpoint(checkpoint)
     except (CheckpointError, OSError) as err:
         error(f"--resume: {err}")
+    ranks = values.get("ranks", 1)
+    if ranks != mpi_world_size():
+        error(f"--resume: the checkpoint's run used {ranks} process(es), this one "
+              f"{mpi_world_size()}; resume with "
+              + (f"mpiexec -n {ranks}" if ranks > 1 else "one process (without mpiexec)"))
     saved, given = values.get("settings") or {}, settings(args)
     differ = [name for name in SETTINGS if saved.get(name) != given[name]]
     if differ:
@@ -210,10 +251,11 @@ def finished(values: dict[str, Any], args: argparse.Namespace) -> bool:
     return values["epoch"] >= args.epochs and values.get("epoch_sums") is None
 
 
-def command_line(argv: list[str], extra: str) -> str:
+def command_line(argv: list[str], extra: str, ranks: int = 1) -> str:
     """The command the user typed, with ``extra`` appended unless it is already there."""
     words = [*argv, extra] if extra not in argv else list(argv)
-    return f"{build_parser().prog} {shlex.join(words)}"
+    launcher = f"mpiexec -n {ranks} " if ranks > 1 else ""
+    return f"{launcher}{build_parser().prog} {shlex.join(words)}"
 
 
 def require(module: str) -> Any:
@@ -225,6 +267,15 @@ def require(module: str) -> Any:
                  f"(or pip install {module})")
 
 
+def require_for_option(module: str, why: str, extra: str) -> Any:
+    """Import the package an option needs, or exit with status 2 and the pip line."""
+    try:
+        return importlib.import_module(module)
+    except ImportError as err:
+        build_parser().error(f"{why} needs {module} ({err}): pip install "
+                             f"'zerograd-vision[{extra}]'")
+
+
 # --- Ctrl-C, SIGTERM and a diverging loss --------------------------------------------------------
 class StopRequest:
     """A signal handler that asks the training loop to stop at the end of the current step (so
@@ -232,15 +283,18 @@ class StopRequest:
 
     SIGNALS = (signal.SIGINT, signal.SIGTERM)
 
-    def __init__(self) -> None:
+    def __init__(self, quiet: bool = False) -> None:
         self.signal: int | None = None
+        self.quiet = quiet  # the ranks of an mpiexec job but rank 0
 
     def __call__(self, signum: int, frame: Any) -> None:
         if self.signal is not None:
             raise KeyboardInterrupt
         self.signal = signum
-        print(f"\n{signal.Signals(signum).name}: stopping after this step to save a checkpoint "
-              "(press Ctrl-C again to stop at once, without saving)", file=sys.stderr, flush=True)
+        if not self.quiet:
+                print(f"\n{signal.Signals(signum).name}: stopping after this step to save a "
+                  "checkpoint (press Ctrl-C again to stop at once, without saving)",
+                  file=sys.stderr, flush=True)
 
     @contextlib.contextmanager
     def installed(self) -> Any:
@@ -260,11 +314,12 @@ class LossNotFinite(Exception):
 
 
 @contextlib.contextmanager
-def exclusive_use(out: Path) -> Any:
+def exclusive_use(out: Path, team: Any) -> Any:
     """Hold an advisory lock on --out for the whole run, so two runs never write into one folder
     (their checkpoints would replace each other) and every temporary found there is a leftover
-    of a dead run of this command."""
-    if fcntl is None:
+    of a dead run of this command. Rank 0 holds it for the whole mpiexec job."""
+    if fcntl is None or team.rank != 0:
+        refuse_together(team, None)  # rank 0 says whether --out is free
         yield
         return
     handle = os.open(out, os.O_RDONLY)
@@ -272,8 +327,9 @@ def exclusive_use(out: Path) -> Any:
         try:
             fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:
-            build_parser().error(f"--out {out} is in use by another training run; give this "
-                                 "one another --out")
+            refuse_together(team, f"--out {out} is in use by another training run; give this "
+                                  "one another --out")
+        refuse_together(team, None)
         remove_own_temporaries(out)
         yield
     finally:
@@ -287,6 +343,98 @@ def remove_own_temporaries(out: Path) -> None:
     for path in out.iterdir():
         if pattern.fullmatch(path.name) and path.is_file():
             path.unlink()
+
+
+# --- one process, or the ranks of an mpiexec job ----------------------------------------------
+class SingleProcess:
+    """The plain run: one process trains on the whole data set and writes everything."""
+
+    rank, size = 0, 1
+
+    def train_loader(self, dataset: Any, args: argparse.Namespace) -> DataLoader:
+        return DataLoader(dataset, args.batch_size, shuffle=True, seed=args.seed)
+
+    def distribute(self, optimizer: Any) -> Any:
+        return optimizer
+
+    def agree(self, loss: float, accuracy: float, stop: StopRequest) -> tuple[float, float, bool]:
+        """The step's loss and accuracy over every rank, and whether every rank stops after it."""
+        return loss, accuracy, False
+
+    def stops_now(self, stop: StopRequest, agreed: bool) -> bool:
+        return stop.signal is not None
+
+    def any_rank(self, flag: bool) -> bool:
+        """Whether ``flag`` holds on some rank (every rank gets the same answer)."""
+        return flag
+
+    def share(self, value: Any) -> Any:
+        """Rank 0's ``value`` on every rank."""
+        return value
+
+    def save_checkpoint(self, path: Path, **entries: Any) -> None:
+        save_checkpoint(path, **entries)
+
+    def load_checkpoint(self, path: Path, **objects: Any) -> dict[str, Any]:
+        return load_checkpoint(path, **objects)
+
+
+class MpiRanks(SingleProcess):
+    """The ranks of an mpiexec job training one model (zerograd.distributed): each rank its shard
+    of the global batch, gradients averaged, every per-step decision taken together."""
+
+    def __init__(self, distributed: Any) -> None:
+        self.distributed = distributed
+        self.comm = distributed.create_communicator("mpi")
+        self.rank, self.size = self.comm.rank, self.comm.size
+
+    def train_loader(self, dataset: Any, args: argparse.Namespace) -> DataLoader:
+        return self.distributed.DistributedDataLoader(dataset, args.batch_size // self.size,
+                                                      self.comm, seed=args.seed)
+
+    def distribute(self, optimizer: Any) -> Any:
+        return self.distributed.MultiNodeOptimizer(optimizer, self.comm)
+
+    def agree(self, loss: float, accuracy: float, stop: StopRequest) -> tuple[float, float, bool]:
+        # One small allreduce before backward: a non-finite loss or a signal on any rank then
+        # ends every rank at the same step, so none is left waiting in a collective.
+        total = self.comm.allreduce(np.array([loss, accuracy, float(stop.signal is not None)]),
+                                    "sum")
+        return float(total[0]) / self.size, float(total[1]) / self.size, bool(total[2] > 0)
+
+    def stops_now(self, stop: StopRequest, agreed: bool) -> bool:
+        return agreed
+
+    def any_rank(self, flag: bool) -> bool:
+        return bool(self.comm.allreduce(float(flag), "sum") > 0)
+
+    def share(self, value: Any) -> Any:
+        return self.comm.broadcast_object(value)
+
+    def save_checkpoint(self, path: Path, **entries: Any) -> None:
+        self.distributed.save_checkpoint(path, self.comm, **entries)
+
+    def load_checkpoint(self, path: Path, **objects: Any) -> dict[str, Any]:
+        return self.distributed.load_checkpoint(path, self.comm, **objects)
+
+
+def refuse_together(team: SingleProcess, problem: str | None) -> None:
+    """Exit with status 2 on every rank when rank 0 found ``problem`` (rank 0 says what it is)."""
+    problem = team.share(problem)
+    if problem is not None:
+        if team.rank == 0:
+            build_parser().error(problem)
+        sys.exit(2)
+
+
+def join_team() -> SingleProcess:
+    """MpiRanks under an mpiexec of more than one process, else SingleProcess; zerograd.distributed
+    (and MPI) is imported only in the first case."""
+    if mpi_world_size() == 1:
+        return SingleProcess()
+    distributed = require_for_option("zerograd.distributed",
+                                     f"a run under mpiexec ({mpi_world_size()} processes)", "mpi")
+    return MpiRanks(distributed)
 
 
 # --- one epoch ----------------------------------------------------------------------------------
@@ -320,24 +468,25 @@ class EpochSums:
 
 
 def train_one_epoch(model: Model, progress: Any, optimizer: Any, sums: EpochSums,
-                    stop: StopRequest) -> bool:
-    """Train on the batches of ``progress`` (a tqdm bar over the loader), adding to ``sums``;
-    False when a stop was requested before the epoch's end."""
+                    stop: StopRequest, team: SingleProcess) -> bool:
+    """Train on the batches of ``progress`` (a tqdm bar over the loader), adding every rank's
+    samples to ``sums``; False when a stop was requested before the epoch's end."""
     start, seen_before = time.perf_counter(), sums.seen
     for x, t in progress:
         y = model(x)
         loss = F.softmax_cross_entropy(y, t)
-        loss_value = float(loss.data)
+        loss_value, accuracy, stop_agreed = team.agree(
+            float(loss.data), float(F.accuracy(y, t).data), stop)
         if not math.isfinite(loss_value):
             raise LossNotFinite(loss_value)
         model.cleargrads()
         loss.backward()
         optimizer.update()
-        sums.add(loss_value, float(F.accuracy(y, t).data), len(t))
+        sums.add(loss_value, accuracy, len(t) * team.size)  # every rank's batch has len(t)
         loss_mean, acc_mean = sums.means()
         progress.set_postfix(loss=f"{loss_mean:.4f}", acc=f"{acc_mean:.4f}", samples_per_s=(
             f"{(sums.seen - seen_before) / (time.perf_counter() - start):.0f}"), refresh=False)
-        if stop.signal is not None:
+        if team.stops_now(stop, stop_agreed):
             return False
     return True
 
@@ -404,48 +553,53 @@ class Run:
     train_loader: DataLoader
     test_loader: DataLoader
     history: list[EpochMetrics]
-    sums: EpochSums  # of the epoch in progress
+    sums: EpochSums  # of the epoch in progress, over every rank
+    team: SingleProcess
 
     def save_checkpoint(self, epochs_done: int, mid_epoch: bool) -> None:
-        save_checkpoint(self.args.out / CHECKPOINT, model=self.model, optimizer=self.optimizer,
-                        scheduler=self.scheduler, loader=self.train_loader, epoch=epochs_done,
-                        history=[asdict(r) for r in self.history], settings=settings(self.args),
-                        epoch_sums=asdict(self.sums) if mid_epoch else None)
+        self.team.save_checkpoint(
+            self.args.out / CHECKPOINT, model=self.model, optimizer=self.optimizer,
+            scheduler=self.scheduler, loader=self.train_loader, epoch=epochs_done,
+            history=[asdict(r) for r in self.history], settings=settings(self.args),
+            epoch_sums=asdict(self.sums) if mid_epoch else None, ranks=self.team.size)
 
 
-def build_run(args: argparse.Namespace, resumed: dict[str, Any] | None) -> Run:
-    zerograd.core.seed(args.seed)
+def build_run(args: argparse.Namespace, resumed: dict[str, Any] | None,
+              team: SingleProcess) -> Run:
+    zerograd.core.seed(args.seed)  # alike on every rank: the same initial weights
     train_set = FashionMNIST(train=True, root=args.data_root)
     test_set = FashionMNIST(train=False, root=args.data_root)
-    train_loader = DataLoader(train_set, args.batch_size, shuffle=True, seed=args.seed)
+    train_loader = team.train_loader(train_set, args)
     test_loader = DataLoader(test_set, args.batch_size, shuffle=False)
     model = MODELS[args.model]()
-    optimizer = OPTIMIZERS[args.optimizer](args.lr).setup(model)
+    optimizer = team.distribute(OPTIMIZERS[args.optimizer](args.lr)).setup(model)
     scheduler = schedulers.CosineAnnealingLR(optimizer, T_max=args.epochs)
     if args.gpu:
         model.to_gpu()
         train_loader.to_gpu()
         test_loader.to_gpu()
-    run = Run(args, model, optimizer, scheduler, train_loader, test_loader, [], EpochSums())
+    run = Run(args, model, optimizer, scheduler, train_loader, test_loader, [], EpochSums(), team)
     if resumed is not None:
-        load_checkpoint(args.out / CHECKPOINT, model=model, optimizer=optimizer,
-                        scheduler=scheduler, loader=train_loader)
+        team.load_checkpoint(args.out / CHECKPOINT, model=model, optimizer=optimizer,
+                             scheduler=scheduler, loader=train_loader)
         run.history = [EpochMetrics(**row) for row in resumed["history"]]
         run.sums = EpochSums(**(resumed.get("epoch_sums") or {}))
         step = f", step {train_loader.iteration}" if resumed.get("epoch_sums") else ""
-        print(f"resuming after epoch {resumed['epoch']}{step} from {args.out / CHECKPOINT}")
+        if team.rank == 0:
+            print(f"resuming after epoch {resumed['epoch']}{step} from {args.out / CHECKPOINT}")
     return run
 
 
-def train_epoch(run: Run, epoch: int, stop: StopRequest, tqdm: Any) -> bool:
-    """Train and evaluate one epoch and write every output; False when stopped mid-epoch (the
-    checkpoint then holds the exact point reached)."""
-    args, start = run.args, time.perf_counter()
+def train_epoch(run: Run, epoch: int, stop: StopRequest, tqdm: Any,
+                export_onnx: Any = None) -> bool:
+    """Train and evaluate one epoch and write every output (rank 0 alone evaluates and writes);
+    False when stopped mid-epoch (the checkpoint then holds the exact point reached)."""
+    args, start, leader = run.args, time.perf_counter(), run.team.rank == 0
     progress = tqdm(run.train_loader, total=len(run.train_loader), unit="batch",
                     initial=run.train_loader.iteration, dynamic_ncols=True,
-                    desc=f"epoch {epoch}/{args.epochs}", mininterval=0.5)
+                    desc=f"epoch {epoch}/{args.epochs}", mininterval=0.5, disable=not leader)
     try:
-        completed = train_one_epoch(run.model, progress, run.optimizer, run.sums, stop)
+        completed = train_one_epoch(run.model, progress, run.optimizer, run.sums, stop, run.team)
     finally:
         progress.close()
     run.sums.seconds += time.perf_counter() - start
@@ -453,55 +607,83 @@ def train_epoch(run: Run, epoch: int, stop: StopRequest, tqdm: Any) -> bool:
         run.save_checkpoint(epoch - 1, mid_epoch=True)
         return False
     train_loss, train_acc = run.sums.means()
-    test_loss, test_acc = evaluate(run.model, run.test_loader)
+    test_loss, test_acc = run.team.share(evaluate(run.model, run.test_loader) if leader else None)
     run.scheduler.step()
     run.history.append(EpochMetrics(epoch, train_loss, train_acc, test_loss, test_acc,
-                                    run.sums.seconds + time.perf_counter() - start))
+                                    run.team.share(run.sums.seconds + time.perf_counter() - start)))
     run.sums = EpochSums()
-    print(f"epoch {epoch}: train loss {train_loss:.4f} acc {train_acc:.4f} | "
-          f"test loss {test_loss:.4f} acc {test_acc:.4f} | {run.history[-1].seconds:.1f} s",
+    if leader:
+        write_epoch_outputs(run, export_onnx)
+    run.save_checkpoint(epoch, mid_epoch=False)
+    return True
+
+
+def write_epoch_outputs(run: Run, export_onnx: Any) -> None:
+    """Print the epoch's line and write metrics.csv, curves.png, model.npz (and model.onnx)."""
+    args, last = run.args, run.history[-1]
+    print(f"epoch {last.epoch}: train loss {last.train_loss:.4f} acc {last.train_acc:.4f} | "
+          f"test loss {last.test_loss:.4f} acc {last.test_acc:.4f} | {last.seconds:.1f} s",
           flush=True)
     write_metrics(args.out / "metrics.csv", run.history)
     plot_curves(args.out / "curves.png", run.history,
                 f"Fashion-MNIST, {args.model}, {args.optimizer} (lr {args.lr})")
     run.model.save_weights(str(args.out / "model.npz"))
-    run.save_checkpoint(epoch, mid_epoch=False)
-    return True
+    if export_onnx is not None:
+        export_onnx(run.model, args.out / "model.onnx")
 
 
 def main(argv: list[str] | None = None) -> list[EpochMetrics]:
     argv = sys.argv[1:] if argv is None else list(argv)
     tune_malloc()  # keeps a step's temporaries mapped: ~10% of a small CNN's step
+    # Every check before the first step gives the same answer on every rank (rank 0's lock is
+    # shared), so an mpiexec job never has one rank exit while the others wait for it.
     args = parse_args(argv)
     tqdm = require("tqdm").tqdm
     require("matplotlib")
+    export_onnx = None
+    if args.export_onnx:
+        export_onnx = require_for_option("zerograd.onnx", "--export-onnx",
+                                         "onnx").export_for_training_command
     resumed = read_resumed_run(args)
-    check_out_is_writable(args.out)
+    team = join_team()
+    leader = team.rank == 0
+    refuse_together(team, out_problem(args.out) if leader else None)  # rank 0 alone writes
     if resumed is not None and finished(resumed, args):
-        print(f"nothing left to train: the run in {args.out} finished all {args.epochs} epochs")
+        if leader:
+            print(f"nothing left to train: the run in {args.out} finished all {args.epochs} "
+                  "epochs")
         return [EpochMetrics(**row) for row in resumed["history"]]
-    stop = StopRequest()
-    with exclusive_use(args.out), stop.installed():
+    stop = StopRequest(quiet=not leader)
+    with exclusive_use(args.out, team), stop.installed():
         try:
-            run = build_run(args, resumed)
+            run = build_run(args, resumed, team)
+            stopped = False
             for epoch in range(len(run.history) + 1, args.epochs + 1):
-                if not train_epoch(run, epoch, stop, tqdm) or stop.signal is not None:
+                stopped = (not train_epoch(run, epoch, stop, tqdm, export_onnx)
+                           or team.any_rank(stop.signal is not None))
+                if stopped:
                     break
         except LossNotFinite as err:
             sys.exit(f"stopped in epoch {len(run.history) + 1}, step "
                      f"{run.train_loader.iteration}: the training loss is {err.args[0]}; "
                      f"lower --lr (now {args.lr}). The outputs in {args.out} are from the last "
-                     "completed epoch.")
+                     "completed epoch." if leader else 1)
         except KeyboardInterrupt:
             sys.exit(f"stopped at once without saving; {args.out / CHECKPOINT} holds the last "
-                     "saved point, if any")
-    if stop.signal is not None:
+                     "saved point, if any" if leader else 1)
+    if stopped:  # a rank that saw no signal itself exits as if it got SIGTERM
+        report_stop(run, argv, stop.signal or signal.SIGTERM)
+    return run.history
+
+
+def report_stop(run: Run, argv: list[str], signum: int) -> None:
+    """Say where a stopped run stopped and how to resume it; exit 128 + the signal's number."""
+    if run.team.rank == 0:
         where = (f"after epoch {len(run.history)}" if run.sums.seen == 0 else
                  f"in epoch {len(run.history) + 1}, step {run.train_loader.iteration}")
         print(f"stopped {where}; checkpoint saved. Resume with: "
-              f"{command_line(argv, '--resume')}", flush=True)
-        sys.exit(128 + stop.signal)
-    return run.history
+              f"{command_line(argv, '--resume', run.team.size)}", flush=True)
+    sys.exit(128 + signum)
 
 
 if __name__ == "__main__":

@@ -1,4 +1,5 @@
-"""Image checks and output sizes shared by the convolution and pooling functions.
+"""Image checks and output sizes shared by the convolution and pooling functions (the
+one-axis formulas are core.utils' get_conv_outsize and get_deconv_outsize).
 
 Every public wrapper validates with these and core.checks, so that a bad argument fails with a
 message naming the function, the argument and the shapes, never deep inside NumPy.
@@ -7,10 +8,7 @@ message naming the function, the argument and the shapes, never deep inside NumP
 from __future__ import annotations
 
 from zerograd.core import Variable
-from zerograd.core.checks import check_int_pair
-
-# vision.layers still imports the old name; the check itself lives in core.checks.
-as_pair = check_int_pair
+from zerograd.core.utils import get_conv_outsize
 
 
 def check_images(func: str, name: str, x: Variable) -> None:
@@ -19,26 +17,6 @@ def check_images(func: str, name: str, x: Variable) -> None:
         raise ValueError(f"{func}: {name} has no data (a Variable created with None)")
     if x.ndim != 4:
         raise ValueError(f"{func}: {name} must be 4-D (N, C, H, W), got shape {tuple(x.shape)}")
-
-
-def conv_outsize(size: int, kernel: int, stride: int, pad: int, dilation: int = 1) -> int:
-    """Output length of a convolution or pooling along one axis:
-    (size + 2 * pad - dilation * (kernel - 1) - 1) // stride + 1.
-
-    >>> conv_outsize(28, 3, 1, 1)
-    28
-    """
-    return (size + 2 * pad - dilation * (kernel - 1) - 1) // stride + 1
-
-
-def deconv_outsize(size: int, kernel: int, stride: int, pad: int, dilation: int = 1) -> int:
-    """The smallest output length of a transposed convolution along one axis:
-    stride * (size - 1) + dilation * (kernel - 1) + 1 - 2 * pad.
-
-    >>> deconv_outsize(14, 4, 2, 1)
-    28
-    """
-    return stride * (size - 1) + dilation * (kernel - 1) + 1 - 2 * pad
 
 
 def output_hw(func: str, x_shape: tuple[int, ...], kernel: tuple[int, int],
@@ -54,6 +32,6 @@ def output_hw(func: str, x_shape: tuple[int, ...], kernel: tuple[int, int],
                 f"{func}: the kernel {kernel} (extent {extent} with dilation {dilation[axis]}) is "
                 f"larger than the padded input {name} {padded} (input shape {tuple(x_shape)}, "
                 f"pad {pad})")
-        sizes.append(conv_outsize(x_shape[2 + axis], kernel[axis], stride[axis], pad[axis],
-                                  dilation[axis]))
+        sizes.append(get_conv_outsize(x_shape[2 + axis], kernel[axis], stride[axis], pad[axis],
+                                      dilation[axis]))
     return sizes[0], sizes[1]

@@ -20,12 +20,9 @@ from typing import Any
 from zerograd.core import Function, Variable, as_variable, cuda
 from zerograd.core import functions as CF
 from zerograd.core.checks import check_int_pair
-from zerograd.vision.functions._geometry import (
-    check_images,
-    conv_outsize,
-    deconv_outsize,
-    output_hw,
-)
+from zerograd.core.utils import get_conv_outsize as conv_outsize
+from zerograd.core.utils import get_deconv_outsize as deconv_outsize
+from zerograd.vision.functions._geometry import check_images, output_hw
 from zerograd.vision.functions.windows import (
     accumulate,
     clipped_offset_slices,

@@ -1,0 +1,97 @@
+"""zerograd-torch: PyTorch's names, argument order, defaults and weight layout over zerograd.
+
+A PyTorch program runs with its imports changed (``import zerograd.torch as torch``,
+``import zerograd.torch.nn as nn``, ``import zerograd.torch.nn.functional as F``, ...); every
+gradient, kernel and optimizer rule is zerograd's own.
+
+>>> import zerograd.torch as torch
+>>> x = torch.ones(2, 3, requires_grad=True)
+>>> y = (x * 2).sum()
+>>> y.backward()
+>>> x.grad
+tensor([[2., 2., 2.],
+        [2., 2., 2.]])
+"""
+
+from zerograd.core import no_grad
+from zerograd.torch import cuda
+from zerograd.torch.creation import (
+    arange,
+    empty,
+    empty_like,
+    from_numpy,
+    full,
+    full_like,
+    linspace,
+    manual_seed,
+    ones,
+    ones_like,
+    rand,
+    randint,
+    randn,
+    randperm,
+    tensor,
+    zeros,
+    zeros_like,
+)
+from zerograd.torch.devices import device
+from zerograd.torch.dtypes import (
+    bool,  # noqa: A004  (PyTorch's names)
+    double,
+    float,  # noqa: A004
+    float16,
+    float32,
+    float64,
+    int32,
+    int64,
+    long,
+    uint8,
+)
+from zerograd.torch.operations import (
+    abs,  # noqa: A004
+    argmax,
+    argmin,
+    cat,
+    clamp,
+    exp,
+    flatten,
+    log,
+    matmul,
+    max,  # noqa: A004
+    mean,
+    min,  # noqa: A004
+    numel,
+    relu,
+    sigmoid,
+    softmax,
+    sqrt,
+    squeeze,
+    stack,
+    sum,  # noqa: A004
+    tanh,
+    unsqueeze,
+    where,
+)
+from zerograd.torch.serialization import load, save
+from zerograd.torch.tensor import Tensor
+
+__version__ = "0.1.0"
+__all__ = [
+    "Tensor", "abs", "arange", "argmax", "argmin", "bool", "cat", "clamp", "cuda", "device",
+    "double", "empty", "empty_like", "exp", "flatten", "float", "float16", "float32", "float64",
+    "from_numpy", "full", "full_like", "int32", "int64", "linspace", "load", "log", "long",
+    "manual_seed", "matmul", "max", "mean", "min", "no_grad", "numel", "ones", "ones_like", "rand",
+    "randint", "randn", "randperm", "relu", "save", "sigmoid", "softmax", "sqrt", "squeeze",
+    "stack", "sum", "tanh", "tensor", "uint8", "unsqueeze", "where", "zeros", "zeros_like",
+]
+
+
+# The submodules, so that ``torch.nn.Linear`` works after ``import zerograd.torch as torch``.
+from zerograd.torch import nn, optim, utils  # noqa: E402  (they import the names above)
+
+__all__ += ["nn", "optim", "utils"]
+
+
+def __getattr__(name: str):
+    raise AttributeError(f"zerograd.torch has no {name!r}: it covers the part of PyTorch its "
+                         f"README lists (PyTorch's torch.{name} is not there)")

@@ -1,0 +1,145 @@
+"""Making tensors: ``tensor``, ``from_numpy``, ``zeros``/``ones``/``empty``/``full`` (and ``_like``),
+``rand``/``randn``/``randint``/``randperm``, ``arange``, ``linspace``; ``manual_seed``.
+
+PyTorch's defaults: floating data becomes float32, integer data int64, and a new tensor does not
+require grad. Random numbers come from NumPy's global generator (zerograd's rule), so the values
+differ from PyTorch's for the same seed.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from zerograd.core import Variable, seed
+from zerograd.core.checks import ARRAY_TYPES
+from zerograd.torch.devices import device as as_device
+from zerograd.torch.dtypes import DEFAULT_FLOAT
+from zerograd.torch.tensor import Tensor, _sizes
+
+
+def _placed(array: Any, device: Any, requires_grad: bool) -> Tensor:
+    result = Tensor(array, requires_grad=requires_grad)
+    if device is not None and as_device(device).type == "cuda":
+        result = result.to("cuda").requires_grad_(requires_grad)
+    return result
+
+
+def _default_dtype(array: np.ndarray) -> Any:
+    if array.dtype == np.float64:
+        return DEFAULT_FLOAT
+    if array.dtype.kind == "i":
+        return np.int64
+    return array.dtype
+
+
+def tensor(data: Any, dtype: Any = None, device: Any = None, requires_grad: bool = False) -> Tensor:
+    """A new tensor holding a copy of ``data`` (nested lists, a number, an array or a tensor)."""
+    if isinstance(data, Variable):
+        data = data.data
+    if isinstance(data, ARRAY_TYPES):
+        array = data  # an array keeps its dtype, as in PyTorch
+    else:
+        array = np.asarray(data)
+        array = array.astype(_default_dtype(array), copy=False)
+    return _placed(array.astype(dtype or array.dtype, copy=True), device, requires_grad)
+
+
+def from_numpy(array: np.ndarray) -> Tensor:
+    """A tensor sharing ``array``'s memory and dtype."""
+    if not isinstance(array, np.ndarray):
+        raise TypeError(f"from_numpy: expected a numpy.ndarray, got {type(array).__name__}")
+    return Tensor(array, requires_grad=False)
+
+
+def _filled(maker: Any, size: tuple[Any, ...], dtype: Any, device: Any, requires_grad: bool,
+            *args: Any) -> Tensor:
+    return _placed(maker(_sizes(size), *args, dtype=dtype or DEFAULT_FLOAT), device, requires_grad)
+
+
+def zeros(*size: Any, dtype: Any = None, device: Any = None, requires_grad: bool = False) -> Tensor:
+    return _filled(np.zeros, size, dtype, device, requires_grad)
+
+
+def ones(*size: Any, dtype: Any = None, device: Any = None, requires_grad: bool = False) -> Tensor:
+    return _filled(np.ones, size, dtype, device, requires_grad)
+
+
+def empty(*size: Any, dtype: Any = None, device: Any = None, requires_grad: bool = False) -> Tensor:
+    return _filled(np.empty, size, dtype, device, requires_grad)
+
+
+def full(size: Any, fill_value: Any, dtype: Any = None, device: Any = None,
+         requires_grad: bool = False) -> Tensor:
+    if dtype is None and isinstance(fill_value, (int, np.integer)) and not isinstance(fill_value, bool):
+        dtype = np.int64
+    return _placed(np.full(_sizes((size,)), fill_value, dtype=dtype or DEFAULT_FLOAT), device,
+                   requires_grad)
+
+
+def _like(maker: Any, other: Any, dtype: Any, requires_grad: bool, *args: Any) -> Tensor:
+    array = other.data if isinstance(other, Variable) else np.asarray(other)
+    return Tensor(maker(array, *args, dtype=dtype or array.dtype), requires_grad=requires_grad)
+
+
+def zeros_like(other: Any, dtype: Any = None, requires_grad: bool = False) -> Tensor:
+    return _like(np.zeros_like, other, dtype, requires_grad)
+
+
+def ones_like(other: Any, dtype: Any = None, requires_grad: bool = False) -> Tensor:
+    return _like(np.ones_like, other, dtype, requires_grad)
+
+
+def empty_like(other: Any, dtype: Any = None, requires_grad: bool = False) -> Tensor:
+    return _like(np.empty_like, other, dtype, requires_grad)
+
+
+def full_like(other: Any, fill_value: Any, dtype: Any = None, requires_grad: bool = False) -> Tensor:
+    return _like(np.full_like, other, dtype, requires_grad, fill_value)
+
+
+def rand(*size: Any, dtype: Any = None, device: Any = None, requires_grad: bool = False) -> Tensor:
+    array = np.random.random_sample(_sizes(size)).astype(dtype or DEFAULT_FLOAT)  # noqa: NPY002
+    return _placed(array, device, requires_grad)
+
+
+def randn(*size: Any, dtype: Any = None, device: Any = None, requires_grad: bool = False) -> Tensor:
+    array = np.random.standard_normal(_sizes(size)).astype(dtype or DEFAULT_FLOAT)  # noqa: NPY002
+    return _placed(array, device, requires_grad)
+
+
+def randint(low: int, high: Any = None, size: Any = None, dtype: Any = None,
+            device: Any = None) -> Tensor:
+    """``randint(high, size)`` or ``randint(low, high, size)``: integers in [low, high)."""
+    if size is None:
+        low, high, size = 0, low, high
+    if size is None:
+        raise TypeError("randint: missing the required argument 'size'")
+    array = np.random.randint(low, high, size=_sizes((size,)))  # noqa: NPY002
+    return _placed(array.astype(dtype or np.int64), device, False)
+
+
+def randperm(n: int, dtype: Any = None, device: Any = None) -> Tensor:
+    return _placed(np.random.permutation(n).astype(dtype or np.int64), device, False)  # noqa: NPY002
+
+
+def arange(start: Any, end: Any = None, step: Any = 1, dtype: Any = None, device: Any = None,
+           requires_grad: bool = False) -> Tensor:
+    if end is None:
+        start, end = 0, start
+    if dtype is None:
+        exact = all(isinstance(v, (int, np.integer)) for v in (start, end, step))
+        dtype = np.int64 if exact else DEFAULT_FLOAT
+    return _placed(np.arange(start, end, step).astype(dtype), device, requires_grad)
+
+
+def linspace(start: Any, end: Any, steps: int, dtype: Any = None, device: Any = None,
+             requires_grad: bool = False) -> Tensor:
+    array = np.linspace(start, end, steps).astype(dtype or DEFAULT_FLOAT)
+    return _placed(array, device, requires_grad)
+
+
+def manual_seed(value: int) -> None:
+    """Seed every generator zerograd uses (zerograd.core.seed)."""
+    seed(int(value))
