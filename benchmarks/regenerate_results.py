@@ -30,11 +30,12 @@ BENCHMARKS = {
     "mlp": ("MLP 784-1000-1000-10 step, B=100", None),
     "cnn": ("CNN conv32-pool-conv64-pool-fc step, B=100", 1.0),
     "lstm": ("LSTM h=256, 35 steps, B=32 step", 1.0),
+    "gru": ("GRU h=256, 35 steps, B=32 step", 1.0),
     "resnet18": ("ResNet-18 step, 32x32, B=64", 1.2),
     "vgg16": ("VGG16 inference, 224x224, B=8", 1.2),
     "optim": ("Adam step, 1.8M parameters", None),
 }
-MEMORY_ROWS = ("cnn", "lstm", "mlp", "resnet18", "vgg16")
+MEMORY_ROWS = ("cnn", "lstm", "gru", "mlp", "resnet18", "vgg16")
 
 
 def run(name: str, args: argparse.Namespace) -> dict:
