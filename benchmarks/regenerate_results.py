@@ -113,7 +113,7 @@ def generated_section(results: dict[str, dict], scaling: dict | None, rounds: in
              "OPENBLAS_CORETYPE; the kernel named is NumPy's, as threadpoolctl reports it).", ""]
     if results:
         lines += ["### Speed", "", *speed_table(results), ""]
-        lines += ["### Peak memory of one process (peak RSS minus the RSS once the framework is "
+        lines += ["### Peak memory (peak RSS while the steps run minus the RSS once the framework is "
                   "imported)", "", *memory_table(results), ""]
     if scaling:
         lines += ["### Time per step by batch size", "", *scaling_table(scaling), ""]
