@@ -67,7 +67,7 @@ def time_step(step: Callable[[], object], seconds: float, warmup: int = 3) -> fl
 
 def zerograd_training_step(model, optimizer, x, t) -> Callable[[], None]:
     """The step a zerograd user writes: softmax cross entropy, fresh gradients, backward, update."""
-    import zerograd.nn.functional as F
+    import zerograd.nn.functions as F
 
     def step() -> None:
         loss = F.softmax_cross_entropy(model(x), t)
