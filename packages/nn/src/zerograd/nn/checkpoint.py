@@ -18,9 +18,13 @@ never destroys the previous checkpoint. Loading reads and checks everything it u
 changes anything, and reads only the members the document refers to (for the objects asked for),
 each after its header is checked against the file, so a small file cannot force a huge read.
 
-CuPy's generator state cannot be read (CuPy offers no get_state); when a GPU is enabled, saving
-reseeds CuPy's generator with a seed drawn from NumPy's state (without advancing it) and stores
-that seed, and loading reseeds with it, so a resumed run repeats the run that saved.
+CuPy's generator state cannot be read (CuPy offers no get_state), so the device generator's own
+state is not what is saved. When a GPU (or the stand-in) is enabled, saving derives a 32-bit seed
+from NumPy's state (CRC-32 of its key array XOR its position; NumPy's generator is not advanced),
+reseeds the device generator with it and stores it as ``cupy_seed``; loading reseeds with it. The
+run that saved and a resumed run therefore draw the same device numbers after the save, bitwise;
+device draws made before the save have no effect on those after it. The stand-in follows the same
+rule as CuPy rather than saving its readable state, so that it tests the path a GPU takes.
 
 >>> import os, shutil, tempfile
 >>> import numpy as np
