@@ -2,6 +2,9 @@
 checkpoint, and --resume continues exactly like an uninterrupted stand-in run."""
 
 import csv
+import os
+import subprocess
+import sys
 
 import numpy as np
 import pytest
@@ -73,3 +76,16 @@ def test_gpu_run_trains_and_resume_repeats_it_bitwise(device, fashion_root, tmp_
     train.main(_args(fashion_root, resumed, *arguments, "--resume"))
     assert _metrics_without_seconds(resumed) == _metrics_without_seconds(whole)
     assert (resumed / "model.npz").read_bytes() == (whole / "model.npz").read_bytes()
+
+
+def test_the_command_with_gpu_runs_on_the_standin_chosen_by_the_environment(fashion_root,
+                                                                            tmp_path):
+    out = tmp_path / "run"
+    command = [sys.executable, "-m", "zerograd.vision.train",
+               *_args(fashion_root, out, "--model", "mlp", "--epochs", "1")]
+    result = subprocess.run(command, env={**os.environ, "ZEROGRAD_DEVICE": "standin",
+                                          "MPLBACKEND": "Agg"},
+                            capture_output=True, text=True, timeout=300)
+    assert result.returncode == 0, result.stderr
+    assert "epoch 1: train loss" in result.stdout
+    assert len(_metrics_without_seconds(out)) == 1 and (out / "checkpoint.npz").is_file()
