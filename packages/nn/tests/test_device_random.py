@@ -7,8 +7,8 @@ import pytest
 
 import zerograd.core
 from zerograd.core import cuda
+from zerograd.nn import checkpoint, load_checkpoint, save_checkpoint
 from zerograd.nn import functions as F
-from zerograd.nn import load_checkpoint, save_checkpoint
 
 
 @pytest.fixture
@@ -74,9 +74,24 @@ def test_a_checkpoint_continues_the_device_generator_like_the_run_that_saved(dev
     np.testing.assert_array_equal(_device_draws(device, 8), after_save)
 
 
-def test_the_device_seed_saved_depends_on_the_host_state_only(device, tmp_path):
-    """CuPy cannot read its generator's state, so what is saved is a seed derived from NumPy's
-    state; two runs at the same host state continue alike whatever they drew on the device."""
+def test_saving_leaves_a_readable_device_generator_where_it_was(device, tmp_path):
+    """The stand-in's state is saved as it is: the run that saves draws what a run that never
+    saved draws, so a stop anywhere resumes bitwise."""
+    zerograd.core.seed(0)
+    _device_draws(device)
+    expected = _device_draws(device)
+    zerograd.core.seed(0)
+    _device_draws(device)
+    save_checkpoint(tmp_path / "run.npz")
+    np.testing.assert_array_equal(_device_draws(device), expected)
+
+
+def test_an_unreadable_device_generator_continues_from_a_seed_of_the_host_state(device, tmp_path,
+                                                                                  monkeypatch):
+    """CuPy's generator state cannot be read: what is saved is a seed derived from NumPy's state,
+    so runs at the same host state continue alike whatever they drew on the device, and a load
+    reseeds with it."""
+    monkeypatch.setattr(checkpoint, "_readable_device_state", lambda: None)  # as on CuPy
     streams = []
     for device_draws_before in (0, 5):
         zerograd.core.seed(0)
@@ -84,6 +99,9 @@ def test_the_device_seed_saved_depends_on_the_host_state_only(device, tmp_path):
         save_checkpoint(tmp_path / f"run{device_draws_before}.npz")
         streams.append(_device_draws(device))
     np.testing.assert_array_equal(streams[0], streams[1])
+    _device_draws(device)
+    load_checkpoint(tmp_path / "run5.npz")
+    np.testing.assert_array_equal(_device_draws(device), streams[0])
 
 
 def test_saving_does_not_advance_the_host_generator(device, tmp_path):

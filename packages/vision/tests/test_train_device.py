@@ -3,6 +3,7 @@ checkpoint, and --resume continues exactly like an uninterrupted stand-in run.""
 
 import csv
 import os
+import signal
 import subprocess
 import sys
 
@@ -89,3 +90,29 @@ def test_the_command_with_gpu_runs_on_the_standin_chosen_by_the_environment(fash
     assert result.returncode == 0, result.stderr
     assert "epoch 1: train loss" in result.stdout
     assert len(_metrics_without_seconds(out)) == 1 and (out / "checkpoint.npz").is_file()
+
+
+def test_a_mid_epoch_stop_on_the_device_resumes_bitwise(device, fashion_root, tmp_path,
+                                                        monkeypatch):
+    """SIGTERM after step 3 (epoch 2, step 1 of 2): the checkpoint holds the exact point reached,
+    and the resumed --gpu run repeats the uninterrupted one."""
+    whole, stopped = tmp_path / "whole", tmp_path / "stopped"
+    arguments = ("--model", "cnn", "--epochs", "3")
+    train.main(_args(fashion_root, whole, *arguments))
+    steps, real_add = [], train.EpochSums.add
+
+    def add_then_signal(self, *args):
+        real_add(self, *args)
+        steps.append(1)
+        if len(steps) == 3:
+            os.kill(os.getpid(), signal.SIGTERM)
+
+    with monkeypatch.context() as patch:
+        patch.setattr(train.EpochSums, "add", add_then_signal)
+        with pytest.raises(SystemExit) as exited:
+            train.main(_args(fashion_root, stopped, *arguments))
+    assert exited.value.code == 128 + signal.SIGTERM
+    assert len(_metrics_without_seconds(stopped)) == 1
+    train.main(_args(fashion_root, stopped, *arguments, "--resume"))
+    assert _metrics_without_seconds(stopped) == _metrics_without_seconds(whole)
+    assert (stopped / "model.npz").read_bytes() == (whole / "model.npz").read_bytes()
