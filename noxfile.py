@@ -77,35 +77,37 @@ def present_packages() -> list[str]:
 
 
 # Optional extras whose code the tests exercise (a skipped test proves nothing): installed with
-# the package in every test session and in the build-alone check.
-TEST_EXTRAS = {"data": "progress", "vision": "image,train,onnx,mpi", "dezero": "all",
+# the package in every test session and in the build-alone check, and with it as a sibling.
+TEST_EXTRAS = {"data": "progress", "vision": "image,train", "dezero": "all", "nn": "safetensors",
                "onnx": "runtime",  # onnxruntime: the reference the export tests compare with
                "distributed": "mpich,test",
-               "nn": "safetensors",  # save_weights('w.safetensors') and load_weights of one
                "torch": "safetensors"}  # the weights-crossing tests read and write .safetensors
-
-
-def with_extras(name: str, location: str) -> str:
-    """``location[extras]`` for a package whose tests exercise optional extras."""
-    extras = TEST_EXTRAS.get(name)
-    return f"{location}[{extras}]" if extras else location
-
-
-# Siblings that a package's tested extras bring in (vision's `onnx` and `mpi` extras: the training
-# command's --export-onnx and mpiexec runs), with what those need of their own.
+# Extras installed only where the package itself is tested, in the oracle cell (3.11): vision's
+# `onnx` and `mpi` extras bring the siblings to its right (the training command's --export-onnx
+# and mpiexec runs); their tests skip, naming the extra, in the boundary cells.
+OWN_TEST_EXTRAS = {"vision": "onnx,mpi"}
+# The siblings those extras bring in, with what they need of their own.
 EXTRA_SIBLINGS = {"vision": ["text", "onnx", "distributed"]}
 
 
-def local_packages(name: str) -> list[str]:
+def with_extras(name: str, location: str, own: bool = False) -> str:
+    """``location[extras]`` for a package whose tests exercise optional extras; ``own`` adds
+    the extras used only when the package itself is tested."""
+    extras = [e for e in (TEST_EXTRAS.get(name), own and OWN_TEST_EXTRAS.get(name)) if e]
+    return f"{location}[{','.join(extras)}]" if extras else location
+
+
+def local_packages(name: str, own: bool = False) -> list[str]:
     """The zerograd packages a package's test session installs: its dependencies, the siblings its
-    tested extras bring, and itself."""
-    return [*PACKAGES[name], *EXTRA_SIBLINGS.get(name, []), name]
+    own tested extras bring (``own``), and itself."""
+    return [*PACKAGES[name], *(EXTRA_SIBLINGS.get(name, []) if own else []), name]
 
 
-def package_with_siblings(name: str) -> list[str]:
+def package_with_siblings(name: str, own: bool = False) -> list[str]:
     """Local paths of a package and the siblings it needs (with their tested extras), so the
     resolver takes them from here."""
-    return [with_extras(dep, str(PACKAGES_DIR / dep)) for dep in local_packages(name)]
+    return [with_extras(dep, str(PACKAGES_DIR / dep), own=own and dep == name)
+            for dep in local_packages(name, own)]
 
 
 def fresh_builds(names: list[str]) -> list[str]:
@@ -155,8 +157,9 @@ def tests(session: nox.Session, package: str, numpy: str) -> None:
     """One package on one interpreter and one NumPy; the PyTorch oracle runs on 3.11 only."""
     if package not in present_packages():
         session.skip(f"packages/{package} does not exist yet")
-    session.install(NUMPYS[numpy], *TEST_DEPS, *package_with_siblings(package),
-                    *fresh_builds(local_packages(package)))
+    own = session.python == ORACLE_PYTHON
+    session.install(NUMPYS[numpy], *TEST_DEPS, *package_with_siblings(package, own),
+                    *fresh_builds(local_packages(package, own)))
     if session.python == ORACLE_PYTHON:
         install_torch(session)
     session.run("python", "-c", "import sys, numpy; print('python', sys.version.split()[0], "
@@ -196,9 +199,9 @@ def build(session: nox.Session) -> None:
         session.run("uv", "venv", "-q", "--python", session.python, str(venv))
         python = str(venv / "bin" / "python")
         session.run("uv", "pip", "install", "-q", "--python", python, "--find-links", str(dist),
-                    *[with_extras(name, f"zerograd-{name}")
+                    *[with_extras(name, f"zerograd-{name}", own=name == package)
                       for name in [*EXTRA_SIBLINGS.get(package, []), package]], *TEST_DEPS,
-                    *fresh_builds(local_packages(package)))
+                    *fresh_builds(local_packages(package, own=True)))
         session.run(python, "-c", f"import zerograd.{package}", external=True)
         session.chdir(ROOT)
         run_tests(session, package, python_bin=python)
