@@ -6,6 +6,7 @@
     nox -s tests         the full matrix: every package x Python 3.10-3.13 x NumPy 1.26 / 2
     nox -s "tests(core, python='3.11', numpy='2')"    one cell (`nox -l` lists them)
     nox -s build         build every wheel with hatch, install each alone, run its tests
+    nox -s device        every package's suite on the GPU stand-in (ZEROGRAD_DEVICE=standin)
     nox -s mpi           zerograd-distributed's tests under mpiexec -n 1, 2 and 4
     nox -s bench         the speed comparisons against PyTorch (benchmarks/RESULTS.md)
 
@@ -218,6 +219,38 @@ def mpi(session: nox.Session) -> None:
                     "python", "-m", "pytest", "-q", "-p", "no:cacheprovider", "--rootdir",
                     str(ROOT), "-c", str(ROOT / "pyproject.toml"),
                     str(PACKAGES_DIR / "distributed" / "tests"), *session.posargs, external=True)
+
+
+# Test files about host-only concerns (file formats, downloads, the command line), left out of the
+# device session to keep it within CI's time; everything else runs with arrays on the stand-in.
+HOST_ONLY_TESTS = {
+    "data": ["test_download.py", "test_datasets.py"],
+    "vision": ["test_datasets.py", "test_train.py"],
+    "text": ["test_datasets.py", "test_vocabulary.py"],
+    "onnx": ["test_inspect.py", "test_torch_models.py"],
+}
+# Checks whose test builds a host constant the device run cannot reach (a target inside a list).
+DEVICE_DESELECT = {"torch": ["-k", "not (test_numerical_gradient and bce_with_logits)"]}
+
+
+@nox.session(python=ORACLE_PYTHON, tags=["ci"])
+def device(session: nox.Session) -> None:
+    """Every package's suite on the strict GPU stand-in (zerograd.core.fakecupy): the test helpers
+    repeat each gradient check on device copies, and the device tests train on it. On a machine
+    with a GPU, ZEROGRAD_DEVICE=cuda runs the same on real CuPy (scripts/gpu_check.sh).
+    `nox -s device -- core nn` runs the packages named."""
+    on_device = [name for name in present_packages() if name != "distributed"]  # MPI: its own session
+    packages = session.posargs or on_device
+    session.install("numpy>=2,<3", *TEST_DEPS,
+                    *[with_extras(name, str(PACKAGES_DIR / name)) for name in on_device],
+                    *fresh_builds(on_device))
+    install_torch(session)
+    session.chdir(ROOT)
+    for package in packages:
+        skipped = [f"--ignore={PACKAGES_DIR / package / 'tests' / name}"
+                   for name in HOST_ONLY_TESTS.get(package, [])]
+        session.env["ZEROGRAD_DEVICE"] = os.environ.get("ZEROGRAD_DEVICE") or "standin"
+        run_tests(session, package, pytest_args=[*skipped, *DEVICE_DESELECT.get(package, [])])
 
 
 @nox.session(python=ORACLE_PYTHON)

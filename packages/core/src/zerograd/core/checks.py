@@ -20,7 +20,7 @@ import numpy as np
 
 from zerograd.core import cuda
 
-ARRAY_TYPES: tuple[type, ...] = (np.ndarray,) if cuda.cupy is None else (np.ndarray, cuda.cupy.ndarray)
+ARRAY_TYPES: tuple[type, ...] = (np.ndarray, *cuda.DEVICE_ARRAY_TYPES)
 
 
 def is_array(value: Any) -> bool:

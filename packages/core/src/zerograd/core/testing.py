@@ -7,11 +7,13 @@ summed check would pass even for a wrong backward.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+import contextlib
+from collections.abc import Callable, Iterator, Sequence
 from typing import Any
 
 import numpy as np
 
+from zerograd.core import cuda
 from zerograd.core.gradient_check import central_differences
 from zerograd.core.variable import Variable
 
@@ -56,6 +58,8 @@ def check_backward(func: Func, *inputs: Any, rtol: float = 1e-4, atol: float = 1
     for y, gy in zip(ys, gys):
         y.grad = Variable(gy)
     _backward_all(ys)
+    if cuda.device_tests_requested():
+        _check_same_on_device(func, xs, gys, ys, variables, rtol, atol)
     expected = numerical_grads(func, xs, gys, eps)
     for i, (v, num) in enumerate(zip(variables, expected)):
         got = np.zeros_like(num) if v.grad is None else v.grad.data
@@ -65,6 +69,77 @@ def check_backward(func: Func, *inputs: Any, rtol: float = 1e-4, atol: float = 1
                 f"  backward : {np.ravel(got)[:8]}\n  numerical: {np.ravel(num)[:8]}\n"
                 f"  max abs error {np.max(np.abs(got - num)) if got.shape == num.shape else 'shape'}"
             )
+
+
+@contextlib.contextmanager
+def _closure_constants_on_device(func: Func) -> Iterator[None]:
+    """A test's ``lambda x: F.conv2d(x, W)`` holds its constants (W) on the host: within the
+    block they are device copies, as a user's would be on the device, and restored after."""
+    cells = _host_array_cells(func, set())
+    saved = [cell.cell_contents for cell in cells]
+    for cell in cells:
+        cell.cell_contents = cuda.as_cupy(cell.cell_contents)
+    try:
+        yield
+    finally:
+        for cell, value in zip(cells, saved):
+            cell.cell_contents = value
+
+
+def _host_array_cells(func: Any, seen: set[int]) -> list[Any]:
+    """The closure cells of ``func`` (and of the functions it closes over) holding NumPy arrays."""
+    if id(func) in seen or not getattr(func, "__closure__", None):
+        return []
+    seen.add(id(func))
+    cells = []
+    for cell in func.__closure__:
+        try:
+            value = cell.cell_contents
+        except ValueError:  # a cell not filled yet
+            continue
+        if type(value) is np.ndarray:
+            cells.append(cell)
+        elif callable(value):
+            cells += _host_array_cells(value, seen)
+    return cells
+
+
+@contextlib.contextmanager
+def _device_draws_follow_numpy() -> Iterator[None]:
+    """The stand-in draws from NumPy's global generator within the block, so that a test's
+    ``np.random.seed(7)`` before a dropout gives the device run the host run's mask."""
+    device_random = cuda.cupy.random if cuda.standin_active() else None
+    if device_random is None:
+        yield
+        return
+    saved = device_random._state
+    device_random._state = np.random.mtrand._rand
+    try:
+        yield
+    finally:
+        device_random._state = saved
+
+
+def _check_same_on_device(func: Func, xs: Sequence[np.ndarray], gys: Sequence[np.ndarray],
+                          ys: Sequence[Variable], variables: Sequence[Variable], rtol: float,
+                          atol: float) -> None:
+    """Device runs (``ZEROGRAD_DEVICE=standin`` or ``cuda``): ``func`` on device copies of the
+    inputs gives device outputs and gradients equal to the host's."""
+    on_device = [Variable(cuda.as_cupy(x)) for x in xs]
+    with _closure_constants_on_device(func), _device_draws_follow_numpy():
+        device_ys = _as_tuple(func(*on_device))
+        for y, gy in zip(device_ys, gys):
+            y.grad = Variable(cuda.as_cupy(gy))
+        _backward_all(device_ys)
+    pairs = [("output", y, d) for y, d in zip(ys, device_ys)]
+    pairs += [("gradient of input", v.grad, d.grad) for v, d in zip(variables, on_device)]
+    for i, (what, host, device) in enumerate(pairs):
+        if host is None:
+            continue
+        if device is None or cuda.get_array_module(device.data) is np:
+            raise AssertionError(f"check_backward on the device: {what} {i} is not a device array")
+        np.testing.assert_allclose(cuda.as_numpy(device.data), host.data, rtol=rtol, atol=atol,
+                                   err_msg=f"check_backward: {what} differs on the device")
 
 
 def _backward_all(ys: Sequence[Variable], create_graph: bool = False) -> None:
@@ -81,13 +156,18 @@ def _backward_all(ys: Sequence[Variable], create_graph: bool = False) -> None:
     total.backward(create_graph=create_graph)
 
 
+def _on_device_of(y: Variable, array: np.ndarray) -> Any:
+    """``array`` on the device that holds ``y``."""
+    return array if cuda.get_array_module(y) is np else cuda.as_cupy(array)
+
+
 def gradients(func: Func, gys: Sequence[np.ndarray]) -> Func:
     """The function x -> (d sum(func(x) * gys) / dx for each input), differentiable again."""
 
     def first_order(*xs: Variable) -> tuple[Variable, ...]:
         ys = _as_tuple(func(*xs))
         for y, gy in zip(ys, gys):
-            y.grad = Variable(gy, requires_grad=False)
+            y.grad = Variable(_on_device_of(y, gy), requires_grad=False)
         _backward_all(ys, create_graph=True)
         grads = tuple(x.grad if x.grad is not None else Variable(np.zeros_like(x.data)) * x
                       for x in xs)

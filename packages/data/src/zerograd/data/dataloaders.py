@@ -183,7 +183,7 @@ class DataLoader:
         """Yield CuPy arrays from now on."""
         if not cuda.gpu_enable:
             raise RuntimeError(f"{type(self).__name__}: gpu=True needs CuPy with a usable CUDA "
-                               "device (pip install 'zerograd-core[cuda]')")
+                               "device (pip install 'zerograd-core[cuda13]')")
         self.gpu = True
 
     # -- checkpoints --------------------------------------------------------------------------

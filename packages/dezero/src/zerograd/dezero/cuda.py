@@ -1,6 +1,6 @@
 """The book's ``dezero.cuda``: ``gpu_enable``, ``cupy`` (None without CuPy, so the book's
 ``from dezero.cuda import cupy`` never fails), ``get_array_module``, ``as_numpy``, ``as_cupy``;
-re-exported from zerograd.core.cuda (install CuPy with ``pip install 'zerograd-dezero[cuda]'``).
+re-exported from zerograd.core.cuda (install CuPy with ``pip install 'zerograd-dezero[cuda13]'``).
 
 >>> import numpy as np
 >>> from zerograd.dezero.cuda import as_numpy, get_array_module

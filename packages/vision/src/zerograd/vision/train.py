@@ -184,7 +184,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         parser.error(f"--seed must lie in 0..{MAX_SEED}, got {args.seed}")
     if args.gpu and not cuda.gpu_enable:
         parser.error("--gpu needs CuPy with a usable CUDA device "
-                     "(pip install 'zerograd-core[cuda]'), which this Python does not have")
+                     "(pip install 'zerograd-core[cuda13]'), which this Python does not have")
     ranks = mpi_world_size()
     if ranks > 1 and args.batch_size % ranks:
         parser.error(f"--batch-size is the global batch and must divide by the {ranks} processes "

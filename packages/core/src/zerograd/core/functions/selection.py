@@ -8,7 +8,7 @@ from zerograd.core.cuda import get_array_module
 from zerograd.core.function import Function
 from zerograd.core.functions._operands import constant_like, typed_constant
 from zerograd.core.functions.shape import sum_to
-from zerograd.core.variable import Variable, as_variable
+from zerograd.core.variable import Variable, as_array, as_variable
 
 
 class Clip(Function):
@@ -67,11 +67,11 @@ class Minimum(Maximum):
 
 
 def _pair_of_variables(op: str, x0: Any, x1: Any) -> tuple[Variable, Variable]:
-    """Both operands as Variables, a constant taking the other side's dtype rule."""
+    """Both operands as Variables, a constant taking the other side's dtype rule and device."""
     if isinstance(x0, Variable) and not isinstance(x1, Variable):
-        x1 = typed_constant(op, x1, x0)
+        x1 = as_array(typed_constant(op, x1, x0), get_array_module(x0))
     elif isinstance(x1, Variable) and not isinstance(x0, Variable):
-        x0 = typed_constant(op, x0, x1)
+        x0 = as_array(typed_constant(op, x0, x1), get_array_module(x1))
     return as_variable(x0), as_variable(x1)
 
 

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from zerograd.core import Variable, as_variable
+import numpy as np
+
+from zerograd.core import Variable, as_variable, cuda
 
 
 def floating_variable(op: str, name: str, x: Any) -> Variable:
@@ -18,7 +20,8 @@ def floating_variable(op: str, name: str, x: Any) -> Variable:
 
 
 def label_array(op: str, t: Any, n: int, n_classes: int | None = None) -> Any:
-    """Integer labels as a flat array of length ``n``, each in [0, n_classes)."""
+    """Integer labels as a flat array of length ``n``, each in [0, n_classes). The range is checked
+    on the host only: on a GPU it would copy two values to the host on every step."""
     t = t.data if isinstance(t, Variable) else t
     if not hasattr(t, "dtype") or t.dtype.kind not in "iu":
         kind = getattr(t, "dtype", type(t).__name__)
@@ -26,7 +29,8 @@ def label_array(op: str, t: Any, n: int, n_classes: int | None = None) -> Any:
     if t.size != n:
         raise ValueError(f"{op}: t of shape {t.shape} has {t.size} labels for {n} samples")
     t = t.reshape(n)
-    if n_classes is not None and n and (int(t.min()) < 0 or int(t.max()) >= n_classes):
+    on_host = cuda.get_array_module(t) is np
+    if on_host and n_classes is not None and n and (int(t.min()) < 0 or int(t.max()) >= n_classes):
         raise ValueError(f"{op}: labels must lie in [0, {n_classes}), got values from "
                          f"{int(t.min())} to {int(t.max())}")
     return t

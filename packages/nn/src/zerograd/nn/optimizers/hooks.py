@@ -7,9 +7,10 @@ array to two parameters (y = a + b), and an in-place change would then apply twi
 
 from __future__ import annotations
 
-import math
 from collections.abc import Iterable
 from typing import Any
+
+import numpy as np
 
 from zerograd.core.checks import check_real
 from zerograd.core.cuda import get_array_module
@@ -55,14 +56,16 @@ class ClipGrad:
         self.max_norm = float(check_real("ClipGrad", "max_norm", max_norm, low=0))
 
     def __call__(self, params: list[Variable]) -> None:
-        total = 0.0
+        if not params:
+            return
+        # The norm and the factor stay on the arrays' device (no host round trip per parameter);
+        # like PyTorch, the factor is clamped to 1 and always applied rather than tested.
+        xp = get_array_module(params[0].grad.data)
+        total = sum(xp.vdot(g, g).astype(np.float64) for g in (p.grad.data.ravel() for p in params))
+        rate = xp.minimum(self.max_norm / (xp.sqrt(total) + 1e-6), 1.0)
         for param in params:
-            g = param.grad.data.ravel()
-            total += float(get_array_module(g).vdot(g, g))
-        rate = self.max_norm / (math.sqrt(total) + 1e-6)
-        if rate < 1:
-            for param in params:
-                param.grad = Variable(param.grad.data * rate, requires_grad=False)
+            g = param.grad.data
+            param.grad = Variable(g * rate.astype(g.dtype), requires_grad=False)
 
 
 class FreezeParam:
