@@ -255,14 +255,15 @@ def device(session: nox.Session) -> None:
 
 @nox.session(python=ORACLE_PYTHON)
 def bench(session: nox.Session) -> None:
-    """Speed against PyTorch CPU; `nox -s bench -- overhead` runs one benchmark."""
-    session.install("numpy>=2", *[str(PACKAGES_DIR / name) for name in present_packages()],
+    """Speed and memory against PyTorch CPU under both BLAS settings, and time per step by batch
+    size; rewrites the generated tables of benchmarks/RESULTS.md. Arguments after `--` go to
+    benchmarks/regenerate_results.py, e.g. `nox -s bench -- --only cnn scaling --rounds 3`."""
+    session.install("numpy>=2", "threadpoolctl", *[str(PACKAGES_DIR / name) for name in present_packages()],
                     *fresh_builds(present_packages()))
     install_torch(session)
-    names = session.posargs or sorted(p.stem for p in (ROOT / "benchmarks").glob("*.py")
-                                      if not p.stem.startswith("_"))
-    for name in names:
-        session.run("python", str(ROOT / "benchmarks" / f"{name}.py"))
+    session.run("python", str(ROOT / "benchmarks" / "regenerate_results.py"), *session.posargs)
+    if not session.posargs:  # the one benchmark without a PyTorch contender, nor a table
+        session.run("python", str(ROOT / "benchmarks" / "loader.py"))
 
 
 @nox.session(python=ORACLE_PYTHON)

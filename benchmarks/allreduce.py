@@ -28,7 +28,7 @@ from mpi4py import MPI  # noqa: E402
 from zerograd.core import Parameter, Variable  # noqa: E402
 from zerograd.distributed import MultiNodeOptimizer, create_communicator  # noqa: E402
 from zerograd.distributed.buckets import GradientBuckets  # noqa: E402
-from zerograd.nn import functional as F  # noqa: E402
+from zerograd.nn import functions as F  # noqa: E402
 from zerograd.nn import optimizers  # noqa: E402
 
 

@@ -3,7 +3,7 @@ maxpool(2) - conv(32->64, 3x3, pad 1) - relu - maxpool(2) - linear(3136->10), so
 and an SGD update, on a batch of 100 28x28 images (float32). The book's framework takes 9.6x
 PyTorch here; the target is 1.5x.
 
-    python benchmarks/cnn.py [--rounds 7]
+    python benchmarks/cnn.py [--rounds 7] [--batch 100]
     python benchmarks/cnn.py --profile     # where zerograd's step spends its time (cProfile)
 
 Set OMP_NUM_THREADS/OPENBLAS_NUM_THREADS before --profile to profile with the benchmark's threads.
@@ -19,15 +19,15 @@ from _harness import run_benchmark
 BATCH, CLASSES, LR = 100, 10, 0.01
 
 
-def _data() -> tuple[np.ndarray, np.ndarray]:
+def _data(batch: int) -> tuple[np.ndarray, np.ndarray]:
     rng = np.random.default_rng(0)
-    x = rng.random((BATCH, 1, 28, 28), dtype=np.float32)
-    t = rng.integers(0, CLASSES, BATCH)
+    x = rng.random((batch, 1, 28, 28), dtype=np.float32)
+    t = rng.integers(0, CLASSES, batch)
     return x, t
 
 
-def zerograd_case():
-    import zerograd.nn.functional as F
+def zerograd_case(batch: int = BATCH):
+    import zerograd.nn.functions as F
     from zerograd.core import Parameter
     from zerograd.core import functions as CF
     from zerograd.vision import functions as VF
@@ -41,7 +41,7 @@ def zerograd_case():
     W2, b2 = param(64, 32, 3, 3, fan_in=288), param(64)
     W3, b3 = param(3136, CLASSES, fan_in=3136), param(CLASSES)
     params = [W1, b1, W2, b2, W3, b3]
-    x, t = _data()
+    x, t = _data(batch)
 
     def step():
         h = VF.pooling(F.relu(VF.conv2d(x, W1, b1, pad=1)), 2, 2)
@@ -56,7 +56,7 @@ def zerograd_case():
     return step
 
 
-def torch_case():
+def torch_case(batch: int = BATCH):
     import torch
     from torch import nn
 
@@ -68,7 +68,7 @@ def torch_case():
     )
     optimizer = torch.optim.SGD(model.parameters(), lr=LR)
     loss_fn = nn.CrossEntropyLoss()
-    x, t = (torch.from_numpy(a) for a in _data())
+    x, t = (torch.from_numpy(a) for a in _data(batch))
 
     def step():
         optimizer.zero_grad()
@@ -86,6 +86,9 @@ def profile(steps: int = 30) -> None:
     import pstats
     import resource
 
+    from zerograd.core.allocator import tune_malloc
+
+    tune_malloc()  # as the benchmark's zerograd process runs (_harness.py)
     step = zerograd_case()
     for _ in range(3):
         step()

@@ -37,7 +37,7 @@ def _sizes(small: bool) -> dict:
 def zerograd_step(model_name: str, batch: int, small: bool):
     from zerograd.core import cuda
     from zerograd.nn import Model, optimizers
-    from zerograd.nn import functional as F
+    from zerograd.nn import functions as F
     from zerograd.nn import layers as L
     from zerograd.text import LSTM
     from zerograd.vision import functions as VF

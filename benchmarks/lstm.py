@@ -60,7 +60,7 @@ def _torch_training(modules, loss_of):
 
 def zerograd_sequence_training(layer_class):
     """step() of a zerograd sequence layer (SequenceLSTM, SequenceGRU) with the linear head."""
-    import zerograd.nn.functional as F
+    import zerograd.nn.functions as F
     from zerograd.nn.layers import Linear
 
     np.random.seed(0)
@@ -87,7 +87,7 @@ def torch_sequence_training(module_class):
 
 def zerograd_cell_training(layer_class):
     """step() of a book-style layer (LSTM, GRU) called once per time step, a loss per step."""
-    import zerograd.nn.functional as F
+    import zerograd.nn.functions as F
     from zerograd.nn.layers import Linear
 
     np.random.seed(0)

@@ -13,43 +13,36 @@ the gradients by dropping them.
 from __future__ import annotations
 
 import numpy as np
-from _harness import run_benchmark
+from _harness import run_benchmark, zerograd_training_step
 
 BATCH, SIZES, LR = 100, (784, 1000, 1000, 10), 0.01
 
 
-def _data():
+def _data(batch: int):
     rng = np.random.default_rng(0)
-    x = rng.standard_normal((BATCH, SIZES[0]), dtype=np.float32)
-    t = rng.integers(0, SIZES[-1], BATCH)
+    x = rng.standard_normal((batch, SIZES[0]), dtype=np.float32)
+    t = rng.integers(0, SIZES[-1], batch)
     return x, t
 
 
-def zerograd_case():
-    import zerograd.nn.functional as F
+def zerograd_case(batch: int = BATCH):
+    import zerograd.nn.functions as F
     from zerograd.nn.models import MLP
     from zerograd.nn.optimizers import SGD
 
     np.random.seed(0)
-    x, t = _data()
+    x, t = _data(batch)
     model = MLP(SIZES[1:], activation=F.relu)
     model(x)  # size the lazy layers
     optimizer = SGD(lr=LR).setup(model)
-
-    def step():
-        loss = F.softmax_cross_entropy(model(x), t)
-        model.cleargrads()
-        loss.backward()
-        optimizer.update()
-
-    return step
+    return zerograd_training_step(model, optimizer, x, t)
 
 
-def torch_case():
+def torch_case(batch: int = BATCH):
     import torch
 
     torch.manual_seed(0)
-    x, t = (torch.from_numpy(a) for a in _data())
+    x, t = (torch.from_numpy(a) for a in _data(batch))
     layers = []
     for n_in, n_out in zip(SIZES[:-1], SIZES[1:]):
         layers += [torch.nn.Linear(n_in, n_out), torch.nn.ReLU()]
@@ -65,7 +58,7 @@ def torch_case():
     return step
 
 
-def matmul_floor_case():
+def matmul_floor_case(batch: int = BATCH):
     from zerograd.core.allocator import tune_malloc
 
     tune_malloc()  # the same glibc setting the zerograd process runs under (see allocator.py)
@@ -74,10 +67,10 @@ def matmul_floor_case():
     def array(*shape):
         return rng.standard_normal(shape, dtype=np.float32)
 
-    x = array(BATCH, SIZES[0])
+    x = array(batch, SIZES[0])
     W1, W2, W3 = (array(n_in, n_out) for n_in, n_out in zip(SIZES[:-1], SIZES[1:]))
-    h1, h2, g1, g2 = (array(BATCH, SIZES[1]) for _ in range(4))
-    g3 = array(BATCH, SIZES[3])
+    h1, h2, g1, g2 = (array(batch, SIZES[1]) for _ in range(4))
+    g3 = array(batch, SIZES[3])
 
     def step():
         # Forward, then backward in the layouts the step uses (transposes are views).

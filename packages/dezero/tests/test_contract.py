@@ -15,7 +15,7 @@ import zerograd.core.functions
 import zerograd.data.transforms
 import zerograd.dezero as dezero
 import zerograd.nn
-import zerograd.nn.functional
+import zerograd.nn.functions
 import zerograd.nn.layers
 import zerograd.text.datasets
 import zerograd.text.layers
@@ -113,9 +113,9 @@ HOMES = {
     "zerograd.dezero.core": ["zerograd.core", "zerograd.core.functions", "zerograd.nn"],
     "zerograd.dezero.core_simple": ["zerograd.core", "zerograd.core.functions"],
     "zerograd.dezero.functions": [
-        "zerograd.core.functions", "zerograd.nn.functional", "zerograd.nn.functional.activation",
-        "zerograd.nn.functional.dropout", "zerograd.nn.functional.linear",
-        "zerograd.nn.functional.loss", "zerograd.nn.functional.normalization",
+        "zerograd.core.functions", "zerograd.nn.functions", "zerograd.nn.functions.activation",
+        "zerograd.nn.functions.dropout", "zerograd.nn.functions.linear",
+        "zerograd.nn.functions.loss", "zerograd.nn.functions.normalization",
         "zerograd.vision.functions", "zerograd.text.functions",
     ],
     "zerograd.dezero.functions_conv": ["zerograd.vision.functions"],
@@ -169,7 +169,7 @@ def test_every_exported_name_is_its_home_object(module):
         if name in ALIASES:
             assert value is ALIASES[name], f"{module}.{name}"
             continue
-        # import_module, not attribute access: zerograd.nn.functional.dropout is the function
+        # import_module, not attribute access: zerograd.nn.functions.dropout is the function
         homes = [home for home in HOMES[module]
                  if getattr(importlib.import_module(home), name, None) is value]
         assert homes, f"{module}.{name} is not the object of any of its home modules"
@@ -188,7 +188,7 @@ def test_facade_defines_no_classes_or_functions_of_its_own(module):
 def test_the_book_flags_and_identity_examples():
     assert dezero.is_simple_core is False
     assert dezero.Variable is zerograd.core.Variable
-    assert dezero.functions.relu is zerograd.nn.functional.relu
+    assert dezero.functions.relu is zerograd.nn.functions.relu
     assert dezero.layers.Conv2d is zerograd.vision.layers.Conv2d
     assert dezero.layers.LSTM is zerograd.text.layers.LSTM
     assert dezero.models.Sequential is zerograd.nn.layers.Sequential

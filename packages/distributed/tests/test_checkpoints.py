@@ -16,7 +16,7 @@ from zerograd.distributed import (
     save_checkpoint,
 )
 from zerograd.nn import Model, optimizers, schedulers
-from zerograd.nn import functional as F
+from zerograd.nn import functions as F
 from zerograd.nn.layers import Linear
 
 

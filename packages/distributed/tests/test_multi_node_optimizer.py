@@ -15,7 +15,7 @@ from zerograd.data import Dataset
 from zerograd.distributed import DistributedDataLoader, MultiNodeOptimizer, broadcast_buffers
 from zerograd.distributed.synchronization import check_same_on_every_rank
 from zerograd.nn import Model, optimizers, schedulers
-from zerograd.nn import functional as F
+from zerograd.nn import functions as F
 from zerograd.nn.layers import BatchNorm, Linear
 from zerograd.nn.models import MLP
 from zerograd.text.layers import LSTM

@@ -12,7 +12,7 @@ import pytest
 
 from zerograd.core import functions as CF
 from zerograd.core import seed
-from zerograd.nn import functional as F
+from zerograd.nn import functions as F
 from zerograd.nn.checkpoint import CheckpointError, load_checkpoint, save_checkpoint
 from zerograd.nn.layer import Model
 from zerograd.nn.layers import Linear

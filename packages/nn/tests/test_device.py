@@ -6,7 +6,7 @@ import pytest
 
 from zerograd.core import Parameter, Variable, cuda, fakecupy
 from zerograd.nn import Model, load_checkpoint, optimizers, save_checkpoint, schedulers
-from zerograd.nn import functional as F
+from zerograd.nn import functions as F
 from zerograd.nn import layers as L
 
 

@@ -9,7 +9,7 @@ import shutil
 import numpy as np
 import pytest
 
-import zerograd.nn.functional as F
+import zerograd.nn.functions as F
 from zerograd.core import Parameter, Variable, cuda
 from zerograd.nn import Layer, Model
 from zerograd.nn.layers import BatchNorm, LayerList, Linear, ParameterList

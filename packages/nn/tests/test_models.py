@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-import zerograd.nn.functional as F
+import zerograd.nn.functions as F
 from zerograd.core.testing import assert_allclose, torch_or_skip
 from zerograd.nn import layers, models
 

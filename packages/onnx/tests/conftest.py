@@ -9,7 +9,7 @@ import onnxruntime as ort
 import pytest
 
 import zerograd.core.functions as CF
-import zerograd.nn.functional as F
+import zerograd.nn.functions as F
 from zerograd.nn import Model, optimizers, test_mode
 from zerograd.nn.layers import EmbedID, Linear
 from zerograd.nn.models import MLP

@@ -8,7 +8,7 @@ import onnx
 import pytest
 
 import zerograd.core.functions as CF
-import zerograd.nn.functional as F
+import zerograd.nn.functions as F
 from zerograd.core import Variable
 from zerograd.nn import Layer, Model
 from zerograd.nn.layers import Linear

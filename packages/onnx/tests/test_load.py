@@ -9,7 +9,7 @@ import pytest
 from onnx import TensorProto, helper, numpy_helper
 
 import zerograd.core.functions as CF
-import zerograd.nn.functional as F
+import zerograd.nn.functions as F
 from zerograd.core import Parameter, Variable
 from zerograd.onnx import OnnxImportError, export, load
 from zerograd.vision.models import ResNet18

@@ -9,7 +9,7 @@ import io
 import numpy as np
 import pytest
 
-import zerograd.nn.functional as F
+import zerograd.nn.functions as F
 from zerograd.core.testing import torch_or_skip
 from zerograd.onnx import load
 

@@ -6,7 +6,7 @@ import pytest
 
 from zerograd.core import cuda, fakecupy
 from zerograd.nn import Model, optimizers
-from zerograd.nn import functional as F
+from zerograd.nn import functions as F
 from zerograd.nn import layers as L
 from zerograd.text import GRU, LSTM, RNN
 

@@ -2,7 +2,7 @@
 
 import numpy as np
 
-import zerograd.nn.functional as F
+import zerograd.nn.functions as F
 from zerograd.data import SeqDataLoader
 from zerograd.data.datasets import SinCurve
 from zerograd.nn import Model

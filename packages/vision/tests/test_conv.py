@@ -64,6 +64,47 @@ def test_conv2d_larger_batch_against_pytorch(rng):
                         rtol=1e-4, atol=1e-4)
 
 
+@pytest.mark.parametrize("x_shape,w_shape,stride,pad,dilation,groups", CONV_CASES, ids=IDS)
+def test_conv2d_one_image_at_a_time_gives_the_same_values_and_gradients(
+        x_shape, w_shape, stride, pad, dilation, groups, rng, monkeypatch):
+    from zerograd.vision.functions import conv as conv_module
+
+    x = rng.standard_normal((3, *x_shape[1:]))
+    W, b = rng.standard_normal(w_shape), rng.standard_normal(w_shape[0])
+    f = conv(stride, pad, dilation, groups)
+    whole = f(x, W, b)
+    monkeypatch.setattr(conv_module, "COLUMNS_CHUNK_BYTES", 1)  # every image its own chunk
+    assert_allclose(f(x, W, b), whole, rtol=1e-12, atol=1e-12)
+    check_backward(f, x, W, b)
+    check_against_torch(f, torch_conv(stride, pad, dilation, groups), x.astype(np.float32),
+                        W.astype(np.float32), b.astype(np.float32))
+
+
+def test_conv2d_builds_the_column_matrix_in_chunks_of_images(rng, monkeypatch):
+    """Peak memory stays at a chunk's im2col matrix, not the whole batch's (VGG16 at batch 8
+    would need ~1 GB for its second layer's)."""
+    import tracemalloc
+
+    from zerograd.vision.functions import conv as conv_module
+
+    monkeypatch.setattr(conv_module, "COLUMNS_CHUNK_BYTES", 2**20, raising=False)
+    x = rng.standard_normal((8, 32, 32, 32)).astype(np.float32)  # a constant: no input gradient
+    W = rng.standard_normal((8, 32, 3, 3)).astype(np.float32)
+    b = rng.standard_normal(8).astype(np.float32)
+    whole_matrix = 8 * 32 * 32 * (32 * 9 + 1) * 4  # 9.5 MB; one image's: 1.2 MB
+    for needs_grad in (False, True):  # the forward, then the weight gradient
+        Wv, bv = Variable(W), Variable(b)
+        tracemalloc.start()
+        try:
+            y = VF.conv2d(x, Wv, bv, pad=1)
+            if needs_grad:
+                y.backward()
+            peak = tracemalloc.get_traced_memory()[1]
+        finally:
+            tracemalloc.stop()
+        assert peak < whole_matrix / 2, (needs_grad, peak)
+
+
 # (x shape, W shape (C, OC / groups, KH, KW), stride, pad, outsize, dilation, groups)
 DECONV_CASES = [
     ((2, 3, 4, 3), (3, 2, 3, 3), 1, 0, None, 1, 1),
@@ -71,6 +112,10 @@ DECONV_CASES = [
     ((2, 2, 3, 3), (2, 2, 3, 2), (2, 3), (1, 0), (6, 8), 1, 1),
     ((1, 4, 3, 3), (4, 1, 3, 3), 2, 1, (6, 6), 1, 2),
     ((1, 2, 3, 4), (2, 2, 2, 3), 1, 1, None, 2, 1),
+    # stride 1: an outsize beyond the smallest (dilation allows it), groups, pad beyond the kernel
+    ((1, 2, 3, 4), (2, 2, 2, 3), 1, 1, (4, 7), 2, 1),
+    ((2, 4, 4, 5), (4, 3, 3, 2), 1, (1, 0), None, 1, 2),
+    ((1, 2, 6, 6), (2, 3, 3, 3), 1, 3, None, 1, 1),
 ]
 
 
@@ -86,6 +131,7 @@ def test_deconv2d_gradients_and_pytorch(x_shape, w_shape, stride, pad, outsize, 
     check_backward(f, x, W, b)
     check_double_backward(f, x, W, b)
     y = f(x, W, b)
+    assert outsize is None or y.shape[2:] == outsize
     smallest = VF.deconv2d(x, W, b, stride, pad, None, dilation, groups).shape[2:]
     extra = tuple(o - s for o, s in zip(y.shape[2:], smallest))
 
@@ -189,7 +235,7 @@ def test_bad_input_raises_clear_errors():
 def test_a_small_cnn_against_pytorch(rng):
     """conv - relu - pool - conv - relu - pool - linear, the benchmark's network in small: the
     channels-last outputs of each layer feed the next, forward and backward."""
-    import zerograd.nn.functional as F
+    import zerograd.nn.functions as F
 
     x = rng.random((3, 1, 12, 12), dtype=np.float32)
     arrays = [rng.standard_normal(s).astype(np.float32) * 0.3

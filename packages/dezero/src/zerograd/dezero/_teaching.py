@@ -15,7 +15,7 @@ from typing import Any
 from zerograd.core import Variable, as_variable, cuda
 from zerograd.core.functions import clip, exp, get_item, log, matmul
 from zerograd.core.functions import sum as sum_
-from zerograd.nn.functional import softmax
+from zerograd.nn.functions import softmax
 
 __all__ = ["ArrayGradVariable", "linear_simple", "mean_squared_error_simple", "sigmoid_simple",
            "softmax_cross_entropy_simple", "softmax_simple"]

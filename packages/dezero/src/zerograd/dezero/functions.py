@@ -2,7 +2,7 @@
 re-exported from its home package, plus the book's teaching variants.
 
 - zerograd.core.functions: arithmetic, math, shape, reduction, selection, matmul, cast;
-- zerograd.nn.functional: activations, losses, linear, dropout, normalisation, embed_id, accuracy;
+- zerograd.nn.functions: activations, losses, linear, dropout, normalisation, embed_id, accuracy;
 - zerograd.vision.functions: conv2d, deconv2d, pooling, average_pooling, im2col, col2im, ...;
 - zerograd.text.functions: the fused rnn_cell, lstm_cell, gru_cell;
 - the teaching variants linear_simple, sigmoid_simple, softmax_simple,
@@ -110,7 +110,7 @@ from zerograd.dezero._teaching import (
     softmax_simple,
 )
 from zerograd.dezero.functions_conv import *  # noqa: F403  (the conv names: _conv.__all__)
-from zerograd.nn.functional import (
+from zerograd.nn.functions import (
     accuracy,
     batch_norm,
     binary_cross_entropy,
@@ -133,11 +133,11 @@ from zerograd.nn.functional import (
     softmax_cross_entropy,
     softplus,
 )
-from zerograd.nn.functional.activation import ELU, LeakyReLU, LogSoftmax, ReLU, Sigmoid, Softmax, Softplus
-from zerograd.nn.functional.dropout import Dropout
-from zerograd.nn.functional.linear import Linear
-from zerograd.nn.functional.loss import MeanSquaredError, SigmoidCrossEntropy, SoftmaxCrossEntropy
-from zerograd.nn.functional.normalization import BatchNorm, LayerNorm
+from zerograd.nn.functions.activation import ELU, LeakyReLU, LogSoftmax, ReLU, Sigmoid, Softmax, Softplus
+from zerograd.nn.functions.dropout import Dropout
+from zerograd.nn.functions.linear import Linear
+from zerograd.nn.functions.loss import MeanSquaredError, SigmoidCrossEntropy, SoftmaxCrossEntropy
+from zerograd.nn.functions.normalization import BatchNorm, LayerNorm
 from zerograd.text.functions import GRUCell, LSTMCell, RNNCell, gru_cell, lstm_cell, rnn_cell
 
 __all__ = [

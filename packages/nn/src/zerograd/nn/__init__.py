@@ -1,7 +1,8 @@
-"""zerograd.nn: layers, functional operations and the module system of zerograd.
+"""zerograd.nn: layers, functions (activations, losses, normalisation) and the module system of
+zerograd.
 
 >>> import numpy as np
->>> import zerograd.nn.functional as F
+>>> import zerograd.nn.functions as F
 >>> from zerograd.nn.models import MLP
 >>> model = MLP((16, 3), activation=F.relu)
 >>> loss = F.softmax_cross_entropy(model(np.ones((4, 8), dtype=np.float32)), np.array([0, 1, 2, 0]))
@@ -10,12 +11,13 @@
 ['l0.W', 'l0.b', 'l1.W', 'l1.b']
 """
 
-from zerograd.nn import functional, init, layers, models, optimizers, schedulers
+from zerograd.nn import functional, functions, init, layers, models, optimizers, schedulers
 from zerograd.nn.checkpoint import CheckpointError, load_checkpoint, save_checkpoint
 from zerograd.nn.layer import Layer, Model
 from zerograd.nn.mode import test_mode
 from zerograd.nn.state import IncompatibleKeys
 
 __version__ = "0.1.0"
-__all__ = ["CheckpointError", "IncompatibleKeys", "Layer", "Model", "functional", "init", "layers",
-           "load_checkpoint", "models", "optimizers", "save_checkpoint", "schedulers", "test_mode"]
+__all__ = ["CheckpointError", "IncompatibleKeys", "Layer", "Model", "functional", "functions",
+           "init", "layers", "load_checkpoint", "models", "optimizers", "save_checkpoint",
+           "schedulers", "test_mode"]

@@ -6,7 +6,7 @@ from collections.abc import Callable, Sequence
 from typing import Any
 
 from zerograd.core.checks import check_positive_int
-from zerograd.nn import functional as F
+from zerograd.nn import functions as F
 from zerograd.nn.layer import Model
 from zerograd.nn.layers.containers import Sequential
 from zerograd.nn.layers.linear import Linear

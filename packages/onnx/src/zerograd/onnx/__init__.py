@@ -1,6 +1,6 @@
 """zerograd.onnx: export zerograd models to ONNX, and import ONNX models as trainable zerograd models.
 
->>> import numpy as np, zerograd.nn.functional as F
+>>> import numpy as np, zerograd.nn.functions as F
 >>> from zerograd.nn.models import MLP
 >>> proto = export(MLP((8, 3), activation=F.relu), np.ones((2, 4), np.float32))
 >>> model = load(proto)

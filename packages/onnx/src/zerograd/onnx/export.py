@@ -42,7 +42,7 @@ def export(model: Layer, example_inputs: Any, path: str | os.PathLike | None = N
     name to {axis: symbolic name}; by default axis 0 of every input and output is the dynamic
     ``batch``. The file passes ``onnx.checker`` (full check) before it is written.
 
-    >>> import numpy as np, zerograd.nn.functional as F
+    >>> import numpy as np, zerograd.nn.functions as F
     >>> from zerograd.nn.models import MLP
     >>> proto = export(MLP((8, 3), activation=F.relu), np.ones((2, 4), np.float32))
     >>> [node.op_type for node in proto.graph.node]

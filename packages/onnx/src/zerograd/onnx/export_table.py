@@ -20,9 +20,9 @@ from zerograd.core.functions import cast as casting
 from zerograd.core.functions import math as elementwise
 from zerograd.core.functions import shape as shaping
 from zerograd.core.functions.matmul import MatMul
-from zerograd.nn.functional import activation, loss, normalization
-from zerograd.nn.functional.dropout import Dropout
-from zerograd.nn.functional.linear import Linear
+from zerograd.nn.functions import activation, loss, normalization
+from zerograd.nn.functions.dropout import Dropout
+from zerograd.nn.functions.linear import Linear
 from zerograd.text.functions.gru import GRUCell
 from zerograd.text.functions.lstm import LSTMCell
 from zerograd.text.functions.rnn import RNNCell

@@ -14,10 +14,10 @@ from typing import Any
 import numpy as np
 
 import zerograd.core.functions as CF
-import zerograd.nn.functional as F
+import zerograd.nn.functions as F
 from onnx import helper, numpy_helper
 from zerograd.core import Variable, cuda
-from zerograd.nn.functional.activation import NormalCdf
+from zerograd.nn.functions.activation import NormalCdf
 from zerograd.text.functions import gru_cell, lstm_cell
 from zerograd.vision.functions import average_pooling, conv2d, deconv2d, global_average_pooling, pooling
 

@@ -62,7 +62,7 @@ from zerograd.core.allocator import tune_malloc
 from zerograd.core.files import atomic_write
 from zerograd.data import DataLoader
 from zerograd.nn import Model, optimizers, schedulers, test_mode
-from zerograd.nn import functional as F
+from zerograd.nn import functions as F
 from zerograd.nn.checkpoint import CheckpointError, load_checkpoint, save_checkpoint
 from zerograd.nn.layers import Dropout, Linear
 from zerograd.vision.datasets import FashionMNIST

@@ -17,7 +17,7 @@ class Sequential(Model):
     book's ``for l in dis.layers + gen.layers:`` works; the tree walk is ``modules()``.
 
     >>> import numpy as np
-    >>> import zerograd.nn.functional as F
+    >>> import zerograd.nn.functions as F
     >>> from zerograd.nn.layers import Linear
     >>> model = Sequential(Linear(4), F.relu, Linear(2))
     >>> model(np.ones((3, 5), dtype=np.float32)).shape

@@ -5,12 +5,12 @@ from __future__ import annotations
 from typing import Any
 
 from zerograd.core.checks import check_real
-from zerograd.nn.functional.dropout import dropout
+from zerograd.nn.functions.dropout import dropout
 from zerograd.nn.layer import Layer
 
 
 class Dropout(Layer):
-    """Inverted dropout (see zerograd.nn.functional.dropout), active only while
+    """Inverted dropout (see zerograd.nn.functions.dropout), active only while
     ``is_training()`` (this layer's ``training`` flag and Config.train both set).
 
     >>> import numpy as np

@@ -8,7 +8,7 @@ import numpy as np
 
 from zerograd.core import Parameter
 from zerograd.core.checks import check_positive_int
-from zerograd.nn.functional.embedding import embed_id
+from zerograd.nn.functions.embedding import embed_id
 from zerograd.nn.layer import Layer, check_float_dtype
 
 

@@ -10,7 +10,7 @@ import numpy as np
 from zerograd.core import Parameter, Variable
 from zerograd.core.checks import ARRAY_TYPES, check_bool, check_positive_int, is_int
 from zerograd.core.cuda import get_array_module
-from zerograd.nn.functional.linear import linear
+from zerograd.nn.functions.linear import linear
 from zerograd.nn.layer import Layer, check_float_dtype
 
 _INPUT_TYPES = (Variable, *ARRAY_TYPES)

@@ -10,7 +10,7 @@ import numpy as np
 from zerograd.core import Parameter
 from zerograd.core.checks import check_positive_int, check_real, is_int
 from zerograd.core.cuda import get_array_module
-from zerograd.nn.functional.normalization import batch_norm, layer_norm
+from zerograd.nn.functions.normalization import batch_norm, layer_norm
 from zerograd.nn.layer import Layer, check_float_dtype
 
 

@@ -9,7 +9,7 @@ from typing import Any
 
 from zerograd.core import Variable, cuda
 from zerograd.core.checks import is_array
-from zerograd.nn.functional.linear import linear_gradients
+from zerograd.nn.functions.linear import linear_gradients
 
 # Stands in for an absent input (no previous state, no bias): its data is None and it needs no
 # gradient, so the engine never computes one for it. It is never written to, so one is enough.

@@ -11,8 +11,8 @@ from typing import Any
 from zerograd.core import Function, Variable
 from zerograd.core.cuda import get_array_module
 from zerograd.core.functions import concat, matmul, split, tanh
-from zerograd.nn.functional import sigmoid
-from zerograd.nn.functional.linear import linear_gradients
+from zerograd.nn.functions import sigmoid
+from zerograd.nn.functions.linear import linear_gradients
 from zerograd.text.functions._cell import add_into, check_cell, present, zeros_if_absent
 
 

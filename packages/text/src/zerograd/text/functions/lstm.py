@@ -12,7 +12,7 @@ from typing import Any
 from zerograd.core import Function, Variable
 from zerograd.core.cuda import get_array_module
 from zerograd.core.functions import concat, matmul, split, tanh
-from zerograd.nn.functional import sigmoid
+from zerograd.nn.functions import sigmoid
 from zerograd.text.functions._cell import (
     add_into,
     affine,

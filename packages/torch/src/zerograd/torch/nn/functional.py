@@ -8,7 +8,7 @@ from typing import Any
 
 from zerograd.core import Variable, as_variable
 from zerograd.core import functions as CF
-from zerograd.nn import functional as NF
+from zerograd.nn import functions as NF
 from zerograd.torch.tensor import as_tensor_result
 from zerograd.vision import functions as VF
 

@@ -10,7 +10,7 @@ import numpy as np
 from zerograd.core import functions as CF
 from zerograd.core.checks import check_positive_int, check_real
 from zerograd.core.cuda import get_array_module
-from zerograd.nn import functional as NF
+from zerograd.nn import functions as NF
 from zerograd.torch.nn import functional as F
 from zerograd.torch.nn import init
 from zerograd.torch.nn.module import Module

@@ -9,7 +9,7 @@ from __future__ import annotations
 from typing import Any
 
 from zerograd.nn import Layer, Model
-from zerograd.nn import functional as F
+from zerograd.nn import functions as F
 from zerograd.nn.layers import BatchNorm, Linear
 from zerograd.vision.functions import global_average_pooling, pooling
 from zerograd.vision.layers import Conv2d

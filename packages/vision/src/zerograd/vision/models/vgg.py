@@ -8,7 +8,7 @@ from typing import Any
 import numpy as np
 
 from zerograd.nn import Model
-from zerograd.nn import functional as F
+from zerograd.nn import functions as F
 from zerograd.nn.layers import Linear
 from zerograd.vision.functions import pooling
 from zerograd.vision.layers import Conv2d

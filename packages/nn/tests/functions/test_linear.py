@@ -7,7 +7,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-import zerograd.nn.functional as F
+import zerograd.nn.functions as F
 from zerograd.core import Variable, using_config
 from zerograd.core.testing import check_backward, check_double_backward
 
@@ -56,7 +56,7 @@ def test_values_and_dtype(rng):
 
 @pytest.mark.parametrize("recorded", [False, True])
 def test_input_gradient_is_skipped_when_not_needed(recorded, rng):
-    from zerograd.nn.functional.linear import Linear
+    from zerograd.nn.functions.linear import Linear
 
     x, W, b = _arrays(rng)
     func = Linear()
@@ -70,7 +70,7 @@ def test_input_gradient_is_skipped_when_not_needed(recorded, rng):
 
 @pytest.mark.parametrize("create_graph", [False, True])
 def test_gradient_function_computes_only_what_is_needed(create_graph, rng, monkeypatch):
-    from zerograd.nn.functional.linear import LinearGrad
+    from zerograd.nn.functions.linear import LinearGrad
 
     x, W, b = _arrays(rng)
     needs = []

@@ -13,7 +13,7 @@ from zerograd.core import Function, Variable
 from zerograd.core import functions as CF
 from zerograd.core.checks import normalize_axis
 from zerograd.core.cuda import get_array_module
-from zerograd.nn.functional._checks import floating_variable
+from zerograd.nn.functions._checks import floating_variable
 
 
 # --- sigmoid -----------------------------------------------------------------------------------

@@ -1,16 +1,16 @@
-"""zerograd.nn.functional (imported as F): activations, losses, linear, dropout, normalisation,
+"""zerograd.nn.functions (imported as F): activations, losses, linear, dropout, normalisation,
 embedding and accuracy. Each public function validates its arguments and wraps one Function (or
 a few core functions); the hot ones are fused with a hand-written backward.
 
 >>> import numpy as np
->>> import zerograd.nn.functional as F
+>>> import zerograd.nn.functions as F
 >>> x = np.ones((2, 3), dtype=np.float32)
 >>> W = np.ones((3, 4), dtype=np.float32)
 >>> F.relu(F.linear(x, W)).shape
 (2, 4)
 """
 
-from zerograd.nn.functional.activation import (
+from zerograd.nn.functions.activation import (
     elu,
     gelu,
     leaky_relu,
@@ -21,10 +21,10 @@ from zerograd.nn.functional.activation import (
     softmax,
     softplus,
 )
-from zerograd.nn.functional.dropout import dropout
-from zerograd.nn.functional.embedding import embed_id
-from zerograd.nn.functional.linear import linear
-from zerograd.nn.functional.loss import (
+from zerograd.nn.functions.dropout import dropout
+from zerograd.nn.functions.embedding import embed_id
+from zerograd.nn.functions.linear import linear
+from zerograd.nn.functions.loss import (
     binary_cross_entropy,
     huber_loss,
     mean_squared_error,
@@ -32,8 +32,8 @@ from zerograd.nn.functional.loss import (
     sigmoid_cross_entropy,
     softmax_cross_entropy,
 )
-from zerograd.nn.functional.metrics import accuracy
-from zerograd.nn.functional.normalization import batch_norm, layer_norm
+from zerograd.nn.functions.metrics import accuracy
+from zerograd.nn.functions.normalization import batch_norm, layer_norm
 
 __all__ = [
     "accuracy", "batch_norm", "binary_cross_entropy", "dropout", "elu", "embed_id", "gelu",

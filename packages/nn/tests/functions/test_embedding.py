@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-import zerograd.nn.functional as F
+import zerograd.nn.functions as F
 from zerograd.core import Variable
 from zerograd.core.testing import check_backward, check_double_backward
 

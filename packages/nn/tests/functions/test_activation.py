@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-import zerograd.nn.functional as F
+import zerograd.nn.functions as F
 from zerograd.core import Variable
 from zerograd.core.testing import check_backward, check_double_backward
 
@@ -159,3 +159,14 @@ def test_bad_arguments():
         F.softplus(np.ones(2), beta=0)
     with pytest.raises(ValueError, match="has no data"):
         F.relu(Variable(None))
+
+
+def test_the_earlier_name_functional_is_the_same_module():
+    import zerograd.nn
+    import zerograd.nn.functional as old
+    import zerograd.nn.functional.loss as old_loss
+    import zerograd.nn.functions as new
+    from zerograd.nn.functions import loss
+
+    assert old is new and zerograd.nn.functional is new
+    assert old_loss is loss and old.softmax_cross_entropy is new.softmax_cross_entropy

@@ -16,8 +16,8 @@ import numpy as np
 from zerograd.core import Function, Variable, as_variable
 from zerograd.core import functions as CF
 from zerograd.core.cuda import get_array_module
-from zerograd.nn.functional._checks import batch_size, floating_variable, label_array, nonempty_batch
-from zerograd.nn.functional.activation import (
+from zerograd.nn.functions._checks import batch_size, floating_variable, label_array, nonempty_batch
+from zerograd.nn.functions.activation import (
     Sigmoid,
     Softmax,
     log_softmax_array,

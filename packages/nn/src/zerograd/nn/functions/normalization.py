@@ -13,8 +13,8 @@ from typing import Any
 from zerograd.core import Function, Variable, as_variable
 from zerograd.core import functions as CF
 from zerograd.core.cuda import get_array_module
-from zerograd.nn.functional._checks import floating_variable
-from zerograd.nn.functional._grad import needed_gradients, spread
+from zerograd.nn.functions._checks import floating_variable
+from zerograd.nn.functions._grad import needed_gradients, spread
 from zerograd.nn.mode import is_training
 
 

@@ -7,7 +7,7 @@ from typing import Any
 
 from zerograd.core import Function, Variable
 from zerograd.core.cuda import get_array_module
-from zerograd.nn.functional._checks import floating_variable
+from zerograd.nn.functions._checks import floating_variable
 from zerograd.nn.mode import is_training
 
 

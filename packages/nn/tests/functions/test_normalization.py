@@ -7,7 +7,7 @@ import re
 import numpy as np
 import pytest
 
-import zerograd.nn.functional as F
+import zerograd.nn.functions as F
 from zerograd.core import Variable, using_config
 from zerograd.core.testing import check_backward, check_double_backward
 

@@ -6,7 +6,7 @@ from typing import Any
 
 from zerograd.core import Function, Variable, as_variable
 from zerograd.core import functions as CF
-from zerograd.nn.functional._grad import needed_gradients, spread
+from zerograd.nn.functions._grad import needed_gradients, spread
 
 
 class Linear(Function):
