@@ -18,9 +18,16 @@ never destroys the previous checkpoint. Loading reads and checks everything it u
 changes anything, and reads only the members the document refers to (for the objects asked for),
 each after its header is checked against the file, so a small file cannot force a huge read.
 
-CuPy's generator state cannot be read (CuPy offers no get_state); when a GPU is enabled, saving
-reseeds CuPy's generator with a seed drawn from NumPy's state (without advancing it) and stores
-that seed, and loading reseeds with it, so a resumed run repeats the run that saved.
+The device generator is saved as well as it can be read. Where its state is readable (the
+stand-in's generator has ``get_state``), that state is saved as ``device`` and restored, so a resumed
+run draws exactly what the uninterrupted run draws, even after a stop in the middle of an epoch.
+CuPy's generator state cannot be read (CuPy offers no get_state): there, saving reseeds the device
+generator with a 32-bit seed derived from NumPy's state (CRC-32 of its key array XOR its position;
+NumPy's generator is not advanced), and loading reseeds with it. The run that saved and a resumed
+run then draw alike after the save, but a run that never saved at that point draws otherwise, so on
+CuPy a resume is bitwise the uninterrupted run only where every such run saves at the same points
+(the training command's end-of-epoch checkpoints), or where nothing draws on the device. The seed
+(``cupy_seed``) is stored in every checkpoint taken with a device enabled.
 
 >>> import os, shutil, tempfile
 >>> import numpy as np
@@ -113,19 +120,35 @@ def _decode(node: Any, arrays: Callable[[str], np.ndarray]) -> Any:
 # --- random states ------------------------------------------------------------------------------
 def _random_states() -> dict[str, Any]:
     states: dict[str, Any] = {"numpy": np.random.get_state(), "python": python_random.getstate(),
-                              "cupy_seed": None}
+                              "cupy_seed": None, "device": None}
     if cuda.gpu_enable:
         keys, position = states["numpy"][1], states["numpy"][2]
-        seed = zlib.crc32(keys.tobytes()) ^ position
-        cuda.cupy.random.seed(seed)
-        states["cupy_seed"] = seed
+        states["cupy_seed"] = zlib.crc32(keys.tobytes()) ^ position
+        states["device"] = _readable_device_state()
+        if states["device"] is None:  # CuPy: continue from the seed, as a resumed run will
+            cuda.cupy.random.seed(states["cupy_seed"])
     return states
+
+
+def _device_generator() -> Any:
+    return cuda.cupy.random.get_random_state()
+
+
+def _readable_device_state() -> Any:
+    """The device generator's full state where it can be read (the stand-in), else None (CuPy)."""
+    get_state = getattr(_device_generator(), "get_state", None)
+    return get_state() if callable(get_state) else None
 
 
 def _restore_random_states(states: dict[str, Any]) -> None:
     np.random.set_state(states["numpy"])
     python_random.setstate(states["python"])
-    if cuda.gpu_enable and states.get("cupy_seed") is not None:
+    if not cuda.gpu_enable:
+        return
+    set_state = getattr(_device_generator(), "set_state", None)
+    if states.get("device") is not None and callable(set_state):
+        set_state(states["device"])
+    elif states.get("cupy_seed") is not None:
         cuda.cupy.random.seed(states["cupy_seed"])
 
 
@@ -257,6 +280,8 @@ def _read(path: str, wanted: set[str]) -> tuple[dict[str, Any], dict[str, Any], 
             random_states = _decode(document["random"], archive.read)
         np.random.RandomState().set_state(random_states["numpy"])  # check it before using it
         python_random.Random().setstate(random_states["python"])
+        if random_states.get("device") is not None:  # only the stand-in's, a NumPy-shaped state
+            np.random.RandomState().set_state(random_states["device"])
     except (FileNotFoundError, IsADirectoryError, PermissionError):
         raise
     except Exception as error:

@@ -574,10 +574,6 @@ def build_run(args: argparse.Namespace, resumed: dict[str, Any] | None,
     model = MODELS[args.model]()
     optimizer = team.distribute(OPTIMIZERS[args.optimizer](args.lr)).setup(model)
     scheduler = schedulers.CosineAnnealingLR(optimizer, T_max=args.epochs)
-    if args.gpu:
-        model.to_gpu()
-        train_loader.to_gpu()
-        test_loader.to_gpu()
     run = Run(args, model, optimizer, scheduler, train_loader, test_loader, [], EpochSums(), team)
     if resumed is not None:
         team.load_checkpoint(args.out / CHECKPOINT, model=model, optimizer=optimizer,
@@ -587,7 +583,19 @@ def build_run(args: argparse.Namespace, resumed: dict[str, Any] | None,
         step = f", step {train_loader.iteration}" if resumed.get("epoch_sums") else ""
         if team.rank == 0:
             print(f"resuming after epoch {resumed['epoch']}{step} from {args.out / CHECKPOINT}")
+    if args.gpu:
+        move_to_gpu(run)
     return run
+
+
+def move_to_gpu(run: Run) -> None:
+    """Parameters, optimizer slots and both loaders onto the device. Done after a resume's load:
+    a layer not sized yet takes the checkpoint's arrays on the host, so they move only now, and
+    reloading the optimizer's own state puts its slots on their parameters' device."""
+    run.model.to_gpu()
+    run.optimizer.load_state_dict(run.optimizer.state_dict())
+    run.train_loader.to_gpu()
+    run.test_loader.to_gpu()
 
 
 def train_epoch(run: Run, epoch: int, stop: StopRequest, tqdm: Any,
