@@ -18,13 +18,13 @@ import os
 import time
 
 import numpy as np
-from _plotting import image_grid, save_figure
+from _plotting import image_grid, pyplot_or_none, save_figure
+from _training import add_fashion_mnist_options, load_fashion_mnist, training_parser
 
 import zerograd.dezero as dezero
 import zerograd.dezero.functions as F
 import zerograd.dezero.layers as L
 from zerograd.dezero import DataLoader, Model, init
-from zerograd.dezero.datasets import FashionMNIST
 from zerograd.dezero.optimizers import Adam
 from zerograd.dezero.transforms import Compose, Normalize, ToFloat
 
@@ -74,35 +74,22 @@ class Discriminator(Model):
 
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--epochs", type=int, default=5)
-    parser.add_argument("--batch-size", type=int, default=64)
+    parser = training_parser(__doc__.split("\n\n")[0], epochs=5, batch_size=64, lr=0.0002,
+                             out="runs/dcgan", picture="dcgan_samples.png")
+    add_fashion_mnist_options(parser, "use only the first N training images")
     parser.add_argument("--latent-size", type=int, default=64)
     parser.add_argument("--channels", type=int, default=32)
-    parser.add_argument("--lr", type=float, default=0.0002)
-    parser.add_argument("--max-steps", type=int, default=None, help="stop after this many updates")
     parser.add_argument("--log-interval", type=int, default=100, help="print every N updates")
-    parser.add_argument("--subset", type=int, default=None,
-                        help="use only the first N training images")
-    parser.add_argument("--root", default=None, help="folder holding the Fashion-MNIST IDX files")
-    parser.add_argument("--seed", type=int, default=0)
-    parser.add_argument("--gpu", action="store_true", help="train on the GPU (needs CuPy)")
-    parser.add_argument("--out", default="runs/dcgan", help="folder for dcgan_samples.png")
-    parser.add_argument("--no-plot", action="store_true", help="skip the sample grid")
     return parser.parse_args(argv)
 
 
-def load(args: argparse.Namespace) -> FashionMNIST:
-    # (1, 28, 28) float32 images scaled to [-1, 1], the range of the generator's tanh
-    transform = Compose([ToFloat(), Normalize(127.5, 127.5)])
-    dataset = FashionMNIST(train=True, transform=transform, root=args.root)
-    if args.subset is not None:
-        dataset.data, dataset.label = dataset.data[:args.subset], dataset.label[:args.subset]
-    return dataset
+# (1, 28, 28) float32 images scaled to [-1, 1], the range of the generator's tanh
+TO_TANH_RANGE = Compose([ToFloat(), Normalize(127.5, 127.5)])
 
 
 def train(args: argparse.Namespace) -> None:
-    loader = DataLoader(load(args), args.batch_size, gpu=args.gpu, drop_last=True)
+    dataset = load_fashion_mnist(args, transform=TO_TANH_RANGE)
+    loader = DataLoader(dataset, args.batch_size, gpu=args.gpu, drop_last=True)
     xp = dezero.cuda.cupy if args.gpu else np
     gen, dis = Generator(args.latent_size, args.channels), Discriminator(args.channels)
     if args.gpu:
@@ -153,13 +140,9 @@ def train(args: argparse.Namespace) -> None:
 
 
 def plot_samples(gen: Generator, z, path: str) -> None:
-    try:
-        import matplotlib
-    except ImportError:
-        print("matplotlib is not installed: skipping the sample grid (pip install matplotlib)")
+    plt = pyplot_or_none("the sample grid")
+    if plt is None:
         return
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
 
     with dezero.test_mode(), dezero.no_grad():
         images = dezero.cuda.as_numpy(gen(z).data)[:, 0]
@@ -167,7 +150,6 @@ def plot_samples(gen: Generator, z, path: str) -> None:
     ax.imshow(image_grid(images, 8), cmap="gray", vmin=-1, vmax=1)
     ax.axis("off")
     save_figure(fig, path)
-    plt.close(fig)
 
 
 def main(argv: list[str] | None = None) -> None:

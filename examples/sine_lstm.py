@@ -16,7 +16,8 @@ import os
 import time
 
 import numpy as np
-from _plotting import save_figure
+from _plotting import plot_loss, pyplot_or_none, save_figure
+from _training import training_parser
 
 import zerograd.dezero as dezero
 import zerograd.dezero.functions as F
@@ -43,16 +44,11 @@ class BetterRNN(Model):
 
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--epochs", type=int, default=100)
-    parser.add_argument("--batch-size", type=int, default=30)
+    parser = training_parser(__doc__.split("\n\n")[0], epochs=100, batch_size=30, lr=0.001,
+                             out="runs/sine_lstm", picture="sine_lstm.png",
+                             max_steps_help="stop after this many time steps")
     parser.add_argument("--hidden-size", type=int, default=100)
     parser.add_argument("--bptt-length", type=int, default=30)
-    parser.add_argument("--lr", type=float, default=0.001)
-    parser.add_argument("--max-steps", type=int, default=None,
-                        help="stop after this many time steps")
-    parser.add_argument("--out", default="runs/sine_lstm", help="folder for sine_lstm.png")
-    parser.add_argument("--no-plot", action="store_true", help="skip the plot")
     return parser.parse_args(argv)
 
 
@@ -105,25 +101,18 @@ def predict_cosine(model: BetterRNN) -> tuple[np.ndarray, np.ndarray]:
 
 
 def plot(model: BetterRNN, history: list[float], path: str) -> None:
-    try:
-        import matplotlib
-    except ImportError:
-        print("matplotlib is not installed: skipping the plot (pip install matplotlib)")
+    plt = pyplot_or_none("the plot")
+    if plt is None:
         return
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
 
     truth, predicted = predict_cosine(model)
     fig, (ax_loss, ax_curve) = plt.subplots(1, 2, figsize=(10, 4))
-    ax_loss.plot(np.arange(1, len(history) + 1), history)
-    ax_loss.set_xlabel("epoch")
-    ax_loss.set_ylabel("loss")
+    plot_loss(ax_loss, history)
     ax_curve.plot(np.arange(len(truth)), truth, label="y = cos(x)")
     ax_curve.plot(np.arange(len(predicted)), predicted, label="predicted")
     ax_curve.set_xlabel("x")
     ax_curve.legend()
     save_figure(fig, path)
-    plt.close(fig)
 
 
 def main(argv: list[str] | None = None) -> None:

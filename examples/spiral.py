@@ -15,7 +15,8 @@ import os
 import time
 
 import numpy as np
-from _plotting import save_figure
+from _plotting import plot_loss, pyplot_or_none, save_figure
+from _training import training_parser
 
 import zerograd.dezero as dezero
 import zerograd.dezero.functions as F
@@ -26,14 +27,9 @@ from zerograd.dezero.models import MLP
 
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--epochs", type=int, default=300)
-    parser.add_argument("--batch-size", type=int, default=30)
+    parser = training_parser(__doc__.split("\n\n")[0], epochs=300, batch_size=30, lr=1.0,
+                             out="runs/spiral", picture="spiral.png")
     parser.add_argument("--hidden-size", type=int, default=10)
-    parser.add_argument("--lr", type=float, default=1.0)
-    parser.add_argument("--max-steps", type=int, default=None, help="stop after this many updates")
-    parser.add_argument("--out", default="runs/spiral", help="folder for spiral.png")
-    parser.add_argument("--no-plot", action="store_true", help="skip the plot")
     return parser.parse_args(argv)
 
 
@@ -85,13 +81,9 @@ def train(args: argparse.Namespace) -> tuple[MLP, list[float]]:
 
 def plot(model: MLP, history: list[float], path: str) -> None:
     """Loss per epoch and the decision boundary over the training points, written to ``path``."""
-    try:
-        import matplotlib
-    except ImportError:
-        print("matplotlib is not installed: skipping the plot (pip install matplotlib)")
+    plt = pyplot_or_none("the plot")
+    if plt is None:
         return
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
 
     x, t = dezero.datasets.get_spiral(train=True)
     h = 0.01
@@ -101,15 +93,12 @@ def plot(model: MLP, history: list[float], path: str) -> None:
         predicted = np.argmax(model(grid).data, axis=1).reshape(xx.shape)
 
     fig, (ax_loss, ax_map) = plt.subplots(1, 2, figsize=(10, 4.5))
-    ax_loss.plot(np.arange(1, len(history) + 1), history)
-    ax_loss.set_xlabel("epoch")
-    ax_loss.set_ylabel("loss")
+    plot_loss(ax_loss, history)
     ax_map.contourf(xx, yy, predicted, alpha=0.3, levels=[-0.5, 0.5, 1.5, 2.5])
     for label, marker in zip(range(3), "ox^"):
         ax_map.scatter(*x[t == label].T, marker=marker, s=20)
     ax_map.set_title("decision boundary")
     save_figure(fig, path)
-    plt.close(fig)
 
 
 def main(argv: list[str] | None = None) -> None:

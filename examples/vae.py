@@ -18,13 +18,13 @@ import os
 import time
 
 import numpy as np
-from _plotting import image_grid, save_figure
+from _plotting import image_grid, pyplot_or_none, save_figure
+from _training import add_fashion_mnist_options, load_fashion_mnist, training_parser
 
 import zerograd.dezero as dezero
 import zerograd.dezero.functions as F
 import zerograd.dezero.layers as L
 from zerograd.dezero import DataLoader, Model
-from zerograd.dezero.datasets import FashionMNIST
 from zerograd.dezero.optimizers import Adam
 
 IMAGE_SIZE = 28 * 28
@@ -64,32 +64,16 @@ def vae_loss(logits, x, mu, logvar):
 
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--epochs", type=int, default=10)
-    parser.add_argument("--batch-size", type=int, default=128)
+    parser = training_parser(__doc__.split("\n\n")[0], epochs=10, batch_size=128, lr=0.001,
+                             out="runs/vae", picture="vae_samples.png")
+    add_fashion_mnist_options(parser, "use only the first N training (and test) images")
     parser.add_argument("--hidden-size", type=int, default=400)
     parser.add_argument("--latent-size", type=int, default=16)
-    parser.add_argument("--lr", type=float, default=0.001)
-    parser.add_argument("--max-steps", type=int, default=None, help="stop after this many updates")
-    parser.add_argument("--subset", type=int, default=None,
-                        help="use only the first N training (and test) images")
-    parser.add_argument("--root", default=None, help="folder holding the Fashion-MNIST IDX files")
-    parser.add_argument("--seed", type=int, default=0)
-    parser.add_argument("--gpu", action="store_true", help="train on the GPU (needs CuPy)")
-    parser.add_argument("--out", default="runs/vae", help="folder for vae_samples.png")
-    parser.add_argument("--no-plot", action="store_true", help="skip the plot")
     return parser.parse_args(argv)
 
 
-def load(train: bool, args: argparse.Namespace) -> FashionMNIST:
-    dataset = FashionMNIST(train=train, root=args.root)  # the book's transform: (784,) in [0, 1]
-    if args.subset is not None:
-        dataset.data, dataset.label = dataset.data[:args.subset], dataset.label[:args.subset]
-    return dataset
-
-
 def train(args: argparse.Namespace) -> VAE:
-    train_set, test_set = load(True, args), load(False, args)
+    train_set, test_set = load_fashion_mnist(args), load_fashion_mnist(args, train=False)
     train_loader = DataLoader(train_set, args.batch_size, gpu=args.gpu)
     test_loader = DataLoader(test_set, args.batch_size, shuffle=False, gpu=args.gpu)
 
@@ -131,16 +115,12 @@ def evaluate(model: VAE, loader: DataLoader) -> float:
 
 
 def plot(model: VAE, args: argparse.Namespace, path: str) -> None:
-    try:
-        import matplotlib
-    except ImportError:
-        print("matplotlib is not installed: skipping the sample grid (pip install matplotlib)")
+    plt = pyplot_or_none("the sample grid")
+    if plt is None:
         return
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
 
     xp = dezero.cuda.cupy if args.gpu else np
-    x = xp.asarray(load(False, args).get_batch(np.arange(8))[0])
+    x = xp.asarray(load_fashion_mnist(args, train=False).get_batch(np.arange(8))[0])
     with dezero.no_grad():
         z = xp.random.randn(64, model.latent_size).astype(np.float32)
         samples = dezero.cuda.as_numpy(F.sigmoid(model.decode(z)).data)
@@ -157,7 +137,6 @@ def plot(model: VAE, args: argparse.Namespace, path: str) -> None:
     for ax in (ax_samples, ax_pairs):
         ax.axis("off")
     save_figure(fig, path)
-    plt.close(fig)
 
 
 def main(argv: list[str] | None = None) -> None:

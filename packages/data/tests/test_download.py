@@ -123,20 +123,22 @@ def test_checksum_is_case_insensitive(server, cache):
     assert os.path.exists(get_file(f"{base}/good/a.bin", sha256=SHA.upper(), progress=False))
 
 
-def test_wrong_checksum_leaves_nothing(server, cache):
-    base, _ = server
-    url = f"{base}/good/data.bin"
-    with pytest.raises(DownloadError, match=f"checksum mismatch for {url}: expected sha256 "
-                                            f"{'0' * 64}, got {SHA}"):
-        get_file(url, sha256="0" * 64, progress=False)
-    assert everything_in(cache) == []
+# what goes wrong -> (the server's path, the checksum asked for, the error's message; {url} is
+# the file's address)
+FAILED_DOWNLOADS = {
+    "wrong checksum": ("good", "0" * 64, f"checksum mismatch for {{url}}: expected sha256 {'0' * 64}, "
+                                         f"got {SHA}"),
+    "truncated body": ("short", None, "get_file: (download|downloading) (of )?{url}"),
+    "HTTP error": ("missing", None, "get_file: downloading {url} failed: HTTP Error 404"),
+}
 
 
-def test_truncated_body_leaves_nothing(server, cache):
-    base, _ = server
-    url = f"{base}/short/data.bin"
-    with pytest.raises(DownloadError, match=f"get_file: (download|downloading) (of )?{url}"):
-        get_file(url, progress=False)
+@pytest.mark.parametrize("failure", list(FAILED_DOWNLOADS))
+def test_a_failed_download_says_why_and_leaves_nothing(server, cache, failure):
+    folder, sha256, message = FAILED_DOWNLOADS[failure]
+    url = f"{server[0]}/{folder}/data.bin"
+    with pytest.raises(DownloadError, match=message.format(url=url)):
+        get_file(url, sha256=sha256, progress=False)
     assert everything_in(cache) == []
 
 
@@ -144,14 +146,6 @@ def test_body_without_length_is_accepted_when_the_checksum_matches(server, cache
     base, _ = server
     path = get_file(f"{base}/nolength/data.bin", sha256=SHA, progress=False)
     assert os.path.getsize(path) == len(BODY)
-
-
-def test_http_error_leaves_nothing(server, cache):
-    base, _ = server
-    url = f"{base}/missing/data.bin"
-    with pytest.raises(DownloadError, match=f"get_file: downloading {url} failed: HTTP Error 404"):
-        get_file(url, progress=False)
-    assert everything_in(cache) == []
 
 
 def test_unreachable_server_names_the_url(cache):

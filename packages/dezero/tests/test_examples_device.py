@@ -21,7 +21,7 @@ pytestmark = pytest.mark.skipif(not EXAMPLES.is_dir(), reason=f"no examples fold
 
 
 def load_example(name: str, monkeypatch):
-    monkeypatch.syspath_prepend(str(EXAMPLES))  # the examples import their _plotting helper
+    monkeypatch.syspath_prepend(str(EXAMPLES))  # the examples import their _plotting and _training helpers
     spec = importlib.util.spec_from_file_location(f"example_{name}", EXAMPLES / f"{name}.py")
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)

@@ -10,7 +10,7 @@ import pytest
 
 import zerograd.core.functions as CF
 import zerograd.nn.functions as F
-from zerograd.nn import Model, test_mode
+from zerograd.nn import Model, optimizers, test_mode
 from zerograd.nn.layers import EmbedID, Linear
 from zerograd.nn.models import MLP
 from zerograd.onnx import newest_opset
@@ -67,6 +67,19 @@ def zerograd_outputs(model, *xs):
     return [v.data for v in (y if isinstance(y, tuple) else (y,))]
 
 
+def adam_losses(model, loss_of_model, steps: int, lr: float) -> list[float]:
+    """Train ``model`` with Adam for ``steps`` updates of ``loss_of_model(model)``; the losses."""
+    optimizer = optimizers.Adam(alpha=lr).setup(model)
+    losses = []
+    for _ in range(steps):
+        loss = loss_of_model(model)
+        model.cleargrads()
+        loss.backward()
+        optimizer.update()
+        losses.append(float(loss.data))
+    return losses
+
+
 @pytest.fixture
 def rng():
     return np.random.default_rng(0)
@@ -79,4 +92,4 @@ def zoo():
     return types.SimpleNamespace(
         LSTMLanguageModel=LSTMLanguageModel, GRUClassifier=GRUClassifier, MLP=MLP, F=F,
         randomize_statistics=randomize_statistics, run_onnxruntime=run_onnxruntime,
-        zerograd_outputs=zerograd_outputs)
+        zerograd_outputs=zerograd_outputs, adam_losses=adam_losses)

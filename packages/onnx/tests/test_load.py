@@ -11,7 +11,6 @@ from onnx import TensorProto, helper, numpy_helper
 import zerograd.core.functions as CF
 import zerograd.nn.functions as F
 from zerograd.core import Parameter, Variable
-from zerograd.nn import optimizers
 from zerograd.onnx import OnnxImportError, export, load
 from zerograd.vision.models import ResNet18
 from zerograd.vision.train import FashionCNN
@@ -222,14 +221,7 @@ def test_imported_cnn_fine_tunes_and_its_running_statistics_are_buffers(zoo, rng
     t = np.array([1, 2, 3, 4])
     model = load(export(source, x))
     assert any("mean" in name for name, _ in model.named_buffers())
-    optimizer = optimizers.Adam(alpha=1e-3).setup(model)
-    losses = []
-    for _ in range(4):
-        loss = F.softmax_cross_entropy(model(x), t)
-        model.cleargrads()
-        loss.backward()
-        optimizer.update()
-        losses.append(float(loss.data))
+    losses = zoo.adam_losses(model, lambda m: F.softmax_cross_entropy(m(x), t), steps=4, lr=1e-3)
     assert losses[-1] < losses[0]
 
 

@@ -11,7 +11,6 @@ import pytest
 
 import zerograd.nn.functions as F
 from zerograd.core.testing import torch_or_skip
-from zerograd.nn import optimizers
 from zerograd.onnx import load
 
 RTOL, ATOL = 1e-4, 1e-5
@@ -121,19 +120,12 @@ def test_pytorch_export_imports_and_matches_pytorch_and_onnxruntime(zoo, tmp_pat
 
 
 @pytest.mark.parametrize("name", sorted(CASES))
-def test_imported_pytorch_model_fine_tunes(torch, name):
+def test_imported_pytorch_model_fine_tunes(zoo, torch, name):
     make, shape, batch_axis = CASES[name]
     torch.manual_seed(0)
     rng = np.random.default_rng(1)
     x = rng.standard_normal(shape).astype(np.float32)
     model = load(_exported(torch, make(torch), torch.tensor(x), batch_axis))
     target = rng.standard_normal(model(x).shape).astype(np.float32)
-    optimizer = optimizers.Adam(alpha=1e-2).setup(model)
-    losses = []
-    for _ in range(5):
-        loss = F.mean_squared_error(model(x), target)
-        model.cleargrads()
-        loss.backward()
-        optimizer.update()
-        losses.append(float(loss.data))
+    losses = zoo.adam_losses(model, lambda m: F.mean_squared_error(m(x), target), steps=5, lr=1e-2)
     assert losses[-1] < losses[0] * 0.9, losses

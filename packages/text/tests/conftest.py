@@ -3,7 +3,7 @@ from collections.abc import Callable
 import numpy as np
 import pytest
 
-from zerograd.core import Variable
+from zerograd.core import Parameter, Variable
 from zerograd.core.testing import assert_allclose, check_against_torch, gradients, torch_or_skip
 
 
@@ -67,3 +67,45 @@ def torch_second_derivatives() -> Callable:
         check_against_torch(gradients(step, [gy]), torch_gradients, *inputs, rtol=1e-7, atol=1e-9)
 
     return compare
+
+
+def _as_parameter(tensor, transpose: bool = False) -> Parameter:
+    array = tensor.detach().numpy()
+    return Parameter((array.T if transpose else array).copy())
+
+
+@pytest.fixture
+def cell_matches_torch(compare_with_torch) -> Callable:
+    """Check one step of a zerograd cell function against the seeded torch.nn cell ``kind``
+    ("RNNCell", "LSTMCell" or "GRUCell") with the same weights, given the cell's test arrays (x,
+    h, and c for the LSTM) and whether it is a first step (no state: W_h gets no gradient)."""
+    torch = torch_or_skip()
+
+    def check(kind: str, cell_function: Callable, arrays: dict, first_step: bool) -> None:
+        in_size, hidden = arrays["x"].shape[1], arrays["h"].shape[1]
+        torch.manual_seed(0)
+        cell = getattr(torch.nn, kind)(in_size, hidden)
+        params = {"W_x": (_as_parameter(cell.weight_ih, transpose=True), lambda: cell.weight_ih.grad.T),
+                  "W_h": (_as_parameter(cell.weight_hh, transpose=True), lambda: cell.weight_hh.grad.T)}
+        if kind == "GRUCell":  # r * (h W_h + b_h) keeps the two biases apart
+            params["b_x"] = (_as_parameter(cell.bias_ih), lambda: cell.bias_ih.grad)
+            params["b_h"] = (_as_parameter(cell.bias_hh), lambda: cell.bias_hh.grad)
+        else:  # torch's two biases only ever appear summed: zerograd keeps one
+            params["b"] = (_as_parameter(cell.bias_ih + cell.bias_hh), lambda: cell.bias_ih.grad)
+        weights = {name: param for name, (param, _) in params.items()}
+        if first_step:
+            del params["W_h"]
+
+        def step(x, *state):
+            return cell_function(x, *state, **weights)
+
+        if kind == "LSTMCell":
+            state = [None, None] if first_step else [arrays["h"], arrays["c"]]
+
+            def torch_step(x, h, c):
+                return cell(x, None if h is None else (h, c))
+        else:
+            state, torch_step = [None if first_step else arrays["h"]], cell
+        compare_with_torch(step, torch_step, [arrays["x"], *state], params)
+
+    return check

@@ -1,14 +1,12 @@
 """Shakespear: downloaded through get_file from a local server, then read from the data directory."""
 
-import functools
-import http.server
-import threading
 from pathlib import Path
 
 import numpy as np
 import pytest
 
 from zerograd.data import SeqDataLoader
+from zerograd.data.testing import serve_folder
 from zerograd.text.datasets import Shakespear
 
 CORPUS = "First Citizen:\nBefore we proceed any further, hear me speak.\n\nAll:\nSpeak, speak.\n"
@@ -20,22 +18,8 @@ def corpus_server(tmp_path):
     served = tmp_path / "served"
     served.mkdir()
     (served / "input.txt").write_text(CORPUS, encoding="utf-8")
-    requests = []
-
-    class Handler(http.server.SimpleHTTPRequestHandler):
-        def log_message(self, *args):
-            requests.append(self.path)
-
-    server = http.server.ThreadingHTTPServer(
-        ("127.0.0.1", 0), functools.partial(Handler, directory=str(served)))
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_address[1]}/input.txt", requests
-    finally:
-        server.shutdown()
-        server.server_close()
-        thread.join()
+    with serve_folder(served) as (base_url, requests):
+        yield base_url + "input.txt", requests
 
 
 @pytest.fixture

@@ -3,7 +3,6 @@
 import numpy as np
 import pytest
 
-from zerograd.core import Parameter
 from zerograd.core.testing import assert_allclose, check_backward, check_double_backward
 from zerograd.text.functions import gru_cell
 
@@ -82,22 +81,9 @@ def test_second_derivatives_through_the_output_gradient(first_step, biases, rng)
 
 @pytest.mark.parametrize("batch,in_size,hidden", [(1, 1, 1), (4, 5, 3), (3, 2, 6)])
 @pytest.mark.parametrize("first_step", [False, True])
-def test_matches_torch_gru_cell(batch, in_size, hidden, first_step, rng, compare_with_torch):
-    import torch
-
-    torch.manual_seed(0)
-    cell = torch.nn.GRUCell(in_size, hidden)
-    W_x = Parameter(cell.weight_ih.detach().numpy().T.copy())
-    W_h = Parameter(cell.weight_hh.detach().numpy().T.copy())
-    b_x = Parameter(cell.bias_ih.detach().numpy().copy())
-    b_h = Parameter(cell.bias_hh.detach().numpy().copy())
-    a = gru_arrays(rng, batch, in_size, hidden, dtype=np.float32)
-    params = {"W_x": (W_x, lambda: cell.weight_ih.grad.T), "b_x": (b_x, lambda: cell.bias_ih.grad),
-              "b_h": (b_h, lambda: cell.bias_hh.grad)}
-    if not first_step:
-        params["W_h"] = (W_h, lambda: cell.weight_hh.grad.T)
-    compare_with_torch(lambda x, h: gru_cell(x, h, W_x, W_h, b_x, b_h), cell,
-                       [a["x"], None if first_step else a["h"]], params)
+def test_matches_torch_gru_cell(batch, in_size, hidden, first_step, rng, cell_matches_torch):
+    cell_matches_torch("GRUCell", gru_cell, gru_arrays(rng, batch, in_size, hidden, dtype=np.float32),
+                       first_step)
 
 
 @pytest.mark.parametrize("change,message", [

@@ -117,24 +117,9 @@ def test_float64_input_with_float32_weights_promotes_as_numpy(rng):
 
 @pytest.mark.parametrize("batch,in_size,hidden", [(1, 1, 1), (4, 5, 3), (3, 2, 6)])
 @pytest.mark.parametrize("first_step", [False, True])
-def test_matches_torch_lstm_cell(batch, in_size, hidden, first_step, rng, compare_with_torch):
-    import torch
-
-    torch.manual_seed(0)
-    cell = torch.nn.LSTMCell(in_size, hidden)
-    W_x = Parameter(cell.weight_ih.detach().numpy().T.copy())
-    W_h = Parameter(cell.weight_hh.detach().numpy().T.copy())
-    b = Parameter((cell.bias_ih + cell.bias_hh).detach().numpy())
-    a = lstm_arrays(rng, batch, in_size, hidden, dtype=np.float32)
-    state = [None, None] if first_step else [a["h"], a["c"]]
-    params = {"W_x": (W_x, lambda: cell.weight_ih.grad.T), "b": (b, lambda: cell.bias_ih.grad)}
-    if not first_step:
-        params["W_h"] = (W_h, lambda: cell.weight_hh.grad.T)
-    compare_with_torch(
-        lambda x, h, c: lstm_cell(x, h, c, W_x, W_h, b),
-        lambda x, h, c: cell(x, None if h is None else (h, c)),
-        [a["x"], *state], params,
-    )
+def test_matches_torch_lstm_cell(batch, in_size, hidden, first_step, rng, cell_matches_torch):
+    cell_matches_torch("LSTMCell", lstm_cell, lstm_arrays(rng, batch, in_size, hidden, dtype=np.float32),
+                       first_step)
 
 
 @pytest.mark.parametrize("change,message", [

@@ -3,7 +3,6 @@
 import numpy as np
 import pytest
 
-from zerograd.core import Parameter
 from zerograd.core.testing import assert_allclose, check_backward, check_double_backward
 from zerograd.text.functions import rnn_cell
 
@@ -53,20 +52,9 @@ def test_second_derivatives_through_the_output_gradient(rng):
 
 @pytest.mark.parametrize("batch,in_size,hidden", [(1, 1, 1), (4, 5, 3), (3, 2, 6)])
 @pytest.mark.parametrize("first_step", [False, True])
-def test_matches_torch_rnn_cell(batch, in_size, hidden, first_step, rng, compare_with_torch):
-    import torch
-
-    torch.manual_seed(0)
-    cell = torch.nn.RNNCell(in_size, hidden)
-    W_x = Parameter(cell.weight_ih.detach().numpy().T.copy())
-    W_h = Parameter(cell.weight_hh.detach().numpy().T.copy())
-    b = Parameter((cell.bias_ih + cell.bias_hh).detach().numpy())
-    a = rnn_arrays(rng, batch, in_size, hidden, dtype=np.float32)
-    params = {"W_x": (W_x, lambda: cell.weight_ih.grad.T), "b": (b, lambda: cell.bias_ih.grad)}
-    if not first_step:
-        params["W_h"] = (W_h, lambda: cell.weight_hh.grad.T)
-    compare_with_torch(lambda x, h: rnn_cell(x, h, W_x, W_h, b), cell,
-                       [a["x"], None if first_step else a["h"]], params)
+def test_matches_torch_rnn_cell(batch, in_size, hidden, first_step, rng, cell_matches_torch):
+    cell_matches_torch("RNNCell", rnn_cell, rnn_arrays(rng, batch, in_size, hidden, dtype=np.float32),
+                       first_step)
 
 
 @pytest.mark.parametrize("change,message", [

@@ -101,6 +101,7 @@ from zerograd.core.functions import (
     where,
 )
 from zerograd.core.functions import PowConstant as Pow
+from zerograd.dezero import functions_conv as _conv
 from zerograd.dezero._teaching import (
     linear_simple,
     mean_squared_error_simple,
@@ -108,6 +109,7 @@ from zerograd.dezero._teaching import (
     softmax_cross_entropy_simple,
     softmax_simple,
 )
+from zerograd.dezero.functions_conv import *  # noqa: F403  (the conv names: _conv.__all__)
 from zerograd.nn.functions import (
     accuracy,
     batch_norm,
@@ -137,50 +139,23 @@ from zerograd.nn.functions.linear import Linear
 from zerograd.nn.functions.loss import MeanSquaredError, SigmoidCrossEntropy, SoftmaxCrossEntropy
 from zerograd.nn.functions.normalization import BatchNorm, LayerNorm
 from zerograd.text.functions import GRUCell, LSTMCell, RNNCell, gru_cell, lstm_cell, rnn_cell
-from zerograd.vision.functions import (
-    AveragePooling2D,
-    AveragePooling2DGrad,
-    Col2im,
-    Convolution2D,
-    Convolution2DGradW,
-    Deconvolution2D,
-    Im2col,
-    MaxPooling2D,
-    MaxPooling2DGrad,
-    MaxPooling2DWithOffsets,
-    average_pooling,
-    col2im,
-    col2im_array,
-    conv2d,
-    conv2d_simple,
-    deconv2d,
-    global_average_pooling,
-    im2col,
-    im2col_array,
-    max_pooling_2d,
-    pooling,
-    pooling_simple,
-)
 
 __all__ = [
-    "Abs", "Add", "AddConstant", "AsType", "AveragePooling2D", "AveragePooling2DGrad", "BatchNorm",
-    "BroadcastTo", "Clip", "Col2im", "Concat", "ConstantDiv", "ConstantPow", "Convolution2D",
-    "Convolution2DGradW", "Cos", "Deconvolution2D", "Div", "DivConstant", "Dropout", "ELU", "Exp",
-    "GRUCell", "GetItem", "GetItemGrad", "Im2col", "LSTMCell", "LayerNorm", "LeakyReLU", "Linear",
-    "Log", "LogSoftmax", "LogSumExp", "MatMul", "Max", "MaxPooling2D", "MaxPooling2DGrad",
-    "MaxPooling2DWithOffsets", "Maximum", "MeanSquaredError", "Min", "Minimum", "Mul",
+    "Abs", "Add", "AddConstant", "AsType", "BatchNorm", "BroadcastTo", "Clip", "Concat",
+    "ConstantDiv", "ConstantPow", "Cos", "Div", "DivConstant", "Dropout", "ELU", "Exp", "GRUCell",
+    "GetItem", "GetItemGrad", "LSTMCell", "LayerNorm", "LeakyReLU", "Linear", "Log", "LogSoftmax",
+    "LogSumExp", "MatMul", "Max", "Maximum", "MeanSquaredError", "Min", "Minimum", "Mul",
     "MulConstant", "Neg", "Pow", "PowConstant", "RNNCell", "ReLU", "Reshape", "Sigmoid",
     "SigmoidCrossEntropy", "Sin", "Softmax", "SoftmaxCrossEntropy", "Softplus", "Split", "Sqrt",
     "Sub", "SubConstant", "SubFromConstant", "Sum", "SumTo", "Tanh", "Transpose", "Where", "abs",
-    "accuracy", "add", "astype", "average", "average_pooling", "batch_norm", "binary_cross_entropy",
-    "broadcast_to", "clip", "col2im", "col2im_array", "concat", "conv2d", "conv2d_simple", "cos",
-    "deconv2d", "div", "dropout", "elu", "embed_id", "exp", "expand_dims", "flatten", "gelu",
-    "get_item", "global_average_pooling", "gru_cell", "huber_loss", "im2col", "im2col_array",
-    "layer_norm", "leaky_relu", "linear", "linear_simple", "log", "log_softmax", "logsumexp",
-    "lstm_cell", "matmul", "max", "max_pooling_2d", "maximum", "mean", "mean_squared_error",
-    "mean_squared_error_simple", "min", "minimum", "mul", "neg", "nll_loss", "pooling",
-    "pooling_simple", "pow", "rdiv", "relu", "reshape", "rnn_cell", "rpow", "rsub", "sigmoid",
+    "accuracy", "add", "astype", "average", "batch_norm", "binary_cross_entropy", "broadcast_to",
+    "clip", "concat", "cos", "div", "dropout", "elu", "embed_id", "exp", "expand_dims", "flatten",
+    "gelu", "get_item", "gru_cell", "huber_loss", "layer_norm", "leaky_relu", "linear",
+    "linear_simple", "log", "log_softmax", "logsumexp", "lstm_cell", "matmul", "max", "maximum",
+    "mean", "mean_squared_error", "mean_squared_error_simple", "min", "minimum", "mul", "neg",
+    "nll_loss", "pow", "rdiv", "relu", "reshape", "rnn_cell", "rpow", "rsub", "sigmoid",
     "sigmoid_cross_entropy", "sigmoid_simple", "silu", "sin", "softmax", "softmax_cross_entropy",
     "softmax_cross_entropy_simple", "softmax_simple", "softplus", "split", "sqrt", "squeeze",
     "stack", "sub", "sum", "sum_to", "swapaxes", "tanh", "transpose", "var", "where",
+    *_conv.__all__,
 ]

@@ -11,35 +11,6 @@ MaxPooling2D, AveragePooling2D, Im2col, Col2im, ...); call the lowercase functio
 (1, 4, 4, 4)
 """
 
-from zerograd.vision.functions import (
-    AveragePooling2D,
-    AveragePooling2DGrad,
-    Col2im,
-    Convolution2D,
-    Convolution2DGradW,
-    Deconvolution2D,
-    Im2col,
-    MaxPooling2D,
-    MaxPooling2DGrad,
-    MaxPooling2DWithOffsets,
-    average_pooling,
-    col2im,
-    col2im_array,
-    conv2d,
-    conv2d_simple,
-    deconv2d,
-    global_average_pooling,
-    im2col,
-    im2col_array,
-    max_pooling_2d,
-    pooling,
-    pooling_simple,
-)
-
-__all__ = [
-    "AveragePooling2D", "AveragePooling2DGrad", "Col2im", "Convolution2D", "Convolution2DGradW",
-    "Deconvolution2D", "Im2col", "MaxPooling2D", "MaxPooling2DGrad", "MaxPooling2DWithOffsets",
-    "average_pooling", "col2im", "col2im_array", "conv2d", "conv2d_simple", "deconv2d",
-    "global_average_pooling", "im2col", "im2col_array", "max_pooling_2d", "pooling",
-    "pooling_simple",
-]
+# The same names as zerograd.vision.functions, so the list lives once: in that module's __all__.
+from zerograd.vision.functions import *  # noqa: F403
+from zerograd.vision.functions import __all__  # noqa: F401

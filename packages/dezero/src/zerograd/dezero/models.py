@@ -11,21 +11,7 @@ the list of its steps; the walk over the whole layer tree is ``modules()`` (PyTo
 """
 
 from zerograd.nn.models import MLP, Model, Sequential
-from zerograd.vision.models import (
-    VGG16,
-    BasicBlock,
-    BottleneckA,
-    BottleneckB,
-    BuildingBlock,
-    ResNet,
-    ResNet18,
-    ResNet34,
-    ResNet50,
-    ResNet101,
-    ResNet152,
-)
+from zerograd.vision import models as _vision_models
+from zerograd.vision.models import *  # noqa: F403  (VGG16, the ResNets and their blocks)
 
-__all__ = [
-    "MLP", "VGG16", "BasicBlock", "BottleneckA", "BottleneckB", "BuildingBlock", "Model", "ResNet",
-    "ResNet18", "ResNet34", "ResNet50", "ResNet101", "ResNet152", "Sequential",
-]
+__all__ = ["MLP", "Model", "Sequential", *_vision_models.__all__]

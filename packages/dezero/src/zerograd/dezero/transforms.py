@@ -9,28 +9,10 @@ the PIL ones need Pillow).
 array([1., 1., 1., 1.], dtype=float32)
 """
 
-from zerograd.data.transforms import (
-    AsType,
-    Compose,
-    Flatten,
-    Normalize,
-    ToFloat,
-    ToInt,
-    Transform,
-    apply_to_batch,
-)
-from zerograd.vision.transforms import (
-    CenterCrop,
-    Convert,
-    RandomCrop,
-    RandomHorizontalFlip,
-    Resize,
-    ToArray,
-    ToPIL,
-)
+from zerograd.data.transforms import apply_to_batch
+from zerograd.vision import transforms as _vision_transforms
 
-__all__ = [
-    "AsType", "CenterCrop", "Compose", "Convert", "Flatten", "Normalize", "RandomCrop",
-    "RandomHorizontalFlip", "Resize", "ToArray", "ToFloat", "ToInt", "ToPIL", "Transform",
-    "apply_to_batch",
-]
+# zerograd.vision.transforms already re-exports the generic transforms of zerograd.data.
+from zerograd.vision.transforms import *  # noqa: F403
+
+__all__ = [*_vision_transforms.__all__, "apply_to_batch"]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from zerograd.core import Variable, as_variable
@@ -18,32 +19,24 @@ def _tensor(x: Any) -> Tensor:
         else variable
 
 
-def exp(x: Any) -> Tensor:
-    return as_tensor_result(CF.exp(x))
+def _elementwise(function: Callable[[Any], Any]) -> Callable[[Any], Tensor]:
+    """torch.<name>(x) for zerograd's function of one input: the same result, as a Tensor."""
+
+    def torch_function(x: Any) -> Tensor:
+        return as_tensor_result(function(x))
+
+    torch_function.__name__ = torch_function.__qualname__ = function.__name__
+    torch_function.__doc__ = f"torch.{function.__name__}(x), computed by zerograd's {function.__name__}."
+    return torch_function
 
 
-def log(x: Any) -> Tensor:
-    return as_tensor_result(CF.log(x))
-
-
-def sqrt(x: Any) -> Tensor:
-    return as_tensor_result(CF.sqrt(x))
-
-
-def abs(x: Any) -> Tensor:  # noqa: A001  (PyTorch's name)
-    return as_tensor_result(CF.abs(x))
-
-
-def tanh(x: Any) -> Tensor:
-    return as_tensor_result(CF.tanh(x))
-
-
-def sigmoid(x: Any) -> Tensor:
-    return as_tensor_result(NF.sigmoid(x))
-
-
-def relu(x: Any) -> Tensor:
-    return as_tensor_result(NF.relu(x))
+exp = _elementwise(CF.exp)
+log = _elementwise(CF.log)
+sqrt = _elementwise(CF.sqrt)
+abs = _elementwise(CF.abs)  # noqa: A001  (PyTorch's name)
+tanh = _elementwise(CF.tanh)
+sigmoid = _elementwise(NF.sigmoid)
+relu = _elementwise(NF.relu)
 
 
 def softmax(x: Any, dim: int) -> Tensor:

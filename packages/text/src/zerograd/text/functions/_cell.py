@@ -46,6 +46,16 @@ def add_into(acc: Any, term: Any) -> Any:
     return acc + term
 
 
+def affine(xp: Any, x: Any, W_x: Any, h: Any, W_h: Any, b: Any) -> Any:
+    """z = x W_x + h W_h + b on arrays (h and b may be None): a new array the caller may overwrite."""
+    z = xp.matmul(x, W_x)
+    if h is not None:
+        z = add_into(z, xp.matmul(h, W_h))
+    if b is not None:
+        z = add_into(z, b)
+    return z
+
+
 @functools.lru_cache(maxsize=64)
 def gate_constants(xp: Any, dtype: Any, kinds: str, hidden: int) -> tuple[Any, Any, Any, Any]:
     """Per-column constants that turn one tanh over all gates into each gate's activation.

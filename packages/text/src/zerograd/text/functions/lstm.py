@@ -15,6 +15,7 @@ from zerograd.core.functions import concat, matmul, split, tanh
 from zerograd.nn.functions import sigmoid
 from zerograd.text.functions._cell import (
     add_into,
+    affine,
     affine_gradients,
     check_cell,
     constants_for,
@@ -41,11 +42,7 @@ class LSTMCell(Function):
 
     def forward(self, x: Any, h: Any, c: Any, W_x: Any, W_h: Any, b: Any) -> tuple[Any, Any]:
         xp = get_array_module(x)
-        z = xp.matmul(x, W_x)
-        if h is not None:
-            z = add_into(z, xp.matmul(h, W_h))
-        if b is not None:
-            z = add_into(z, b)
+        z = affine(xp, x, W_x, h, W_h, b)
         hidden = z.shape[1] // 4
         scale, shift, _, _ = constants_for(z, GATE_KINDS, hidden)
         z *= scale

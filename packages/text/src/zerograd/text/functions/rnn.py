@@ -6,7 +6,7 @@ from typing import Any
 
 from zerograd.core import Function, Variable
 from zerograd.core.cuda import get_array_module
-from zerograd.text.functions._cell import add_into, affine_gradients, check_cell, present
+from zerograd.text.functions._cell import affine, affine_gradients, check_cell, present
 
 
 class RNNCell(Function):
@@ -20,11 +20,7 @@ class RNNCell(Function):
 
     def forward(self, x: Any, h: Any, W_x: Any, W_h: Any, b: Any) -> Any:
         xp = get_array_module(x)
-        z = xp.matmul(x, W_x)
-        if h is not None:
-            z = add_into(z, xp.matmul(h, W_h))
-        if b is not None:
-            z = add_into(z, b)
+        z = affine(xp, x, W_x, h, W_h, b)
         return xp.tanh(z, out=z)
 
     def backward(self, gy: Variable) -> tuple[Any, ...]:

@@ -16,12 +16,10 @@ from typing import Any
 
 import numpy as np
 
-from zerograd.data import Dataset
 from zerograd.data.transforms import Compose, Normalize, ToFloat
-from zerograd.vision.datasets._files import find_file
+from zerograd.vision.datasets._files import BOOK_TRANSFORM, FileDataset
 
 PIXELS = 3 * 32 * 32
-BOOK_TRANSFORM = object()
 
 
 class CIFARError(ValueError):
@@ -61,26 +59,16 @@ def read_records(archive: str, member: str, label_bytes: int,
     return records[:, label_bytes:].reshape(-1, 3, 32, 32), labels
 
 
-class _CIFAR(Dataset):
+class _CIFAR(FileDataset):
     """Shared by CIFAR10 and CIFAR100: where the archive is and how to read its batches."""
 
     base_url = "https://www.cs.toronto.edu/~kriz/"
     archive = ""
     subdir = "cifar"
-    system_dirs: tuple[str, ...] = ()
-
-    def __init__(self, train: bool = True, transform: Any = BOOK_TRANSFORM,
-                 target_transform: Any = None, *, root: str | os.PathLike | None = None,
-                 base_url: str | None = None) -> None:
-        self.root = root
-        if base_url is not None:
-            self.base_url = base_url if base_url.endswith("/") else base_url + "/"
-        transform = unit_range_float() if transform is BOOK_TRANSFORM else transform
-        super().__init__(train, transform, target_transform)
+    book_transform = staticmethod(unit_range_float)
 
     def _archive_path(self) -> str:
-        return find_file(type(self).__name__, (self.archive,), self.subdir, root=self.root,
-                         url=self.base_url + self.archive, system_dirs=self.system_dirs)
+        return self.find((self.archive,))
 
     def _read(self, members: list[str], label_bytes: int,
               n_classes: tuple[int, ...]) -> tuple[np.ndarray, np.ndarray]:

@@ -6,17 +6,11 @@ label an int64; ``data`` holds the uint8 images (N, 1, 28, 28) and ``label`` the
 
 from __future__ import annotations
 
-import os
-from typing import Any
-
 import numpy as np
 
-from zerograd.data import Dataset
 from zerograd.data.transforms import Compose, Flatten, Normalize, ToFloat
-from zerograd.vision.datasets._files import find_file
+from zerograd.vision.datasets._files import FileDataset
 from zerograd.vision.datasets.idx import IDXError, read_idx
-
-BOOK_TRANSFORM = object()  # the default: Flatten, ToFloat, / 255
 
 
 def flat_unit_float() -> Compose:
@@ -24,7 +18,7 @@ def flat_unit_float() -> Compose:
     return Compose([Flatten(), ToFloat(), Normalize(0.0, 255.0)])
 
 
-class MNIST(Dataset):
+class MNIST(FileDataset):
     """The MNIST handwritten digits: 60,000 training and 10,000 test images.
 
     Files are looked for in ``root``, then the data directory ($ZEROGRAD_DATA or
@@ -37,23 +31,13 @@ class MNIST(Dataset):
 
     base_url = "https://ossci-datasets.s3.amazonaws.com/mnist/"
     subdir = "mnist"
-    system_dirs: tuple[str, ...] = ()
     files = {True: ("train-images-idx3-ubyte.gz", "train-labels-idx1-ubyte.gz"),
              False: ("t10k-images-idx3-ubyte.gz", "t10k-labels-idx1-ubyte.gz")}
 
-    def __init__(self, train: bool = True, transform: Any = BOOK_TRANSFORM,
-                 target_transform: Any = None, *, root: str | os.PathLike | None = None,
-                 base_url: str | None = None) -> None:
-        self.root = root
-        if base_url is not None:
-            self.base_url = base_url if base_url.endswith("/") else base_url + "/"
-        transform = flat_unit_float() if transform is BOOK_TRANSFORM else transform
-        super().__init__(train, transform, target_transform)
+    book_transform = staticmethod(flat_unit_float)
 
     def _path(self, file_name: str) -> str:
-        names = (file_name, file_name.removesuffix(".gz"))  # gzipped or raw
-        return find_file(type(self).__name__, names, self.subdir, root=self.root,
-                         url=self.base_url + file_name, system_dirs=self.system_dirs)
+        return self.find((file_name, file_name.removesuffix(".gz")))  # gzipped or raw
 
     def prepare(self) -> None:
         image_file, label_file = self.files[bool(self.train)]
