@@ -232,15 +232,25 @@ def _run_backward(root: Any, retain_grad: bool) -> None:
     push, pop = heapq.heappush, heapq.heappop
     while heap:
         func = pop(heap)[2]
-        outputs = [ref() for ref in func.outputs]  # an output nobody kept has died: its gy is None
-        gys = [None if y is None else y.grad for y in outputs]
-        gxs = _as_gradient_tuple(func, func.backward(*gys))
+        # Plain loops, not comprehensions: each of those costs a call on Python 3.11 (see
+        # Function.__call__), and this loop runs once per Function of the graph.
+        outputs = []
+        gys = []
+        for ref in func.outputs:
+            y = ref()  # an output nobody kept has died: its gy is None
+            outputs.append(y)
+            gys.append(None if y is None else y.grad)
+        gxs = func.backward(*gys)
+        if type(gxs) is not tuple:  # a one-input backward may return its gradient bare
+            gxs = tuple(gxs) if type(gxs) is list else (gxs,)
+        if len(gxs) != len(func.inputs):
+            _refuse_gradient_count(func, gxs)
         for x, gx in zip(func.inputs, gxs):
             if gx is None or not x.requires_grad:
                 continue
             if type(gx) is not Variable:
                 gx = _wrap_gradient(func, x, gx)
-            if gx.shape != x.data.shape:
+            if gx.data.shape != x.data.shape:
                 raise ValueError(
                     f"{type(func).__name__}.backward returned a gradient of shape {gx.shape} "
                     f"for an input of shape {x.data.shape}"
@@ -263,17 +273,12 @@ def _run_backward(root: Any, retain_grad: bool) -> None:
         _call_leftover_hooks(countdown)
 
 
-def _as_gradient_tuple(func: Any, gxs: Any) -> tuple[Any, ...]:
-    """One gradient per input, as a tuple (a one-input backward may return it bare)."""
-    if type(gxs) is not tuple:
-        gxs = tuple(gxs) if type(gxs) is list else (gxs,)
-    if len(gxs) != len(func.inputs):
-        raise ValueError(
-            f"{type(func).__name__}.backward returned {len(gxs)} gradient{'s' * (len(gxs) != 1)} "
-            f"for {len(func.inputs)} input{'s' * (len(func.inputs) != 1)}: return one per input of "
-            f"forward, in order, with None for an input that needs none"
-        )
-    return gxs
+def _refuse_gradient_count(func: Any, gxs: tuple[Any, ...]) -> None:
+    raise ValueError(
+        f"{type(func).__name__}.backward returned {len(gxs)} gradient{'s' * (len(gxs) != 1)} "
+        f"for {len(func.inputs)} input{'s' * (len(func.inputs) != 1)}: return one per input of "
+        f"forward, in order, with None for an input that needs none"
+    )
 
 
 def _wrap_gradient(func: Any, x: Variable, gx: Any) -> Variable:

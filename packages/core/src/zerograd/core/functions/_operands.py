@@ -12,6 +12,8 @@ _PYTHON_NUMBERS = (int, float)
 # NumPy 2 treats Python numbers as "weak" (NEP 50): float32 * 2.0 stays float32, also for 0-d
 # arrays. NumPy 1.x widens a 0-d float32 times a Python float to float64.
 _WEAK_PYTHON_SCALARS = int(np.__version__.split(".")[0]) >= 2
+# The constant types that constant_like returns unchanged (so a caller may skip it for them).
+PASS_THROUGH_CONSTANTS = frozenset(_PYTHON_NUMBERS if _WEAK_PYTHON_SCALARS else ())
 
 
 def typed_constant(op: str, c: Any, x: Variable) -> Any:
@@ -29,6 +31,6 @@ def typed_constant(op: str, c: Any, x: Variable) -> Any:
 def constant_like(op: str, c: Any, x: Variable) -> Any:
     """typed_constant for a constant used directly in array arithmetic: on NumPy 2 a Python
     number already keeps x's dtype, so it passes through untouched (the hot path of x * 2.0)."""
-    if _WEAK_PYTHON_SCALARS and type(c) in _PYTHON_NUMBERS:
+    if type(c) in PASS_THROUGH_CONSTANTS:
         return c
     return typed_constant(op, c, x)

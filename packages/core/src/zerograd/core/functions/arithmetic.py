@@ -13,7 +13,7 @@ from typing import Any
 
 from zerograd.core import cuda
 from zerograd.core.function import Function
-from zerograd.core.functions._operands import constant_like
+from zerograd.core.functions._operands import PASS_THROUGH_CONSTANTS, constant_like
 from zerograd.core.functions.math import log
 from zerograd.core.functions.selection import where
 from zerograd.core.functions.shape import sum_to
@@ -260,6 +260,8 @@ class ConstantPow(Function):
 # --- public wrappers: a Variable on at least one side ------------------------------------------
 def _binary(op: str, x0: Any, x1: Any, both: type, constant_right: type, constant_left: type) -> Variable:
     if isinstance(x0, Variable):
+        if type(x1) in PASS_THROUGH_CONSTANTS:  # x * 2.0, the hot path, and every gy * c
+            return constant_right(x1)(x0)
         if isinstance(x1, Variable):
             return both()(x0, x1)
         return constant_right(constant_like(op, x1, x0))(x0)
