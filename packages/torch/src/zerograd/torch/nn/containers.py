@@ -4,53 +4,25 @@ registered under PyTorch's keys ('0', '1', ... or the dict's), so state dicts ma
 from __future__ import annotations
 
 from collections import OrderedDict
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Iterator, Mapping
 from typing import Any
 
 from zerograd.nn import Layer
+from zerograd.nn import layers as native
 from zerograd.torch.nn.module import Module
 from zerograd.torch.tensor import Parameter
 
 
-class _Indexed(Module):
-    """Entries registered as attributes '0', '1', ...; the order is the registration order."""
-
-    def _entries(self) -> list[Any]:
-        return [self.__dict__[name] for name in self._params]
-
-    def __len__(self) -> int:
-        return len(self._params)
-
-    def __iter__(self) -> Iterator[Any]:
-        return iter(self._entries())
+class _SlicedAsSelf:
+    """PyTorch's slicing for the lists below: a slice of one is a new one of the same type."""
 
     def __getitem__(self, index: Any) -> Any:
-        entries = self._entries()
-        if isinstance(index, slice):
-            return type(self)(entries[index])
-        return entries[index]
-
-    def __setitem__(self, index: int, value: Any) -> None:
-        name = list(self._params)[index]
-        setattr(self, name, value)
-
-    def append(self, value: Any) -> _Indexed:
-        setattr(self, str(len(self)), self._checked(value))
-        return self
-
-    def extend(self, values: Iterable[Any]) -> _Indexed:
-        for value in values:
-            self.append(value)
-        return self
-
-    def _checked(self, value: Any) -> Any:
-        return value
+        entries = super().__getitem__(index)
+        return type(self)(entries) if isinstance(index, slice) else entries
 
 
-class ModuleList(_Indexed):
-    def __init__(self, modules: Iterable[Layer] | None = None) -> None:
-        super().__init__()
-        self.extend(modules or ())
+class ModuleList(_SlicedAsSelf, native.LayerList, Module):
+    """zerograd's LayerList (entries registered as '0', '1', ...) as a Module."""
 
     def _checked(self, value: Any) -> Any:
         if not isinstance(value, Layer):
@@ -62,7 +34,7 @@ class Sequential(ModuleList):
     """``Sequential(m1, m2, ...)`` or ``Sequential(OrderedDict(name=module))``; calls them in turn."""
 
     def __init__(self, *modules: Any) -> None:
-        Module.__init__(self)
+        super().__init__()
         if len(modules) == 1 and isinstance(modules[0], Mapping):
             for name, module in modules[0].items():
                 setattr(self, name, self._checked(module))
@@ -75,10 +47,8 @@ class Sequential(ModuleList):
         return x
 
 
-class ParameterList(_Indexed):
-    def __init__(self, values: Iterable[Any] | None = None) -> None:
-        super().__init__()
-        self.extend(values or ())
+class ParameterList(_SlicedAsSelf, native.ParameterList, Module):
+    """zerograd's ParameterList as a Module; values become ``nn.Parameter``s."""
 
     def _checked(self, value: Any) -> Any:
         return value if isinstance(value, Parameter) else Parameter(value)
