@@ -13,6 +13,18 @@ from zerograd.torch.nn.module import Module
 from zerograd.torch.tensor import Parameter
 
 
+def _module(value: Any, where: str) -> Layer:
+    """``value`` when it is a Module, else a TypeError that starts with ``where``."""
+    if not isinstance(value, Layer):
+        raise TypeError(f"{where} must be Modules, got {type(value).__name__}")
+    return value
+
+
+def _parameter(value: Any) -> Parameter:
+    """``value`` as an ``nn.Parameter`` (one already is kept as it is)."""
+    return value if isinstance(value, Parameter) else Parameter(value)
+
+
 class _SlicedAsSelf:
     """PyTorch's slicing for the lists below: a slice of one is a new one of the same type."""
 
@@ -25,9 +37,7 @@ class ModuleList(_SlicedAsSelf, native.LayerList, Module):
     """zerograd's LayerList (entries registered as '0', '1', ...) as a Module."""
 
     def _checked(self, value: Any) -> Any:
-        if not isinstance(value, Layer):
-            raise TypeError(f"ModuleList: entries must be Modules, got {type(value).__name__}")
-        return value
+        return _module(value, "ModuleList: entries")
 
 
 class Sequential(ModuleList):
@@ -51,10 +61,17 @@ class ParameterList(_SlicedAsSelf, native.ParameterList, Module):
     """zerograd's ParameterList as a Module; values become ``nn.Parameter``s."""
 
     def _checked(self, value: Any) -> Any:
-        return value if isinstance(value, Parameter) else Parameter(value)
+        return _parameter(value)
 
 
 class _Keyed(Module):
+    """Entries registered as attributes under their keys, in insertion order; ``_checked(value)``
+    returns what a value is stored as, or raises."""
+
+    def __init__(self, entries: Mapping[str, Any] | None = None) -> None:
+        super().__init__()
+        self.update(entries or {})
+
     def __getitem__(self, key: str) -> Any:
         if key not in self._params:
             raise KeyError(key)
@@ -91,19 +108,15 @@ class _Keyed(Module):
 
 class ModuleDict(_Keyed):
     def __init__(self, modules: Mapping[str, Layer] | None = None) -> None:
-        super().__init__()
-        self.update(modules or {})
+        super().__init__(modules)
 
     def _checked(self, value: Any) -> Any:
-        if not isinstance(value, Layer):
-            raise TypeError(f"ModuleDict: values must be Modules, got {type(value).__name__}")
-        return value
+        return _module(value, "ModuleDict: values")
 
 
 class ParameterDict(_Keyed):
     def __init__(self, parameters: Mapping[str, Any] | None = None) -> None:
-        super().__init__()
-        self.update(parameters or {})
+        super().__init__(parameters)
 
     def _checked(self, value: Any) -> Any:
-        return value if isinstance(value, Parameter) else Parameter(value)
+        return _parameter(value)
