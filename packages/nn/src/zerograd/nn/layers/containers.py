@@ -114,6 +114,9 @@ class LayerList(_IndexedList):
     (2, ['0.W', '0.b', '1.W', '1.b'])
     """
 
+    def __init__(self, layers: Iterable[Layer] | None = None) -> None:
+        super().__init__(layers)
+
     def _checked(self, layer: Any) -> Layer:
         if not isinstance(layer, Layer):
             raise TypeError(f"LayerList: items must be Layers, got {type(layer).__name__}")
@@ -132,6 +135,9 @@ class ParameterList(_IndexedList):
     >>> [(name, p.shape) for name, p in weights.named_params()]
     [('0', (2,)), ('1', (3,))]
     """
+
+    def __init__(self, params: Iterable[Any] | None = None) -> None:
+        super().__init__(params)
 
     def _checked(self, value: Any) -> Parameter:
         if isinstance(value, Parameter):

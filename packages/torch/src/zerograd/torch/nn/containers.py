@@ -4,7 +4,7 @@ registered under PyTorch's keys ('0', '1', ... or the dict's), so state dicts ma
 from __future__ import annotations
 
 from collections import OrderedDict
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from typing import Any
 
 from zerograd.nn import Layer
@@ -36,6 +36,9 @@ class _SlicedAsSelf:
 class ModuleList(_SlicedAsSelf, native.LayerList, Module):
     """zerograd's LayerList (entries registered as '0', '1', ...) as a Module."""
 
+    def __init__(self, modules: Iterable[Layer] | None = None) -> None:
+        super().__init__(modules)
+
     def _checked(self, value: Any) -> Any:
         return _module(value, "ModuleList: entries")
 
@@ -59,6 +62,9 @@ class Sequential(ModuleList):
 
 class ParameterList(_SlicedAsSelf, native.ParameterList, Module):
     """zerograd's ParameterList as a Module; values become ``nn.Parameter``s."""
+
+    def __init__(self, values: Iterable[Any] | None = None) -> None:
+        super().__init__(values)
 
     def _checked(self, value: Any) -> Any:
         return _parameter(value)
