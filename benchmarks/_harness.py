@@ -21,7 +21,8 @@ A benchmark module defines contenders, each a function returning a zero-argument
 
     if __name__ == "__main__":
         run_benchmark(__file__, "MLP training step", {"zerograd": "zerograd_case",
-                                                       "pytorch": "torch_case"})
+                                                       "pytorch": "torch_case"},
+                      modes={"--profile": profile})  # optional: `--profile` runs profile()
 
 ``python benchmarks/mlp.py [--rounds 7] [--threads 2] [--seconds 1.0] [--blas both]
 [--batch N] [--json FILE]`` prints one line per setting and contender (median ms per step, its
@@ -195,9 +196,18 @@ def print_report(title: str, result: dict) -> None:
                   f"peak +{setting['peak_mib'][name]:6.1f} MiB   kernel: {setting['kernel'][name]}")
 
 
-def run_benchmark(path: str, title: str, cases: dict[str, str], reference: str = "pytorch") -> dict:
+def run_benchmark(path: str, title: str, cases: dict[str, str], reference: str = "pytorch",
+                  modes: dict[str, Callable[[], object]] | None = None) -> dict | None:
     """The command line of a benchmark: measure, print, optionally write JSON. The result's
-    ``median_seconds`` are those of the environment's own BLAS setting."""
+    ``median_seconds`` are those of the environment's own BLAS setting.
+
+    ``modes`` maps a flag to a function the script runs instead when the flag is on its command
+    line (an in-process comparison, a profile), and then returns None; ``modes``' first flag
+    found on the command line wins."""
+    for flag, mode in (modes or {}).items():
+        if flag in sys.argv[1:]:
+            mode()
+            return None
     parser = argparse.ArgumentParser(description=title)
     parser.add_argument("--rounds", type=int, default=7, help="rounds per contender (median taken)")
     parser.add_argument("--threads", type=int, default=2, help="threads for BLAS and PyTorch")

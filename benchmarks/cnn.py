@@ -11,8 +11,6 @@ Set OMP_NUM_THREADS/OPENBLAS_NUM_THREADS before --profile to profile with the be
 
 from __future__ import annotations
 
-import sys
-
 import numpy as np
 from _harness import run_benchmark
 
@@ -105,8 +103,5 @@ def profile(steps: int = 30) -> None:
 
 
 if __name__ == "__main__":
-    if "--profile" in sys.argv:
-        profile()
-    else:
-        run_benchmark(__file__, "CNN training step (batch 100, 28x28, conv-pool x2 + linear)",
-                      {"zerograd": "zerograd_case", "pytorch": "torch_case"})
+    run_benchmark(__file__, "CNN training step (batch 100, 28x28, conv-pool x2 + linear)",
+                  {"zerograd": "zerograd_case", "pytorch": "torch_case"}, modes={"--profile": profile})

@@ -8,45 +8,9 @@ batch 32, a linear head, mean squared error over every step, backward, SGD): zer
 
 from __future__ import annotations
 
-from _harness import run_benchmark
-from lstm import (
-    BATCH,
-    HIDDEN,
-    IN_SIZE,
-    STEPS,
-    torch_cell_training,
-    torch_sequence_training,
-    zerograd_cell_training,
-    zerograd_sequence_training,
-)
+from lstm import recurrent_cases, run_recurrent_benchmark
 
-
-def zerograd_case():
-    from zerograd.text.sequence_layers import SequenceGRU
-
-    return zerograd_sequence_training(SequenceGRU)
-
-
-def torch_case():
-    import torch
-
-    return torch_sequence_training(torch.nn.GRU)
-
-
-def zerograd_cell_case():
-    from zerograd.text.layers import GRU
-
-    return zerograd_cell_training(GRU)
-
-
-def torch_cell_case():
-    import torch
-
-    return torch_cell_training(torch.nn.GRUCell)
-
+zerograd_case, torch_case, zerograd_cell_case, torch_cell_case = recurrent_cases("GRU")
 
 if __name__ == "__main__":
-    run_benchmark(__file__, f"GRU training step ({STEPS} steps, batch {BATCH}, {IN_SIZE}->{HIDDEN})",
-                  {"zerograd": "zerograd_case", "pytorch": "torch_case",
-                   "zerograd GRU cells": "zerograd_cell_case",
-                   "pytorch GRUCell loop": "torch_cell_case"})
+    run_recurrent_benchmark("GRU", __file__)

@@ -12,7 +12,7 @@ truncated-BPTT style), ``torch.nn.LSTMCell`` in a Python loop against zerograd's
 
 from __future__ import annotations
 
-import sys
+from collections.abc import Callable
 
 import numpy as np
 from _harness import run_benchmark, time_step
@@ -123,28 +123,46 @@ def torch_cell_training(cell_class):
     return _torch_training([cell, head], loss_of)
 
 
-def zerograd_case():
-    from zerograd.text.sequence_layers import SequenceLSTM
+def recurrent_cases(kind: str) -> tuple[Callable[[], Callable[[], None]], ...]:
+    """The four contenders for the recurrent layer ``kind`` ("LSTM", "GRU"), in the order
+    (zerograd_case, torch_case, zerograd_cell_case, torch_cell_case): zerograd's
+    ``Sequence<kind>`` and ``torch.nn.<kind>`` over the whole sequence, zerograd's ``<kind>``
+    layer and ``torch.nn.<kind>Cell`` step by step. A benchmark script binds them to those names,
+    which the harness looks up in it."""
 
-    return zerograd_sequence_training(SequenceLSTM)
+    def zerograd_case():
+        from zerograd.text import sequence_layers
+
+        return zerograd_sequence_training(getattr(sequence_layers, f"Sequence{kind}"))
+
+    def torch_case():
+        import torch
+
+        return torch_sequence_training(getattr(torch.nn, kind))
+
+    def zerograd_cell_case():
+        from zerograd.text import layers
+
+        return zerograd_cell_training(getattr(layers, kind))
+
+    def torch_cell_case():
+        import torch
+
+        return torch_cell_training(getattr(torch.nn, f"{kind}Cell"))
+
+    return zerograd_case, torch_case, zerograd_cell_case, torch_cell_case
 
 
-def torch_case():
-    import torch
-
-    return torch_sequence_training(torch.nn.LSTM)
+zerograd_case, torch_case, zerograd_cell_case, torch_cell_case = recurrent_cases("LSTM")
 
 
-def zerograd_cell_case():
-    from zerograd.text.layers import LSTM
-
-    return zerograd_cell_training(LSTM)
-
-
-def torch_cell_case():
-    import torch
-
-    return torch_cell_training(torch.nn.LSTMCell)
+def run_recurrent_benchmark(kind: str, path: str,
+                            modes: dict[str, Callable[[], object]] | None = None) -> None:
+    """The command line of the script at ``path``, which binds ``recurrent_cases(kind)``."""
+    run_benchmark(path, f"{kind} training step ({STEPS} steps, batch {BATCH}, {IN_SIZE}->{HIDDEN})",
+                  {"zerograd": "zerograd_case", "pytorch": "torch_case",
+                   f"zerograd {kind} cells": "zerograd_cell_case",
+                   f"pytorch {kind}Cell loop": "torch_cell_case"}, modes=modes)
 
 
 def compare_in_process(seconds: float = 2.0, rounds: int = 5) -> None:
@@ -171,11 +189,4 @@ def compare_in_process(seconds: float = 2.0, rounds: int = 5) -> None:
 
 
 if __name__ == "__main__":
-    if "--in-process" in sys.argv:
-        compare_in_process()
-    else:
-        run_benchmark(__file__,
-                      f"LSTM training step ({STEPS} steps, batch {BATCH}, {IN_SIZE}->{HIDDEN})",
-                      {"zerograd": "zerograd_case", "pytorch": "torch_case",
-                       "zerograd LSTM cells": "zerograd_cell_case",
-                       "pytorch LSTMCell loop": "torch_cell_case"})
+    run_recurrent_benchmark("LSTM", __file__, modes={"--in-process": compare_in_process})

@@ -105,11 +105,7 @@ def floor_in_process(rounds: int = 7, steps: int = 100) -> None:
 
 
 if __name__ == "__main__":
-    import sys
-
-    if "--floor-in-process" in sys.argv:
-        floor_in_process()
-    else:
-        run_benchmark(__file__, "MLP 784-1000-1000-10 training step (batch 100, float32, SGD)",
-                      {"zerograd": "zerograd_case", "pytorch": "torch_case",
-                       "numpy matmul floor": "matmul_floor_case"})
+    run_benchmark(__file__, "MLP 784-1000-1000-10 training step (batch 100, float32, SGD)",
+                  {"zerograd": "zerograd_case", "pytorch": "torch_case",
+                   "numpy matmul floor": "matmul_floor_case"},
+                  modes={"--floor-in-process": floor_in_process})

@@ -63,10 +63,6 @@ def in_process(rounds: int = 15, steps: int = 5) -> None:
 
 
 if __name__ == "__main__":
-    import sys
-
-    if "--in-process" in sys.argv:
-        in_process()
-        raise SystemExit
     run_benchmark(__file__, "MLP training step: zerograd.torch against the native API",
-                  {"native": "native_case", "zerograd.torch": "facade_case"}, reference="native")
+                  {"native": "native_case", "zerograd.torch": "facade_case"}, reference="native",
+                  modes={"--in-process": in_process})

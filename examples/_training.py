@@ -1,9 +1,12 @@
-"""What the training examples share: their common command-line options and a Fashion-MNIST
-(sub)set read as those options say."""
+"""What the training examples share: their common command-line options, a Fashion-MNIST
+(sub)set read as those options say, and the main of an example that trains and then plots."""
 
 from __future__ import annotations
 
 import argparse
+import os
+from collections.abc import Callable, Sequence
+from typing import Any
 
 from zerograd.dezero.datasets import FashionMNIST
 
@@ -37,3 +40,15 @@ def load_fashion_mnist(args: argparse.Namespace, train: bool = True, **options) 
     if args.subset is not None:
         dataset.data, dataset.label = dataset.data[:args.subset], dataset.label[:args.subset]
     return dataset
+
+
+def train_then_plot(argv: Sequence[str] | None,
+                    parse_args: Callable[[Sequence[str] | None], argparse.Namespace],
+                    train: Callable[[argparse.Namespace], tuple[Any, list[float]]],
+                    plot: Callable[[Any, list[float], str], None], picture: str) -> None:
+    """An example's main: its options from ``argv``, ``train(args)`` giving (model, loss per
+    epoch), then, unless --no-plot, ``plot(model, history, path)`` with ``picture`` in --out."""
+    args = parse_args(argv)
+    model, history = train(args)
+    if not args.no_plot:
+        plot(model, history, os.path.join(args.out, picture))

@@ -12,12 +12,11 @@ matplotlib is installed.
 from __future__ import annotations
 
 import argparse
-import os
 import time
 
 import numpy as np
 from _plotting import plot_loss, pyplot_or_none, save_figure
-from _training import training_parser
+from _training import train_then_plot, training_parser
 
 import zerograd.dezero as dezero
 import zerograd.dezero.functions as F
@@ -116,10 +115,7 @@ def plot(model: BetterRNN, history: list[float], path: str) -> None:
 
 
 def main(argv: list[str] | None = None) -> None:
-    args = parse_args(argv)
-    model, history = train(args)
-    if not args.no_plot:
-        plot(model, history, os.path.join(args.out, "sine_lstm.png"))
+    train_then_plot(argv, parse_args, train, plot, "sine_lstm.png")
 
 
 if __name__ == "__main__":

@@ -1,6 +1,8 @@
 import numpy as np
 import pytest
 
+from zerograd.core.pytest_fixtures import device  # noqa: F401  (a fixture of these tests)
+
 
 @pytest.fixture
 def rng():

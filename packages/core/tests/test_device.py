@@ -10,12 +10,6 @@ from zerograd.core import Variable, cuda, fakecupy, seed
 from zerograd.core import functions as F
 
 
-@pytest.fixture
-def device():
-    with cuda.use_standin() as module:
-        yield module
-
-
 def on_device(array):
     return fakecupy.asarray(np.asarray(array))
 

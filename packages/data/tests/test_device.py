@@ -1,17 +1,10 @@
 """Loaders on the GPU stand-in: each batch crosses to the device once, as the user asked."""
 
 import numpy as np
-import pytest
 
-from zerograd.core import cuda, fakecupy
+from zerograd.core import fakecupy
 from zerograd.data import DataLoader, SeqDataLoader
 from zerograd.data.datasets import SinCurve
-
-
-@pytest.fixture
-def device():
-    with cuda.use_standin() as module:
-        yield module
 
 
 def test_dataloader_gpu_yields_device_batches_one_transfer_each(device):

@@ -9,6 +9,7 @@ import numpy as np
 import pytest
 
 from zerograd.core import Config, Variable
+from zerograd.core.pytest_fixtures import device  # noqa: F401  (a fixture of these tests)
 from zerograd.core.testing import check_against_torch, gradients, torch_or_skip
 
 

@@ -12,6 +12,7 @@ import pytest
 
 from zerograd.core import functions as CF
 from zerograd.core import seed
+from zerograd.core.testing import traced_memory
 from zerograd.nn import functions as F
 from zerograd.nn.checkpoint import CheckpointError, load_checkpoint, save_checkpoint
 from zerograd.nn.layer import Model
@@ -373,20 +374,14 @@ def test_a_rejected_state_rolls_an_unsized_model_back_to_unsized(tmp_path):
 
 
 def test_members_nothing_refers_to_are_never_read(tmp_path):
-    import tracemalloc
-
     path, (model, optimizer, _, _) = trained_setup(tmp_path)
     with zipfile.ZipFile(path, "a", compression=zipfile.ZIP_DEFLATED) as archive, \
             archive.open("array_999.npy", "w", force_zip64=True) as member:
         np.lib.format.write_array(member, np.zeros((100, 1000, 1000), np.uint8))
     assert os.path.getsize(path) < 1_000_000
-    tracemalloc.start()
-    try:
+    with traced_memory() as memory:
         load_checkpoint(path, model=model, optimizer=optimizer)
-        _, peak = tracemalloc.get_traced_memory()
-    finally:
-        tracemalloc.stop()
-    assert peak < 5_000_000
+    assert memory.peak < 5_000_000
 
 
 def test_a_member_that_declares_more_than_it_holds_is_a_checkpoint_error(tmp_path):

@@ -10,12 +10,6 @@ from zerograd.nn import functions as F
 from zerograd.nn import layers as L
 
 
-@pytest.fixture
-def device():
-    with cuda.use_standin() as module:
-        yield module
-
-
 class Net(Model):
     def __init__(self):
         super().__init__()

@@ -11,12 +11,6 @@ from zerograd.nn import checkpoint, load_checkpoint, save_checkpoint
 from zerograd.nn import functions as F
 
 
-@pytest.fixture
-def device():
-    with cuda.use_standin() as module:
-        yield module
-
-
 def _device_draws(device, n=4):
     draws = device.random.rand(n)
     assert isinstance(draws, device.ndarray)  # drawn by the device generator, not NumPy's

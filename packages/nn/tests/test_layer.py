@@ -11,6 +11,7 @@ import pytest
 
 import zerograd.nn.functions as F
 from zerograd.core import Parameter, Variable, cuda
+from zerograd.core.testing import traced_memory
 from zerograd.nn import Layer, Model
 from zerograd.nn.layers import BatchNorm, LayerList, Linear, ParameterList
 from zerograd.nn.models import MLP
@@ -440,21 +441,15 @@ def test_a_pickled_member_is_refused_without_the_pickle_hint(tmp_path):
 
 
 def test_load_weights_never_reads_an_array_nothing_refers_to(tmp_path):
-    import tracemalloc
-
     net = _net()
     path = tmp_path / "w.npz"
     arrays = {key.replace(".", "/"): value for key, value in net.state_dict().items()}
     arrays["unused"] = np.zeros((100, 1000, 1000), np.uint8)  # 100 MB, deflates to ~100 kB
     np.savez_compressed(path, **arrays)
     assert os.path.getsize(path) < 1_000_000
-    tracemalloc.start()
-    try:
+    with traced_memory() as memory:
         assert net.load_weights(path, strict=False).unexpected_keys == ["unused"]
-        _, peak = tracemalloc.get_traced_memory()
-    finally:
-        tracemalloc.stop()
-    assert peak < 5_000_000
+    assert memory.peak < 5_000_000
 
 
 def test_a_member_declaring_more_than_it_holds_is_refused_before_reading(tmp_path):

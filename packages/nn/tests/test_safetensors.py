@@ -13,7 +13,7 @@ import numpy as np
 import pytest
 
 from zerograd.core import cuda
-from zerograd.core.testing import torch_or_skip
+from zerograd.core.testing import torch_or_skip, traced_memory
 from zerograd.nn import Model
 from zerograd.nn.layers import BatchNorm, Linear
 from zerograd.nn.models import MLP
@@ -250,8 +250,6 @@ def test_a_missing_file_is_file_not_found(tmp_path):
 
 
 def test_load_weights_never_reads_a_tensor_nothing_refers_to(tmp_path):
-    import tracemalloc
-
     source = _mlp(0)
     header, data = _header_and_data(source)
     size = 100 * 1000 * 1000
@@ -260,13 +258,9 @@ def test_load_weights_never_reads_a_tensor_nothing_refers_to(tmp_path):
     path = tmp_path / "w.safetensors"
     write_safetensors(path, header, len(data) + size, data)  # sparse: 100 MB of zeros
     target = _mlp(1)
-    tracemalloc.start()
-    try:
+    with traced_memory() as memory:
         assert target.load_weights(path, strict=False).unexpected_keys == ["unused"]
-        _, peak = tracemalloc.get_traced_memory()
-    finally:
-        tracemalloc.stop()
-    assert peak < 5_000_000
+    assert memory.peak < 5_000_000
     _assert_same_state(target, _state(source))
 
 

@@ -4,17 +4,11 @@ on the device and a training step moves no data between host and device."""
 import numpy as np
 import pytest
 
-from zerograd.core import cuda, fakecupy
+from zerograd.core import fakecupy
 from zerograd.nn import Model, optimizers
 from zerograd.nn import functions as F
 from zerograd.nn import layers as L
 from zerograd.text import GRU, LSTM, RNN
-
-
-@pytest.fixture
-def device():
-    with cuda.use_standin() as module:
-        yield module
 
 
 class Recurrent(Model):

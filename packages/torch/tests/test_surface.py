@@ -171,6 +171,17 @@ def test_parameters_and_containers():
     assert len(list(net.parameters())) == 6 + 4 + 2 + 1
 
 
+def test_list_containers_slice_to_their_type_and_check_what_is_stored():
+    layers = nn.ModuleList([nn.Linear(2, 2), nn.Linear(2, 3)])
+    assert type(layers[1:]) is nn.ModuleList and layers[1:][0] is layers[1]
+    with pytest.raises(TypeError, match="ModuleList: entries must be Modules, got int"):
+        layers[0] = 3
+    scales = nn.ParameterList([torch.ones(2), torch.ones(3)])
+    scales[0] = np.zeros(4)  # wrapped in a Parameter, as append does, and still registered
+    assert [p.shape for p in scales] == [(4,), (3,)] and list(scales.state_dict()) == ["0", "1"]
+    assert all(isinstance(p, nn.Parameter) for p in scales[:1])
+
+
 def test_same_state_dict_keys_and_shapes_as_pytorch():
     real = torch_or_skip()
 

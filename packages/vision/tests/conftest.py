@@ -1,6 +1,7 @@
 import numpy as np
 import pytest
 
+from zerograd.core.pytest_fixtures import device  # noqa: F401  (a fixture of these tests)
 from zerograd.data.testing import serve_folder
 
 

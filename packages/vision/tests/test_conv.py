@@ -10,6 +10,7 @@ from zerograd.core.testing import (
     check_against_torch,
     check_backward,
     check_double_backward,
+    traced_memory,
 )
 from zerograd.vision import functions as VF
 
@@ -83,8 +84,6 @@ def test_conv2d_one_image_at_a_time_gives_the_same_values_and_gradients(
 def test_conv2d_builds_the_column_matrix_in_chunks_of_images(rng, monkeypatch):
     """Peak memory stays at a chunk's im2col matrix, not the whole batch's (VGG16 at batch 8
     would need ~1 GB for its second layer's)."""
-    import tracemalloc
-
     from zerograd.vision.functions import conv as conv_module
 
     monkeypatch.setattr(conv_module, "COLUMNS_CHUNK_BYTES", 2**20, raising=False)
@@ -94,15 +93,11 @@ def test_conv2d_builds_the_column_matrix_in_chunks_of_images(rng, monkeypatch):
     whole_matrix = 8 * 32 * 32 * (32 * 9 + 1) * 4  # 9.5 MB; one image's: 1.2 MB
     for needs_grad in (False, True):  # the forward, then the weight gradient
         Wv, bv = Variable(W), Variable(b)
-        tracemalloc.start()
-        try:
+        with traced_memory() as memory:
             y = VF.conv2d(x, Wv, bv, pad=1)
             if needs_grad:
                 y.backward()
-            peak = tracemalloc.get_traced_memory()[1]
-        finally:
-            tracemalloc.stop()
-        assert peak < whole_matrix / 2, (needs_grad, peak)
+        assert memory.peak < whole_matrix / 2, (needs_grad, memory.peak)
 
 
 # (x shape, W shape (C, OC / groups, KH, KW), stride, pad, outsize, dilation, groups)

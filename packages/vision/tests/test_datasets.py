@@ -5,12 +5,12 @@ import gzip
 import io
 import os
 import tarfile
-import tracemalloc
 import zlib
 
 import numpy as np
 import pytest
 
+from zerograd.core.testing import traced_memory
 from zerograd.data import DataLoader
 from zerograd.vision.datasets import (
     CIFAR10,
@@ -152,14 +152,9 @@ def _gzip_with_header(path, shape, zero_megabytes):
 def test_idx_header_is_checked_before_decompressing(shape, message, tmp_path):
     path = _gzip_with_header(tmp_path / "bomb-idx3-ubyte.gz", shape, zero_megabytes=40)
     assert path.stat().st_size < 100_000
-    tracemalloc.start()
-    try:
-        with pytest.raises(IDXError, match=rf"read_idx: {path} {message}"):
-            read_idx(path)
-        peak = tracemalloc.get_traced_memory()[1]
-    finally:
-        tracemalloc.stop()
-    assert peak < 2 << 20  # the 40 MB of zeros behind the header were never decompressed
+    with traced_memory() as memory, pytest.raises(IDXError, match=rf"read_idx: {path} {message}"):
+        read_idx(path)
+    assert memory.peak < 2 << 20  # the 40 MB of zeros behind the header were never decompressed
 
 
 def test_idx_gzip_values_are_read_in_pieces(tmp_path, rng):

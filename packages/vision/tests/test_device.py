@@ -2,20 +2,13 @@
 device and a step moves no data between host and device."""
 
 import numpy as np
-import pytest
 
-from zerograd.core import cuda, fakecupy
+from zerograd.core import fakecupy
 from zerograd.nn import Model, optimizers
 from zerograd.nn import functions as F
 from zerograd.nn import layers as L
 from zerograd.vision import functions as VF
 from zerograd.vision.layers import Conv2d
-
-
-@pytest.fixture
-def device():
-    with cuda.use_standin() as module:
-        yield module
 
 
 class SmallCNN(Model):

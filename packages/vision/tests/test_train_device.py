@@ -13,7 +13,6 @@ import pytest
 pytest.importorskip("tqdm", reason="the training command needs the `train` extra (tqdm)")
 pytest.importorskip("matplotlib", reason="the training command needs the `train` extra (matplotlib)")
 
-from zerograd.core import cuda  # noqa: E402
 from zerograd.nn.checkpoint import load_checkpoint  # noqa: E402
 from zerograd.vision import train  # noqa: E402
 from zerograd.vision.datasets.idx import write_idx  # noqa: E402
@@ -34,12 +33,6 @@ def fashion_root(tmp_path_factory):
         write_idx(root / f"{prefix}-images-idx3-ubyte.gz", images)
         write_idx(root / f"{prefix}-labels-idx1-ubyte.gz", labels)
     return root
-
-
-@pytest.fixture
-def device():
-    with cuda.use_standin() as module:
-        yield module
 
 
 def _args(root, out, *extra):

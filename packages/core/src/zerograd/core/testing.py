@@ -192,6 +192,35 @@ def check_double_backward(func: Func, *inputs: Any, rtol: float = 1e-4, atol: fl
                    seed=seed)
 
 
+class TracedMemory:
+    """What ``traced_memory()`` measured: ``peak``, the most bytes Python's allocations (NumPy's
+    arrays included) held at once while the block ran; 0 until the block ends."""
+
+    peak: int = 0
+
+
+@contextlib.contextmanager
+def traced_memory() -> Iterator[TracedMemory]:
+    """Trace allocations with tracemalloc while the block runs; the yielded TracedMemory's
+    ``peak`` is filled in when it ends (also when it raises), so a test can bound what a call
+    allocates.
+
+    >>> with traced_memory() as memory:
+    ...     block = np.zeros(1_000_000, np.uint8)
+    >>> 1_000_000 <= memory.peak < 2_000_000
+    True
+    """
+    import tracemalloc
+
+    memory = TracedMemory()
+    tracemalloc.start()
+    try:
+        yield memory
+    finally:
+        memory.peak = tracemalloc.get_traced_memory()[1]
+        tracemalloc.stop()
+
+
 def torch_or_skip() -> Any:
     """Import PyTorch for an oracle comparison, or skip the test with a visible reason."""
     import pytest

@@ -16,7 +16,7 @@ import os
 import struct
 import zipfile
 from collections.abc import Mapping
-from typing import Any, NamedTuple
+from typing import Any, NamedTuple, TypeVar
 
 import numpy as np
 
@@ -68,7 +68,7 @@ class ArchiveMember:
     """One array of an .npz or .safetensors file whose shape and dtype are known from its header before any
     data is read; ``read()`` returns the array. The header is read on first use."""
 
-    def __init__(self, archive: NpzArchive | SafetensorsArchive, name: str) -> None:
+    def __init__(self, archive: _Archive, name: str) -> None:
         self._archive, self.name = archive, name
         self._header: tuple[tuple[int, ...], np.dtype] | None = None
 
@@ -90,7 +90,44 @@ class ArchiveMember:
         return self._archive.read(self.name)
 
 
-class NpzArchive:
+_ArchiveType = TypeVar("_ArchiveType", bound="_Archive")
+
+
+class _Archive:
+    """What NpzArchive and SafetensorsArchive share: the file's ``path``, the ``caller`` their
+    errors name, members by name, and closing what they opened (into ``self._resources``), also as
+    a ``with`` block."""
+
+    FORMAT = ""  # "... is not a readable <FORMAT> (truncated or corrupt?)"
+
+    def __init__(self, path: str, caller: str) -> None:
+        self.path, self.caller = path, caller
+        self._resources = contextlib.ExitStack()
+
+    def error(self, reason: str) -> ArchiveError:
+        return ArchiveError(f"{self.caller}: {self.path!r} is not a readable {self.FORMAT} "
+                            f"(truncated or corrupt?): {reason}", reason)
+
+    def member(self, name: str) -> ArchiveMember:
+        return ArchiveMember(self, name)
+
+    def header(self, name: str) -> tuple[tuple[int, ...], np.dtype]:  # each format's own
+        raise NotImplementedError
+
+    def read(self, name: str) -> np.ndarray:  # each format's own
+        raise NotImplementedError
+
+    def close(self) -> None:
+        self._resources.close()
+
+    def __enter__(self: _ArchiveType) -> _ArchiveType:
+        return self
+
+    def __exit__(self, *exc: Any) -> None:
+        self.close()
+
+
+class NpzArchive(_Archive):
     """An .npz file opened for reading one member at a time, headers checked before data:
     nothing is read that the caller does not ask for, no pickle is ever loaded, and no member
     can make the reader allocate more than the file could really hold.
@@ -103,25 +140,20 @@ class NpzArchive:
     ((2, 3), 6.0)
     """
 
+    FORMAT = ".npz archive of arrays"
+
     def __init__(self, path: str | os.PathLike, caller: str) -> None:
         path = os.fspath(path)
         if not os.path.exists(path) and os.path.exists(path + ".npz"):
             path += ".npz"  # save wrote path + '.npz', as numpy.savez does
         if not os.path.exists(path):
             raise FileNotFoundError(f"{caller}: no such file: {path!r}")
-        self.path, self.caller = path, caller
+        super().__init__(path, caller)
         try:
-            self._zip = zipfile.ZipFile(path)
+            self._zip = self._resources.enter_context(zipfile.ZipFile(path))
         except (zipfile.BadZipFile, OSError, EOFError) as err:
             raise self.error(_not_a_zip_reason(path, err)) from None
         self.names = [name[:-4] for name in self._zip.namelist() if name.endswith(".npy")]
-
-    def error(self, reason: str) -> ArchiveError:
-        return ArchiveError(f"{self.caller}: {self.path!r} is not a readable .npz archive of "
-                            f"arrays (truncated or corrupt?): {reason}", reason)
-
-    def member(self, name: str) -> ArchiveMember:
-        return ArchiveMember(self, name)
 
     def header(self, name: str) -> tuple[tuple[int, ...], np.dtype]:
         """The (shape, dtype) a member declares, checked against the bytes it can hold."""
@@ -173,15 +205,6 @@ class NpzArchive:
                              f"{info.compress_size:,} compressed bytes, more than its "
                              f"compression can produce")
         return info
-
-    def close(self) -> None:
-        self._zip.close()
-
-    def __enter__(self) -> NpzArchive:
-        return self
-
-    def __exit__(self, *exc: Any) -> None:
-        self.close()
 
 
 def _not_a_zip_reason(path: str, err: Exception) -> str:
@@ -256,7 +279,7 @@ class SafetensorsEntry(NamedTuple):
     shape: tuple[int, ...]
 
 
-class SafetensorsArchive:
+class SafetensorsArchive(_Archive):
     """A .safetensors file opened for reading one tensor at a time, as NpzArchive reads an .npz:
     the whole header is checked against the file's size before any tensor is read, and only the
     tensors the caller asks for are read (through safetensors.safe_open).
@@ -270,23 +293,20 @@ class SafetensorsArchive:
     ((2, 3), dtype('float32'), 6.0)
     """
 
+    FORMAT = ".safetensors file"
+
     def __init__(self, path: str | os.PathLike, caller: str) -> None:
         path = os.fspath(path)
         if not os.path.exists(path):
             raise FileNotFoundError(f"{caller}: no such file: {path!r}")
         library = _safetensors_library(caller)
-        self.path, self.caller = path, caller
+        super().__init__(path, caller)
         self._entries = self._read_header()
         self.names = list(self._entries)
-        self._resources = contextlib.ExitStack()
         try:
             self._file = self._resources.enter_context(library.safe_open(path, framework="numpy"))
         except Exception as err:
             raise self.error(f"{type(err).__name__}: {err}") from None
-
-    def error(self, reason: str) -> ArchiveError:
-        return ArchiveError(f"{self.caller}: {self.path!r} is not a readable .safetensors file "
-                            f"(truncated or corrupt?): {reason}", reason)
 
     def _read_header(self) -> dict[str, SafetensorsEntry]:
         with open(self.path, "rb") as file:
@@ -332,9 +352,6 @@ class SafetensorsArchive:
                              f"{end - begin:,}")
         return SafetensorsEntry(dtype, tuple(shape))
 
-    def member(self, name: str) -> ArchiveMember:
-        return ArchiveMember(self, name)
-
     def header(self, name: str) -> tuple[tuple[int, ...], np.dtype]:
         """The (shape, dtype) a tensor declares (checked against the file when it was opened)."""
         try:
@@ -353,15 +370,6 @@ class SafetensorsArchive:
             return self._file.get_tensor(name)
         except Exception as err:
             raise self.error(f"tensor {name!r}: {type(err).__name__}: {err}") from None
-
-    def close(self) -> None:
-        self._resources.close()
-
-    def __enter__(self) -> SafetensorsArchive:
-        return self
-
-    def __exit__(self, *exc: Any) -> None:
-        self.close()
 
 
 def _is_count_list(value: Any) -> bool:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Iterator
-from typing import Any
+from typing import Any, TypeVar
 
 from zerograd.core import Parameter, Variable, as_array
 from zerograd.nn.layer import Layer, Model
@@ -62,7 +62,49 @@ class Sequential(Model):
         return [(f"l{i}", step) for i, step in enumerate(self.layers)]
 
 
-class LayerList(Layer):
+_List = TypeVar("_List", bound="_IndexedList")
+
+
+class _IndexedList(Layer):
+    """The list machinery of LayerList and ParameterList: entries registered as attributes '0',
+    '1', ... in order (so params(), save_weights() and to_gpu() reach them), read back from the
+    registry. ``_checked(value)`` returns what a value is stored as, or raises; a subclass says
+    what its entries may be there."""
+
+    def __init__(self, values: Iterable[Any] | None = None) -> None:
+        super().__init__()
+        self.extend(() if values is None else values)
+
+    def _checked(self, value: Any) -> Any:
+        return value
+
+    def _entries(self) -> list[Any]:
+        return [self.__dict__[name] for name in self._params]
+
+    def append(self: _List, value: Any) -> _List:
+        setattr(self, str(len(self)), self._checked(value))
+        return self
+
+    def extend(self: _List, values: Iterable[Any]) -> _List:
+        for value in values:
+            self.append(value)
+        return self
+
+    def __getitem__(self, index: Any) -> Any:
+        return self._entries()[index]
+
+    def __setitem__(self, index: int, value: Any) -> None:
+        name = list(self._params)[index]  # IndexError for a bad index, negatives allowed
+        setattr(self, name, self._checked(value))
+
+    def __len__(self) -> int:
+        return len(self._params)
+
+    def __iter__(self) -> Iterator[Any]:
+        return iter(self._entries())
+
+
+class LayerList(_IndexedList):
     """A list of Layers, each registered (named 0, 1, ...) so that params(), save_weights() and
     to_gpu() reach them; iterate over it in a forward.
 
@@ -72,45 +114,20 @@ class LayerList(Layer):
     (2, ['0.W', '0.b', '1.W', '1.b'])
     """
 
-    def __init__(self, layers: Iterable[Layer] = ()) -> None:
-        super().__init__()
-        self._items: list[Layer] = []
-        self.extend(layers)
+    def __init__(self, layers: Iterable[Layer] | None = None) -> None:
+        super().__init__(layers)
 
-    def _check(self, layer: Any) -> Layer:
+    def _checked(self, layer: Any) -> Layer:
         if not isinstance(layer, Layer):
             raise TypeError(f"LayerList: items must be Layers, got {type(layer).__name__}")
         return layer
 
-    def append(self, layer: Layer) -> LayerList:
-        setattr(self, str(len(self._items)), self._check(layer))
-        self._items.append(layer)
-        return self
-
-    def extend(self, layers: Iterable[Layer]) -> LayerList:
-        for layer in layers:
-            self.append(layer)
-        return self
-
-    def __getitem__(self, index: int) -> Layer:
-        return self._items[index]
-
-    def __setitem__(self, index: int, layer: Layer) -> None:
-        position = range(len(self._items))[index]  # IndexError for a bad index, negatives allowed
-        setattr(self, str(position), self._check(layer))
-        self._items[position] = layer
-
-    def __len__(self) -> int:
-        return len(self._items)
-
-    def __iter__(self) -> Iterator[Layer]:
-        return iter(self._items)
-
     def forward(self, *inputs: Any) -> Any:
-        raise NotImplementedError("LayerList is a container: iterate over it in a forward")
+        raise NotImplementedError(f"{type(self).__name__} is a container: iterate over it in a "
+                                  f"forward")
 
 
-class ParameterList(Layer):
+class ParameterList(_IndexedList):
     """A list of Parameters, each registered (named 0, 1, ...); arrays are wrapped in Parameters.
 
     >>> import numpy as np
@@ -119,12 +136,10 @@ class ParameterList(Layer):
     [('0', (2,)), ('1', (3,))]
     """
 
-    def __init__(self, params: Iterable[Any] = ()) -> None:
-        super().__init__()
-        self._items: list[Parameter] = []
-        self.extend(params)
+    def __init__(self, params: Iterable[Any] | None = None) -> None:
+        super().__init__(params)
 
-    def _as_parameter(self, value: Any) -> Parameter:
+    def _checked(self, value: Any) -> Parameter:
         if isinstance(value, Parameter):
             return value
         if isinstance(value, Variable):
@@ -134,31 +149,6 @@ class ParameterList(Layer):
                             f"got {type(value).__name__}")
         return Parameter(as_array(value))
 
-    def append(self, value: Any) -> ParameterList:
-        param = self._as_parameter(value)
-        setattr(self, str(len(self._items)), param)
-        self._items.append(param)
-        return self
-
-    def extend(self, values: Iterable[Any]) -> ParameterList:
-        for value in values:
-            self.append(value)
-        return self
-
-    def __getitem__(self, index: int) -> Parameter:
-        return self._items[index]
-
-    def __setitem__(self, index: int, value: Any) -> None:
-        position = range(len(self._items))[index]
-        param = self._as_parameter(value)
-        setattr(self, str(position), param)
-        self._items[position] = param
-
-    def __len__(self) -> int:
-        return len(self._items)
-
-    def __iter__(self) -> Iterator[Parameter]:
-        return iter(self._items)
-
     def forward(self, *inputs: Any) -> Any:
-        raise NotImplementedError("ParameterList is a container: use its Parameters in a forward")
+        raise NotImplementedError(f"{type(self).__name__} is a container: use its Parameters in a "
+                                  f"forward")

@@ -8,61 +8,46 @@ from collections.abc import Iterable, Iterator, Mapping
 from typing import Any
 
 from zerograd.nn import Layer
+from zerograd.nn import layers as native
 from zerograd.torch.nn.module import Module
 from zerograd.torch.tensor import Parameter
 
 
-class _Indexed(Module):
-    """Entries registered as attributes '0', '1', ...; the order is the registration order."""
+def _module(value: Any, where: str) -> Layer:
+    """``value`` when it is a Module, else a TypeError that starts with ``where``."""
+    if not isinstance(value, Layer):
+        raise TypeError(f"{where} must be Modules, got {type(value).__name__}")
+    return value
 
-    def _entries(self) -> list[Any]:
-        return [self.__dict__[name] for name in self._params]
 
-    def __len__(self) -> int:
-        return len(self._params)
+def _parameter(value: Any) -> Parameter:
+    """``value`` as an ``nn.Parameter`` (one already is kept as it is)."""
+    return value if isinstance(value, Parameter) else Parameter(value)
 
-    def __iter__(self) -> Iterator[Any]:
-        return iter(self._entries())
+
+class _SlicedAsSelf:
+    """PyTorch's slicing for the lists below: a slice of one is a new one of the same type."""
 
     def __getitem__(self, index: Any) -> Any:
-        entries = self._entries()
-        if isinstance(index, slice):
-            return type(self)(entries[index])
-        return entries[index]
-
-    def __setitem__(self, index: int, value: Any) -> None:
-        name = list(self._params)[index]
-        setattr(self, name, value)
-
-    def append(self, value: Any) -> _Indexed:
-        setattr(self, str(len(self)), self._checked(value))
-        return self
-
-    def extend(self, values: Iterable[Any]) -> _Indexed:
-        for value in values:
-            self.append(value)
-        return self
-
-    def _checked(self, value: Any) -> Any:
-        return value
+        entries = super().__getitem__(index)
+        return type(self)(entries) if isinstance(index, slice) else entries
 
 
-class ModuleList(_Indexed):
+class ModuleList(_SlicedAsSelf, native.LayerList, Module):
+    """zerograd's LayerList (entries registered as '0', '1', ...) as a Module."""
+
     def __init__(self, modules: Iterable[Layer] | None = None) -> None:
-        super().__init__()
-        self.extend(modules or ())
+        super().__init__(modules)
 
     def _checked(self, value: Any) -> Any:
-        if not isinstance(value, Layer):
-            raise TypeError(f"ModuleList: entries must be Modules, got {type(value).__name__}")
-        return value
+        return _module(value, "ModuleList: entries")
 
 
 class Sequential(ModuleList):
     """``Sequential(m1, m2, ...)`` or ``Sequential(OrderedDict(name=module))``; calls them in turn."""
 
     def __init__(self, *modules: Any) -> None:
-        Module.__init__(self)
+        super().__init__()
         if len(modules) == 1 and isinstance(modules[0], Mapping):
             for name, module in modules[0].items():
                 setattr(self, name, self._checked(module))
@@ -75,16 +60,24 @@ class Sequential(ModuleList):
         return x
 
 
-class ParameterList(_Indexed):
+class ParameterList(_SlicedAsSelf, native.ParameterList, Module):
+    """zerograd's ParameterList as a Module; values become ``nn.Parameter``s."""
+
     def __init__(self, values: Iterable[Any] | None = None) -> None:
-        super().__init__()
-        self.extend(values or ())
+        super().__init__(values)
 
     def _checked(self, value: Any) -> Any:
-        return value if isinstance(value, Parameter) else Parameter(value)
+        return _parameter(value)
 
 
 class _Keyed(Module):
+    """Entries registered as attributes under their keys, in insertion order; ``_checked(value)``
+    returns what a value is stored as, or raises."""
+
+    def __init__(self, entries: Mapping[str, Any] | None = None) -> None:
+        super().__init__()
+        self.update(entries or {})
+
     def __getitem__(self, key: str) -> Any:
         if key not in self._params:
             raise KeyError(key)
@@ -121,19 +114,15 @@ class _Keyed(Module):
 
 class ModuleDict(_Keyed):
     def __init__(self, modules: Mapping[str, Layer] | None = None) -> None:
-        super().__init__()
-        self.update(modules or {})
+        super().__init__(modules)
 
     def _checked(self, value: Any) -> Any:
-        if not isinstance(value, Layer):
-            raise TypeError(f"ModuleDict: values must be Modules, got {type(value).__name__}")
-        return value
+        return _module(value, "ModuleDict: values")
 
 
 class ParameterDict(_Keyed):
     def __init__(self, parameters: Mapping[str, Any] | None = None) -> None:
-        super().__init__()
-        self.update(parameters or {})
+        super().__init__(parameters)
 
     def _checked(self, value: Any) -> Any:
-        return value if isinstance(value, Parameter) else Parameter(value)
+        return _parameter(value)

@@ -276,6 +276,17 @@ def _check_groups(func: str, groups: Any) -> int:
     return groups
 
 
+def _checked_arguments(func: str, x: Any, W: Any, layout: str, groups: Any, stride: Any, pad: Any,
+                       dilation: Any) -> tuple[Variable, Variable, int, Pair, Pair, Pair]:
+    """conv2d's and deconv2d's common arguments, checked (errors name ``func``; ``layout`` is W's):
+    x and W as Variables, then groups, stride, pad and dilation as an int and three pairs."""
+    x, W = as_variable(x), as_variable(W)
+    check_images(func, "x", x)
+    _check_weight(func, W, layout)
+    return (x, W, _check_groups(func, groups), check_int_pair(func, "stride", stride, 1),
+            check_int_pair(func, "pad", pad, 0), check_int_pair(func, "dilation", dilation, 1))
+
+
 def _inputs_with_bias(func: str, x: Variable, W: Variable, b: Any, channels: int) -> tuple:
     if b is None:
         return x, W
@@ -309,13 +320,8 @@ def conv2d(x: Any, W: Any, b: Any = None, stride: Any = 1, pad: Any = 0, dilatio
            [6., 9., 9., 6.],
            [4., 6., 6., 4.]], dtype=float32)
     """
-    x, W = as_variable(x), as_variable(W)
-    check_images("conv2d", "x", x)
-    _check_weight("conv2d", W, "(OC, C / groups, KH, KW)")
-    groups = _check_groups("conv2d", groups)
-    stride = check_int_pair("conv2d", "stride", stride, 1)
-    pad = check_int_pair("conv2d", "pad", pad, 0)
-    dilation = check_int_pair("conv2d", "dilation", dilation, 1)
+    x, W, groups, stride, pad, dilation = _checked_arguments(
+        "conv2d", x, W, "(OC, C / groups, KH, KW)", groups, stride, pad, dilation)
     oc, cg = W.shape[:2]
     if x.shape[1] != cg * groups:
         expected = f"{cg * groups}" + (f" ({cg} per group x {groups} groups)" if groups > 1 else "")
@@ -350,13 +356,8 @@ def deconv2d(x: Any, W: Any, b: Any = None, stride: Any = 1, pad: Any = 0, outsi
            [2., 4., 2.],
            [1., 2., 1.]], dtype=float32)
     """
-    x, W = as_variable(x), as_variable(W)
-    check_images("deconv2d", "x", x)
-    _check_weight("deconv2d", W, "(C, OC / groups, KH, KW)")
-    groups = _check_groups("deconv2d", groups)
-    stride = check_int_pair("deconv2d", "stride", stride, 1)
-    pad = check_int_pair("deconv2d", "pad", pad, 0)
-    dilation = check_int_pair("deconv2d", "dilation", dilation, 1)
+    x, W, groups, stride, pad, dilation = _checked_arguments(
+        "deconv2d", x, W, "(C, OC / groups, KH, KW)", groups, stride, pad, dilation)
     if x.shape[1] != W.shape[0]:
         raise ValueError(f"deconv2d: x of shape {tuple(x.shape)} has {x.shape[1]} channels but W "
                          f"of shape {tuple(W.shape)} expects {W.shape[0]}")

@@ -147,36 +147,41 @@ class ResNet(Model):
         return self.fc6(global_average_pooling(x))
 
 
-class ResNet18(ResNet):
+class _ResNetOfDepth(ResNet):
+    """A ResNet whose depth is its class's ``n_layers``: ``ResNet50(pretrained)`` builds
+    ``ResNet(50, pretrained)``."""
+
+    n_layers: int
+
+    def __init__(self, pretrained: Any = False) -> None:
+        super().__init__(self.n_layers, pretrained)
+
+
+class ResNet18(_ResNetOfDepth):
     """ResNet with 18 layers (basic blocks): 11,689,512 parameters + 64 for conv1's bias."""
 
-    def __init__(self, pretrained: Any = False) -> None:
-        super().__init__(18, pretrained)
+    n_layers = 18
 
 
-class ResNet34(ResNet):
+class ResNet34(_ResNetOfDepth):
     """ResNet with 34 layers (basic blocks): 21,797,672 parameters + 64 for conv1's bias."""
 
-    def __init__(self, pretrained: Any = False) -> None:
-        super().__init__(34, pretrained)
+    n_layers = 34
 
 
-class ResNet50(ResNet):
+class ResNet50(_ResNetOfDepth):
     """ResNet with 50 layers (bottlenecks): 25,557,032 parameters + 64 for conv1's bias."""
 
-    def __init__(self, pretrained: Any = False) -> None:
-        super().__init__(50, pretrained)
+    n_layers = 50
 
 
-class ResNet101(ResNet):
+class ResNet101(_ResNetOfDepth):
     """ResNet with 101 layers (bottlenecks): 44,549,160 parameters + 64 for conv1's bias."""
 
-    def __init__(self, pretrained: Any = False) -> None:
-        super().__init__(101, pretrained)
+    n_layers = 101
 
 
-class ResNet152(ResNet):
+class ResNet152(_ResNetOfDepth):
     """ResNet with 152 layers (bottlenecks): 60,192,808 parameters + 64 for conv1's bias."""
 
-    def __init__(self, pretrained: Any = False) -> None:
-        super().__init__(152, pretrained)
+    n_layers = 152

@@ -1,0 +1,3 @@
+"""Shared fixtures of zerograd-data's tests."""
+
+from zerograd.core.pytest_fixtures import device  # noqa: F401  (a fixture of these tests)
