@@ -14,7 +14,7 @@ layer and the Tensor retyping of each result.
 from __future__ import annotations
 
 from _harness import run_benchmark
-from mlp import LR, SIZES, _data
+from mlp import BATCH, LR, SIZES, _data
 from mlp import zerograd_case as native_case  # the native step: benchmarks/mlp.py's own
 
 
@@ -23,7 +23,7 @@ def facade_case():
     from zerograd.torch import nn, optim
 
     torch.manual_seed(0)
-    x, t = (torch.from_numpy(a) for a in _data())
+    x, t = (torch.from_numpy(a) for a in _data(BATCH))
     layers = []
     for n_in, n_out in zip(SIZES[:-1], SIZES[1:]):
         layers += [nn.Linear(n_in, n_out), nn.ReLU()]
