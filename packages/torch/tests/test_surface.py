@@ -258,8 +258,6 @@ def test_one_cycle_matches_pytorch_schedule():
 def test_unsupported_arguments_say_so():
     with pytest.raises(NotImplementedError, match="Adam: amsgrad=True is not supported"):
         optim.Adam(nn.Linear(2, 2).parameters(), amsgrad=True)
-    with pytest.raises(NotImplementedError, match="LSTM: bidirectional=True is not supported"):
-        nn.LSTM(2, 2, bidirectional=True)
 
 
 def test_device_mapping_on_the_cpu():

@@ -1,17 +1,31 @@
-"""``nn.LSTM`` and ``nn.GRU`` over a sequence: a loop over zerograd.text's fused cells, with
-PyTorch's parameters (``weight_ih_l0`` (G*H, in), ``weight_hh_l0`` (G*H, H), ``bias_ih_l0``,
-``bias_hh_l0``; gate order i, f, g, o and r, z, n, the cells' own), sequence-first or
-``batch_first``."""
+"""``nn.LSTM`` and ``nn.GRU`` as PyTorch has them: multi-layer, optionally bidirectional,
+sequence-first or ``batch_first``, unbatched 2-D input, ``dropout`` between layers, initial states
+in and final states out. They run on zerograd.text's sequence-level Functions
+(``lstm_sequence``/``gru_sequence``): one graph node per layer and direction, the input projection
+and the weight gradients over all time steps in one matrix product each.
+
+Parameters are PyTorch's, registered in PyTorch's order (``weight_ih_l{k}`` (G*H, in),
+``weight_hh_l{k}`` (G*H, H), ``bias_ih_l{k}``, ``bias_hh_l{k}``, then the same with ``_reverse``
+for the reverse direction; layer k > 0 reads 2*H features when bidirectional; gate order i, f, g,
+o and r, z, n). Each forward maps them to the Functions' layout: W_x = weight_ih.T and
+W_h = weight_hh.T as views, the LSTM's one bias b = bias_ih + bias_hh.
+
+Limitation: the sequence Functions write their backward on arrays, so double backward
+(``backward(create_graph=True)`` through an LSTM or GRU) raises a NotImplementedError naming the
+Function; zerograd.text's step-by-step cells support it. zerograd.onnx cannot export these
+Functions yet (export raises ExportError naming LSTMSequence/GRUSequence).
+"""
 
 from __future__ import annotations
 
+import warnings
 from typing import Any
 
 import numpy as np
 
 from zerograd.core import as_variable
 from zerograd.core import functions as CF
-from zerograd.core.checks import check_positive_int
+from zerograd.core.checks import check_bool, check_positive_int, check_real
 from zerograd.text import functions as TF
 from zerograd.torch.nn import functional as F
 from zerograd.torch.nn import init
@@ -21,108 +35,178 @@ from zerograd.torch.tensor import Parameter, as_tensor_result
 
 class _Recurrent(Module):
     gates = 0
+    state_names: tuple[str, ...] = ()
 
     def __init__(self, input_size: int, hidden_size: int, num_layers: int = 1, bias: bool = True,
                  batch_first: bool = False, dropout: float = 0.0, bidirectional: bool = False) -> None:
         super().__init__()
         name = type(self).__name__
-        if bidirectional:
-            raise NotImplementedError(f"{name}: bidirectional=True is not supported by zerograd.torch")
         self.input_size = check_positive_int(name, "input_size", input_size)
         self.hidden_size = check_positive_int(name, "hidden_size", hidden_size)
         self.num_layers = check_positive_int(name, "num_layers", num_layers)
-        self.bias, self.batch_first, self.dropout = bias, batch_first, dropout
+        self.dropout = float(check_real(name, "dropout", dropout, low=0, high=1))
+        self.bidirectional = check_bool(name, "bidirectional", bidirectional)
+        self.bias, self.batch_first = bias, batch_first
+        if self.dropout and self.num_layers == 1:
+            warnings.warn(f"{name}: dropout applies between recurrent layers (not after the last), "
+                          f"so dropout={dropout} does nothing with num_layers=1", stacklevel=2)
         rows = self.gates * hidden_size
-        for layer in range(num_layers):
-            columns = input_size if layer == 0 else hidden_size
-            setattr(self, f"weight_ih_l{layer}", Parameter(np.empty((rows, columns), np.float32)))
-            setattr(self, f"weight_hh_l{layer}", Parameter(np.empty((rows, hidden_size), np.float32)))
-            if bias:
-                setattr(self, f"bias_ih_l{layer}", Parameter(np.empty(rows, np.float32)))
-                setattr(self, f"bias_hh_l{layer}", Parameter(np.empty(rows, np.float32)))
+        for layer in range(num_layers):  # PyTorch's order: layer by layer, forward direction first
+            columns = input_size if layer == 0 else self.directions * hidden_size
+            for suffix in self._suffixes(layer):
+                setattr(self, f"weight_ih{suffix}", Parameter(np.empty((rows, columns), np.float32)))
+                setattr(self, f"weight_hh{suffix}",
+                        Parameter(np.empty((rows, hidden_size), np.float32)))
+                if bias:
+                    setattr(self, f"bias_ih{suffix}", Parameter(np.empty(rows, np.float32)))
+                    setattr(self, f"bias_hh{suffix}", Parameter(np.empty(rows, np.float32)))
         self.reset_parameters()
+
+    @property
+    def directions(self) -> int:
+        return 2 if self.bidirectional else 1
+
+    def _suffixes(self, layer: int) -> list[str]:
+        return [f"_l{layer}", f"_l{layer}_reverse"][:self.directions]
 
     def reset_parameters(self) -> None:
         for param in self.parameters():
             init.default_uniform_(param, self.hidden_size)
 
-    def _layer_parameters(self, layer: int) -> tuple[Any, Any, Any, Any]:
+    def _layer_parameters(self, suffix: str) -> tuple[Any, Any, Any, Any]:
         get = self.__dict__.get
-        return (get(f"weight_ih_l{layer}"), get(f"weight_hh_l{layer}"), get(f"bias_ih_l{layer}"),
-                get(f"bias_hh_l{layer}"))
+        return (get(f"weight_ih{suffix}"), get(f"weight_hh{suffix}"), get(f"bias_ih{suffix}"),
+                get(f"bias_hh{suffix}"))
+
+    def _weights(self) -> list[tuple[Any, ...]]:
+        """The sequence Function's weight tuples, one per layer and direction in PyTorch's order."""
+        return [self._mapped(*self._layer_parameters(suffix))
+                for layer in range(self.num_layers) for suffix in self._suffixes(layer)]
 
     def forward(self, input: Any, hx: Any = None) -> Any:  # noqa: A002  (PyTorch's name)
         x = as_variable(input)
-        if x.ndim != 3:
-            raise ValueError(f"{type(self).__name__}: input must be 3-D (seq, batch, feature) or "
-                             f"(batch, seq, feature) with batch_first, got shape {x.shape}")
-        if self.batch_first:
+        states = self._checked_states(x, hx)
+        unbatched = x.ndim == 2
+        if unbatched:  # (T, I): a batch of one; batch_first does not apply
+            x = CF.expand_dims(x, 1)
+            states = tuple(None if s is None else CF.expand_dims(s, 1) for s in states)
+        elif self.batch_first:
             x = CF.swapaxes(x, 0, 1)
-        steps = [x[t] for t in range(x.shape[0])]
-        finals = []
+        output, finals = self._run(x, states)
+        if unbatched:
+            output = CF.squeeze(output, 1)
+            finals = [CF.squeeze(final, 1) for final in finals]
+        elif self.batch_first:
+            output = CF.swapaxes(output, 0, 1)
+        return as_tensor_result(output), self._packed(as_tensor_result(finals))
+
+    def _run(self, x: Any, states: tuple) -> tuple[Any, list]:
+        """Output (T, N, D*H) and the final states of time-major ``x``: all layers in one call,
+        or one call per layer with dropout between them in training."""
+        weights = self._weights()
+        if not (self.dropout and self.num_layers > 1 and self.is_training()):
+            return self._sequence(x, weights, states)
+        per_layer = []
         for layer in range(self.num_layers):
-            if layer and self.dropout and self.is_training():
-                steps = [F.dropout(step, self.dropout) for step in steps]
-            steps, final = self._run_layer(layer, steps, self._initial_state(hx, layer))
-            finals.append(final)
-        output = CF.stack(steps, axis=1 if self.batch_first else 0)
-        return as_tensor_result(output), self._stacked_finals(finals)
+            if layer:
+                x = F.dropout(x, self.dropout)
+            rows = slice(layer * self.directions, (layer + 1) * self.directions)
+            x, finals = self._sequence(x, weights[rows],
+                                       tuple(None if s is None else s[rows] for s in states))
+            per_layer.append(finals)
+        return x, [CF.concat(list(parts), axis=0) for parts in zip(*per_layer)]
 
-    def _initial_state(self, hx: Any, layer: int) -> Any:
+    def _checked_states(self, x: Any, hx: Any) -> tuple:
+        """Check the input's shape; return hx as a tuple of initial states (None for zeros), each
+        shape checked as PyTorch does."""
+        name = type(self).__name__
+        if x.ndim not in (2, 3):
+            raise ValueError(f"{name}: input must be 2-D (seq, input_size) unbatched or 3-D "
+                             f"(seq, batch, input_size) ((batch, seq, input_size) with batch_first), "
+                             f"got shape {x.shape}")
+        if x.shape[-1] != self.input_size:
+            raise ValueError(f"{name}: input.size(-1) must be input_size {self.input_size}, got "
+                             f"shape {x.shape}")
+        states = self._states(hx)
+        rows = self.num_layers * self.directions
+        want = (rows, self.hidden_size) if x.ndim == 2 else (
+            rows, x.shape[0 if self.batch_first else 1], self.hidden_size)
+        layout = "num_layers * num_directions, " + ("" if x.ndim == 2 else "batch, ") + "hidden_size"
+        for state_name, state in zip(self.state_names, states):
+            if state is not None and tuple(as_variable(state).shape) != want:
+                raise ValueError(f"{name}: {state_name} must have shape {want} ({layout}) for input "
+                                 f"of shape {x.shape}, got {tuple(as_variable(state).shape)}")
+        return tuple(None if s is None else as_variable(s) for s in states)
+
+    def _states(self, hx: Any) -> tuple:
         raise NotImplementedError
 
-    def _run_layer(self, layer: int, steps: list, state: Any) -> tuple[list, Any]:
+    def _mapped(self, weight_ih: Any, weight_hh: Any, bias_ih: Any, bias_hh: Any) -> tuple:
         raise NotImplementedError
 
-    def _stacked_finals(self, finals: list) -> Any:
+    def _sequence(self, x: Any, weights: list, states: tuple) -> tuple[Any, list]:
+        raise NotImplementedError
+
+    def _packed(self, finals: list) -> Any:
         raise NotImplementedError
 
     def extra_repr(self) -> str:
-        return f"{self.input_size}, {self.hidden_size}, num_layers={self.num_layers}"
+        text = f"{self.input_size}, {self.hidden_size}"
+        for arg, value, default in (("num_layers", self.num_layers, 1), ("bias", self.bias, True),
+                                    ("batch_first", self.batch_first, False),
+                                    ("dropout", self.dropout, 0),
+                                    ("bidirectional", self.bidirectional, False)):
+            if value != default:
+                text += f", {arg}={value}"
+        return text
 
 
 class LSTM(_Recurrent):
-    """Returns ``output, (h_n, c_n)``; ``hx`` is ``(h_0, c_0)``, each (num_layers, batch, hidden),
-    or None for zeros."""
+    """Returns ``output, (h_n, c_n)``; ``hx`` is ``(h_0, c_0)``, each
+    (num_layers * num_directions, batch, hidden) (without the batch axis for unbatched input), or
+    None for zeros."""
 
     gates = 4
+    state_names = ("h_0", "c_0")
 
-    def _initial_state(self, hx: Any, layer: int) -> tuple[Any, Any]:
-        return (None, None) if hx is None else (hx[0][layer], hx[1][layer])
+    def _states(self, hx: Any) -> tuple:
+        if hx is None:
+            return None, None
+        if not isinstance(hx, (tuple, list)) or len(hx) != 2:
+            raise TypeError(f"LSTM: hx must be a tuple (h_0, c_0) or None, got "
+                            f"{type(hx).__name__}")
+        return tuple(hx)
 
-    def _run_layer(self, layer: int, steps: list, state: Any) -> tuple[list, Any]:
-        W_ih, W_hh, b_ih, b_hh = self._layer_parameters(layer)
-        W_x, W_h = CF.transpose(W_ih), CF.transpose(W_hh)  # once per sequence, not per step
-        b = None if b_ih is None else b_ih + b_hh
-        h, c = state
-        outputs = []
-        for x in steps:
-            h, c = TF.lstm_cell(x, h, c, W_x, W_h, b)
-            outputs.append(h)
-        return outputs, (h, c)
+    def _mapped(self, weight_ih: Any, weight_hh: Any, bias_ih: Any, bias_hh: Any) -> tuple:
+        return (CF.transpose(weight_ih), CF.transpose(weight_hh),
+                None if bias_ih is None else bias_ih + bias_hh)
 
-    def _stacked_finals(self, finals: list) -> tuple[Any, Any]:
-        return (as_tensor_result(CF.stack([h for h, _ in finals])),
-                as_tensor_result(CF.stack([c for _, c in finals])))
+    def _sequence(self, x: Any, weights: list, states: tuple) -> tuple[Any, list]:
+        y, h, c = TF.lstm_sequence(x, weights, *states, bidirectional=self.bidirectional)
+        return y, [h, c]
+
+    def _packed(self, finals: list) -> tuple[Any, Any]:
+        return tuple(finals)
 
 
 class GRU(_Recurrent):
-    """Returns ``output, h_n``; ``hx`` is h_0 (num_layers, batch, hidden) or None for zeros."""
+    """Returns ``output, h_n``; ``hx`` is h_0 (num_layers * num_directions, batch, hidden)
+    (without the batch axis for unbatched input) or None for zeros."""
 
     gates = 3
+    state_names = ("h_0",)
 
-    def _initial_state(self, hx: Any, layer: int) -> Any:
-        return None if hx is None else hx[layer]
+    def _states(self, hx: Any) -> tuple:
+        if isinstance(hx, (tuple, list)):
+            raise TypeError(f"GRU: hx must be one tensor h_0 or None, got {type(hx).__name__}")
+        return (hx,)
 
-    def _run_layer(self, layer: int, steps: list, state: Any) -> tuple[list, Any]:
-        W_ih, W_hh, b_ih, b_hh = self._layer_parameters(layer)
-        W_x, W_h = CF.transpose(W_ih), CF.transpose(W_hh)
-        h = state
-        outputs = []
-        for x in steps:
-            h = TF.gru_cell(x, h, W_x, W_h, b_ih, b_hh)
-            outputs.append(h)
-        return outputs, h
+    def _mapped(self, weight_ih: Any, weight_hh: Any, bias_ih: Any, bias_hh: Any) -> tuple:
+        return CF.transpose(weight_ih), CF.transpose(weight_hh), bias_ih, bias_hh
 
-    def _stacked_finals(self, finals: list) -> Any:
-        return as_tensor_result(CF.stack(finals))
+    def _sequence(self, x: Any, weights: list, states: tuple) -> tuple[Any, list]:
+        y, h = TF.gru_sequence(x, weights, *states, bidirectional=self.bidirectional)
+        return y, [h]
+
+    def _packed(self, finals: list) -> Any:
+        return finals[0]
