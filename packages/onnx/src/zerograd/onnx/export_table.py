@@ -26,6 +26,7 @@ from zerograd.nn.functions.linear import Linear
 from zerograd.text.functions.gru import GRUCell
 from zerograd.text.functions.lstm import LSTMCell
 from zerograd.text.functions.rnn import RNNCell
+from zerograd.text.functions.sequence import GRUSequence, LSTMSequence
 from zerograd.vision.functions.conv import Convolution2D, Deconvolution2D
 from zerograd.vision.functions.pool import AveragePooling2D, MaxPooling2D
 
@@ -301,9 +302,9 @@ def _affine(e: Any, x: str, W: str, b: str | None) -> str:
     return y if b is None else e.node("Add", [y, b])
 
 
-def _gate_blocks(e: Any, z: str, hidden: int, count: int) -> list[str]:
+def _gate_blocks(e: Any, z: str, hidden: int, count: int, axis: int = 1) -> list[str]:
     outputs = [e.fresh("gate") for _ in range(count)]
-    e.node("Split", [z, e.ints([hidden] * count)], outputs, axis=1)
+    e.node("Split", [z, e.ints([hidden] * count)], outputs, axis=axis)
     return outputs
 
 
@@ -348,6 +349,57 @@ def _gru_cell(e: Any, f: Any, ins: list, outs: list) -> None:
         e.node("Sub", [n, e.node("Mul", [z, n])], outs)
     else:  # h' = n + z (h - n)
         e.node("Add", [n, e.node("Mul", [z, e.node("Sub", [h, n])])], outs)
+
+
+# --- text: the sequence Functions, one ONNX LSTM or GRU node per layer and direction ------------
+ONNX_LSTM_GATES = (0, 3, 1, 2)  # ONNX's i, o, f, c as blocks of zerograd's i, f, g, o
+ONNX_GRU_GATES = (1, 0, 2)  # ONNX's z, r, h as blocks of zerograd's r, z, n
+
+
+def _onnx_gate_order(e: Any, x: str, hidden: int, order: tuple[int, ...], axis: int) -> str:
+    """x's gate blocks along ``axis`` (zerograd's order) concatenated in ONNX's order."""
+    blocks = _gate_blocks(e, x, hidden, len(order), axis)
+    return e.node("Concat", [blocks[k] for k in order], axis=axis)
+
+
+def _recurrent_node(e: Any, f: Any, op: str, order: tuple[int, ...], hidden: int, x: str,
+                    states: list, weights: tuple[str, str], biases: list, outs: list,
+                    **attrs: Any) -> None:
+    """One ONNX LSTM/GRU node in f's direction from zerograd's weights (graph values: a
+    parameter, or the Transpose the PyTorch facade records): W, R [1, G*H, in] with the gates in
+    ONNX's order, B [1, 2*G*H] from the input-side and hidden-side biases (zeros for an absent one,
+    no B when both are), initial states [1, N, H]. Y [T, 1, N, H] and the final states [1, N, H]
+    are squeezed to zerograd's (T, N, H) and (N, H)."""
+    W, R = (e.unsqueeze(e.node("Transpose", [_onnx_gate_order(e, w, hidden, order, 1)],
+                                  perm=[1, 0]), [0]) for w in weights)
+    B = ""
+    if any(b is not None for b in biases):
+        zeros = np.zeros(len(order) * hidden, dtype=_dtype(f))
+        halves = [e.constant(zeros, _dtype(f)) if b is None else _onnx_gate_order(e, b, hidden, order, 0)
+                  for b in biases]
+        B = e.unsqueeze(e.node("Concat", halves, axis=0), [0])
+    inputs = [x, W, R, B, "", *("" if s is None else e.unsqueeze(s, [0]) for s in states)]
+    while not inputs[-1]:
+        inputs.pop()
+    results = [e.fresh(op.lower()) for _ in outs]
+    e.node(op, inputs, results, direction="reverse" if f.reverse else "forward",
+           hidden_size=int(hidden), **attrs)
+    e.squeeze(results[0], [1], out=outs[0])
+    for result, out in zip(results[1:], outs[1:]):
+        e.squeeze(result, [0], out=out)
+
+
+def _lstm_sequence(e: Any, f: Any, ins: list, outs: list) -> None:
+    x, h0, c0, W_x, W_h, b = ins
+    _recurrent_node(e, f, "LSTM", ONNX_LSTM_GATES, f.inputs[4].shape[0], x, [h0, c0], (W_x, W_h),
+                    [b, None], outs)
+
+
+def _gru_sequence(e: Any, f: Any, ins: list, outs: list) -> None:
+    """linear_before_reset=1 is PyTorch's (and zerograd's) GRU: n = tanh(a_n + r (h W_hn + b_hn))."""
+    x, h0, W_x, W_h, b_x, b_h = ins
+    _recurrent_node(e, f, "GRU", ONNX_GRU_GATES, f.inputs[3].shape[0], x, [h0], (W_x, W_h),
+                    [b_x, b_h], outs, linear_before_reset=1)
 
 
 EXPORTS: dict[type, Mapping] = {
@@ -419,4 +471,6 @@ EXPORTS: dict[type, Mapping] = {
     RNNCell: _rnn_cell,
     LSTMCell: _lstm_cell,
     GRUCell: _gru_cell,
+    LSTMSequence: _lstm_sequence,
+    GRUSequence: _gru_sequence,
 }
