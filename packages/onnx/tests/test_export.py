@@ -176,6 +176,9 @@ def test_reshape_targets_keep_the_batch_axis_dynamic():
     assert dynamic_shape((8, 3, 4), (8, -1)) == [0, -1]
     assert dynamic_shape((8, 3, 4), (24, 4)) == [-1, 4]
     assert dynamic_shape((8, 784), (-1, 1, 28, 28)) == [-1, 1, 28, 28]
+    assert dynamic_shape((8, 5), (1, 8, 5)) == [1, -1, 5]  # expand_dims(x, 0): stacked states
+    assert dynamic_shape((8, 5), (1, 1, 8, 1, 5)) == [1, 1, -1, 1, 5]
+    assert dynamic_shape((8, 5), (1, 5, 8)) == [1, 5, 8]  # not unit axes in front: left alone
 
 
 # --- errors ------------------------------------------------------------------------------------

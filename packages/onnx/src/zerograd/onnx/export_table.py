@@ -67,7 +67,8 @@ def _with_attribute(op: str, **names: str) -> Mapping:
 # --- core: shapes ------------------------------------------------------------------------------
 def dynamic_shape(in_shape: tuple[int, ...], out_shape: tuple[int, ...]) -> list[int]:
     """A Reshape target that keeps the batch axis dynamic: 0 (copy) where the batch axis stays,
-    -1 where it is folded into the first axis."""
+    -1 where it is folded into the first axis, or where it lands behind unit axes put in front of
+    it (``expand_dims(x, 0)``, ``stack``: (N, H) -> (1, N, H))."""
     dims = list(out_shape)
     if not in_shape or not dims:
         return dims
@@ -75,7 +76,13 @@ def dynamic_shape(in_shape: tuple[int, ...], out_shape: tuple[int, ...]) -> list
         dims[0] = 0
     elif -1 not in dims and in_shape[0] and dims[0] % in_shape[0] == 0:
         dims[0] = -1
+    elif -1 not in dims and in_shape[0] != 1 and _non_unit(in_shape) == _non_unit(dims):
+        dims[next(i for i, n in enumerate(dims) if n != 1)] = -1
     return dims
+
+
+def _non_unit(shape: Any) -> list[int]:
+    return [n for n in shape if n != 1]
 
 
 def _reshape(e: Any, f: Any, ins: list, outs: list) -> None:
