@@ -14,7 +14,8 @@ from zerograd.nn import Layer, Model
 from zerograd.nn.layers import Linear
 from zerograd.onnx import ExportError, export, newest_opset
 from zerograd.onnx.export_table import EXPORTS, dynamic_shape
-from zerograd.text.functions import rnn_cell
+from zerograd.text import SequenceGRU, SequenceLSTM
+from zerograd.text.functions import gru_sequence, lstm_sequence, rnn_cell
 from zerograd.vision.functions import average_pooling, deconv2d, im2col
 from zerograd.vision.models import VGG16, ResNet50
 from zerograd.vision.train import FashionCNN
@@ -46,17 +47,19 @@ RUNTIME_OPSET = _newest_runtime_opset()
 OPSETS = sorted({13, RUNTIME_OPSET, newest_opset()})
 
 
-def _check_export(zoo, tmp_path, model, batches, opset):
-    """Export at the first batch, then compare ONNX Runtime with zerograd at every batch."""
+def _check_export(zoo, tmp_path, model, batches, opset, dynamic_axes=None):
+    """Export at the first batch (an array, or a tuple of arrays for the inputs input0, input1,
+    ...), then compare ONNX Runtime with zerograd at every batch."""
     path = tmp_path / "model.onnx"
-    export(model, batches[0], path, opset=opset)
+    export(model, batches[0], path, opset=opset, dynamic_axes=dynamic_axes)
     onnx.checker.check_model(str(path), full_check=True)
     graph = onnx.load(str(path)).graph
     assert graph.input[0].type.tensor_type.shape.dim[0].dim_param == "batch"
     _skip_beyond_the_runtime(opset)
-    for x in batches:
-        expected = zoo.zerograd_outputs(model, x)
-        actual = zoo.run_onnxruntime(path, {"input": x})
+    for batch in batches:
+        xs = batch if isinstance(batch, tuple) else (batch,)
+        expected = zoo.zerograd_outputs(model, *xs)
+        actual = zoo.run_onnxruntime(path, dict(zip([i.name for i in graph.input], xs)))
         assert len(actual) == len(expected)
         for a, e in zip(actual, expected):
             np.testing.assert_allclose(a, e, rtol=RTOL, atol=ATOL)
@@ -114,6 +117,69 @@ def test_gru(zoo, tmp_path, rng, opset):
     _check_export(zoo, tmp_path, model, [_images(rng, 3, 4, 6), _images(rng, 5, 4, 6)], opset)
 
 
+# --- the sequence-level LSTM and GRU: zerograd.text's layers and the PyTorch facade's -----------
+class _SequenceModel(Model):
+    """x (N, T, I) and the initial states (L D, N, H) -> y (N, T, D H) and the final states."""
+
+    def __init__(self, rnn):
+        super().__init__()
+        self.rnn = rnn
+
+    def forward(self, x, *states):
+        if len(states) == 1:
+            return self.rnn(x, states[0])
+        y, (h, c) = self.rnn(x, states)
+        return y, h, c
+
+
+# the states' batch axis is 1 (L D, N, H)
+STATE_AXES = {name: {1: "batch"} for name in ("input1", "input2", "output1", "output2")}
+
+
+@pytest.mark.parametrize("opset", OPSETS)
+@pytest.mark.parametrize("bidirectional", [False, True])
+@pytest.mark.parametrize("layer", [SequenceLSTM, SequenceGRU])
+def test_sequence_layers_with_initial_states(zoo, tmp_path, rng, layer, bidirectional, opset):
+    """One ONNX LSTM/GRU node per layer and direction; the final states are outputs too."""
+    model = _SequenceModel(layer(5, in_size=4, num_layers=2, bidirectional=bidirectional,
+                                 batch_first=True))
+    rows, count = 2 * (1 + bidirectional), 2 if layer is SequenceLSTM else 1
+    batches = [(_images(rng, n, 6, 4), *(rng.standard_normal((rows, n, 5)).astype(np.float32)
+                                         for _ in range(count))) for n in (3, 2)]
+    _check_export(zoo, tmp_path, model, batches, opset,
+                  {"input0": {0: "batch"}, "output0": {0: "batch"}, **STATE_AXES})
+    ops = [node.op_type for node in onnx.load(str(tmp_path / "model.onnx")).graph.node]
+    assert ops.count("LSTM" if layer is SequenceLSTM else "GRU") == rows
+
+
+def _facade_classifier(kind, bias):
+    """zerograd.torch's nn.LSTM/nn.GRU (2 layers, bidirectional, batch first), then a Linear on
+    the last step. zerograd-onnx does not depend on zerograd-torch: without it, this skips."""
+    torch = pytest.importorskip("zerograd.torch", reason="zerograd-torch is not installed")
+    nn = torch.nn
+
+    class Classifier(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.rnn = getattr(nn, kind)(8, 16, num_layers=2, bidirectional=True,
+                                         batch_first=True, bias=bias)
+            self.fc = nn.Linear(32, 3)
+
+        def forward(self, x):
+            y, _ = self.rnn(x)
+            return self.fc(y[:, -1])
+
+    return Classifier().eval()
+
+
+@pytest.mark.parametrize("opset", OPSETS)
+@pytest.mark.parametrize("bias", [True, False])
+@pytest.mark.parametrize("kind", ["LSTM", "GRU"])
+def test_pytorch_facade_recurrent_classifier(zoo, tmp_path, rng, kind, bias, opset):
+    model = _facade_classifier(kind, bias)
+    _check_export(zoo, tmp_path, model, [_images(rng, 3, 5, 8), _images(rng, 2, 5, 8)], opset)
+
+
 # --- single Functions whose mappings the models above do not reach ------------------------------
 class _Apply(Model):
     def __init__(self, fn, width=6):
@@ -150,8 +216,17 @@ FUNCTIONS = {
                                  np.arange(8, dtype=np.float32), stride=2, pad=1, outsize=(2, 6),
                                  groups=2, dilation=1),
     "average_pooling": lambda h: average_pooling(CF.reshape(h, (3, 1, 2, 3)), 2, 1, pad=1),
+    # what the layers never pass: no LSTM bias and c0 without h0; one of the GRU's two biases
+    "lstm_sequence": lambda h: lstm_sequence(CF.reshape(h, (3, 2, 3)), [(W_SEQ[0], W_SEQ[1], None)],
+                                             None, np.full((1, 2, 2), 0.5, np.float32))[0],
+    "gru_sequence": lambda h: gru_sequence(CF.reshape(h, (3, 2, 3)),
+                                           [(W_SEQ[0][:, :6], W_SEQ[1][:, :6], None, W_SEQ[2]),
+                                            (W_SEQ[0][:, 2:], W_SEQ[1][:, 2:], W_SEQ[2], None)],
+                                           bidirectional=True)[0],
 }
 W_RNN = np.full((4, 4), 0.2, np.float32)
+W_SEQ = [np.random.default_rng(2).uniform(-0.7, 0.7, shape).astype(np.float32)
+         for shape in ((3, 8), (2, 8), (6,))]
 
 
 @pytest.mark.parametrize("name", sorted(FUNCTIONS))
