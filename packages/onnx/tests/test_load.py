@@ -11,7 +11,9 @@ from onnx import TensorProto, helper, numpy_helper
 import zerograd.core.functions as CF
 import zerograd.nn.functions as F
 from zerograd.core import Parameter, Variable
+from zerograd.nn import Model
 from zerograd.onnx import OnnxImportError, export, load
+from zerograd.text import SequenceGRU, SequenceLSTM
 from zerograd.vision.models import ResNet18
 from zerograd.vision.train import FashionCNN
 
@@ -122,17 +124,19 @@ def test_reductions_take_axes_as_attribute_or_input(zoo, tmp_path, rng, opset):
     _compare(zoo, tmp_path, proto, x)
 
 
-def _recurrent_graph(op, T, N, I, H, gates, rng, with_state=True):
-    W = rng.standard_normal((1, gates * H, I)).astype(np.float32) * 0.5
-    R = rng.standard_normal((1, gates * H, H)).astype(np.float32) * 0.5
-    B = rng.standard_normal((1, 2 * gates * H)).astype(np.float32) * 0.5
+def _recurrent_graph(op, T, N, I, H, gates, rng, with_state=True, direction="forward"):
+    D = 2 if direction == "bidirectional" else 1
+    W = rng.standard_normal((D, gates * H, I)).astype(np.float32) * 0.5
+    R = rng.standard_normal((D, gates * H, H)).astype(np.float32) * 0.5
+    B = rng.standard_normal((D, 2 * gates * H)).astype(np.float32) * 0.5
     inits = [numpy_helper.from_array(a, n) for a, n in ((W, "W"), (R, "R"), (B, "B"))]
     names = ["x", "W", "R", "B", ""]
-    if with_state:
-        h0 = rng.standard_normal((1, N, H)).astype(np.float32)
-        inits.append(numpy_helper.from_array(h0, "h0"))
-        names.append("h0")
-    attrs = {"hidden_size": H}
+    if with_state:  # h0, and c0 for the LSTM
+        for name in ["h0", "c0"][:2 if op == "LSTM" else 1]:
+            inits.append(numpy_helper.from_array(rng.standard_normal((D, N, H)).astype(np.float32),
+                                                 name))
+            names.append(name)
+    attrs = {"hidden_size": H, "direction": direction}
     if op == "GRU":
         attrs["linear_before_reset"] = 1
     outputs = ["y", "y_h"] + (["y_c"] if op == "LSTM" else [])
@@ -145,8 +149,9 @@ def _recurrent_graph(op, T, N, I, H, gates, rng, with_state=True):
 
 @pytest.mark.parametrize("op,gates", [("LSTM", 4), ("GRU", 3)])
 @pytest.mark.parametrize("with_state", [True, False])
-def test_recurrent_operators_match_onnxruntime(zoo, tmp_path, rng, op, gates, with_state):
-    proto = _recurrent_graph(op, 4, 2, 3, 5, gates, rng, with_state)
+@pytest.mark.parametrize("direction", ["forward", "reverse", "bidirectional"])
+def test_recurrent_operators_match_onnxruntime(zoo, tmp_path, rng, op, gates, with_state, direction):
+    proto = _recurrent_graph(op, 4, 2, 3, 5, gates, rng, with_state, direction)
     _compare(zoo, tmp_path, proto, rng.standard_normal((4, 2, 3)).astype(np.float32))
 
 
@@ -172,9 +177,23 @@ def test_missing_file_and_wrong_input_count(tmp_path):
 
 
 # --- round trips and what an imported model can do ---------------------------------------------
-@pytest.mark.parametrize("make", ["cnn", "resnet18", "lstm", "gru"])
+class _Sequence(Model):
+    """x (N, T, 4) -> a 2-layer bidirectional SequenceLSTM/SequenceGRU (batch first) -> y."""
+
+    def __init__(self, layer):
+        super().__init__()
+        self.rnn = layer(5, in_size=4, num_layers=2, bidirectional=True, batch_first=True)
+
+    def forward(self, x):
+        return self.rnn(x)[0]
+
+
+@pytest.mark.parametrize("make", ["cnn", "resnet18", "lstm", "gru", "sequence_lstm", "sequence_gru"])
 def test_round_trip_gives_identical_outputs(zoo, rng, make):
-    if make == "cnn":
+    if make.startswith("sequence"):
+        model = _Sequence(SequenceLSTM if make == "sequence_lstm" else SequenceGRU)
+        x = rng.standard_normal((3, 6, 4)).astype(np.float32)
+    elif make == "cnn":
         model, x = FashionCNN(), rng.standard_normal((3, 784)).astype(np.float32)
     elif make == "resnet18":
         model, x = ResNet18(), rng.standard_normal((2, 3, 32, 32)).astype(np.float32)
@@ -187,10 +206,12 @@ def test_round_trip_gives_identical_outputs(zoo, rng, make):
     imported.eval()
     assert sorted(n for n, _ in imported.named_params()) == sorted(n for n, _ in model.named_params())
     got, expected = zoo.zerograd_outputs(imported, x)[0], zoo.zerograd_outputs(model, x)[0]
-    if make in ("lstm", "gru"):
+    if make not in ("cnn", "resnet18"):
         # The fused cells compute their gates' sigmoid as 0.5 * tanh(0.5 * z) + 0.5 (one tanh
         # over all gates); the unrolled graph's Sigmoid imports as F.sigmoid, exact to the
-        # last bit for negative inputs: the two agree within float32 rounding, not bitwise.
+        # last bit for negative inputs. The sequence Functions project all steps in one product
+        # where the imported LSTM/GRU nodes run the cells step by step. Either way the two agree
+        # within float32 rounding, not bitwise.
         np.testing.assert_allclose(got, expected, rtol=1e-6, atol=1e-7)
     else:
         np.testing.assert_array_equal(got, expected)

@@ -91,10 +91,28 @@ def _lstm(torch):
     return Tagger()
 
 
+def _bidirectional_gru(torch):
+    """Two layers: PyTorch writes one GRU node per layer with direction="bidirectional"."""
+    nn = torch.nn
+
+    class Tagger(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.gru = nn.GRU(4, 7, num_layers=2, bidirectional=True)
+            self.out = nn.Linear(14, 3)
+
+        def forward(self, x):  # x (T, N, 4)
+            y, _ = self.gru(x)
+            return self.out(y)
+
+    return Tagger()
+
+
 CASES = {
     "mlp": (_mlp, (5, 6), 0),
     "resnet_style": (_resnet_style, (2, 3, 16, 16), 0),
     "lstm": (_lstm, (6, 2, 4), 1),
+    "bidirectional_gru": (_bidirectional_gru, (6, 2, 4), 1),
 }
 
 

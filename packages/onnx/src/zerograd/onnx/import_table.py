@@ -273,75 +273,95 @@ def _reduce(fn: Callable[..., Any]) -> Run:
 # --- recurrent layers: ONNX's LSTM and GRU, unrolled over time with zerograd's fused cells ------
 ONNX_LSTM_TO_ZEROGRAD = (0, 2, 3, 1)  # ONNX blocks i, o, f, c -> zerograd i, f, g, o
 ONNX_GRU_TO_ZEROGRAD = (1, 0, 2)  # ONNX blocks z, r, h -> zerograd r, z, n
+DIRECTIONS = {"forward": (False,), "reverse": (True,), "bidirectional": (False, True)}
 
 
-def _gate_matrix(W: Any, order: tuple[int, ...]) -> Any:
-    """ONNX's (1, G*H, I) weights as zerograd's (I, G*H) matrix with the gates reordered."""
+def _gate_matrix(W: Any, d: int, order: tuple[int, ...]) -> Any:
+    """Direction d of ONNX's (D, G*H, I) weights as zerograd's (I, G*H) matrix with the gates
+    reordered."""
     hidden = W.shape[1] // len(order)
     rows = np.concatenate([np.arange(k * hidden, (k + 1) * hidden) for k in order])
-    return CF.transpose(CF.get_item(W, (0, rows)))
+    return CF.transpose(CF.get_item(W, (d, rows)))
 
 
-def _gate_vector(B: Any, start: int, order: tuple[int, ...]) -> Any:
+def _gate_vector(B: Any, d: int, start: int, order: tuple[int, ...]) -> Any:
     hidden = B.shape[1] // (2 * len(order))
     cols = np.concatenate([np.arange((start + k) * hidden, (start + k + 1) * hidden) for k in order])
-    return CF.get_item(B, (0, cols))
+    return CF.get_item(B, (d, cols))
 
 
-def _check_recurrent(op: str, node: Any, attrs: dict, xs: list) -> None:
-    _require(op, attrs.get("direction", b"forward") in (b"forward", "forward"),
-             "direction other than forward")
+def _directions(op: str, attrs: dict, xs: list) -> tuple[bool, ...]:
+    """Check what the unrolled cells cannot do; whether each direction runs reversed."""
+    direction = attrs.get("direction", b"forward")
+    direction = direction.decode() if isinstance(direction, bytes) else direction
+    _require(op, direction in DIRECTIONS, f"direction {direction!r}")
     _require(op, attrs.get("layout", 0) == 0, "layout=1")
     _require(op, len(xs) < 5 or xs[4] is None, "sequence_lens")
     _require(op, "activations" not in attrs and "clip" not in attrs, "custom activations or clip")
+    return DIRECTIONS[direction]
 
 
-def _steps(x: Any) -> list[Any]:
-    return [CF.get_item(x, t) for t in range(x.shape[0])]
+def _initial(xs: list, at: int, d: int) -> Any:
+    """Direction d of the optional initial state ``at`` (D, N, H), or None."""
+    return CF.get_item(xs[at], d) if len(xs) > at and xs[at] is not None else None
 
 
-def _stack_outputs(node: Any, hs: list[Any], last: list[Any]) -> list:
-    """Y (T, 1, N, H) and the final states (1, N, H) as ONNX lays them out."""
-    y = CF.stack([CF.expand_dims(h, 0) for h in hs], axis=0)
-    return [y, *[CF.expand_dims(s, 0) for s in last]][:max(len(node.output), 1)]
+def _over_time(x: Any, reverse: bool, step: Callable[[Any, Any], Any], state: Any) -> list[Any]:
+    """The state after each step of ``x`` (T, N, I) in time order, visited from the last step
+    when ``reverse``; ``step(x_t, state)`` gives the next state."""
+    steps = [CF.get_item(x, t) for t in range(x.shape[0])]
+    states = [None] * len(steps)
+    for t in (reversed(range(len(steps))) if reverse else range(len(steps))):
+        state = states[t] = step(steps[t], state)
+    return states
 
 
-def _lstm(node: Any, attrs: dict, xs: list) -> list:
-    _check_recurrent("LSTM", node, attrs, xs)
-    _require("LSTM", len(xs) < 8 or xs[7] is None, "peepholes")
-    W_x = _gate_matrix(xs[1], ONNX_LSTM_TO_ZEROGRAD)
-    W_h = _gate_matrix(xs[2], ONNX_LSTM_TO_ZEROGRAD)
+def _stack_outputs(node: Any, hs: list[list[Any]], last: list[tuple[Any, ...]]) -> list:
+    """Y (T, D, N, H) and the final states (D, N, H) as ONNX lays them out, from each
+    direction's hidden states in time order and its final states."""
+    y = CF.stack([CF.stack(h, axis=0) for h in hs], axis=1)
+    return [y, *[CF.stack(list(s), axis=0) for s in zip(*last)]][:max(len(node.output), 1)]
+
+
+def _lstm_direction(xs: list, d: int, reverse: bool) -> tuple[list[Any], tuple[Any, Any]]:
+    W_x = _gate_matrix(xs[1], d, ONNX_LSTM_TO_ZEROGRAD)
+    W_h = _gate_matrix(xs[2], d, ONNX_LSTM_TO_ZEROGRAD)
     B = xs[3] if len(xs) > 3 else None
-    b = None if B is None else (_gate_vector(B, 0, ONNX_LSTM_TO_ZEROGRAD)
-                                + _gate_vector(B, 4, ONNX_LSTM_TO_ZEROGRAD))
-    h = CF.get_item(xs[5], 0) if len(xs) > 5 and xs[5] is not None else None
-    c = CF.get_item(xs[6], 0) if len(xs) > 6 and xs[6] is not None else None
+    b = None if B is None else (_gate_vector(B, d, 0, ONNX_LSTM_TO_ZEROGRAD)
+                                + _gate_vector(B, d, 4, ONNX_LSTM_TO_ZEROGRAD))
+    h, c = _initial(xs, 5, d), _initial(xs, 6, d)
     if h is None and c is not None:
         h = _zeros_like(c, c.shape)
     if c is None and h is not None:
         c = _zeros_like(h, h.shape)
-    hs = []
-    for x_t in _steps(xs[0]):
-        h, c = lstm_cell(x_t, h, c, W_x, W_h, b)
-        hs.append(h)
-    return _stack_outputs(node, hs, [h, c])
+    states = _over_time(xs[0], reverse, lambda x_t, s: lstm_cell(x_t, *s, W_x, W_h, b), (h, c))
+    return [h for h, _ in states], states[0 if reverse else -1]
+
+
+def _gru_direction(xs: list, d: int, reverse: bool) -> tuple[list[Any], tuple[Any]]:
+    W_x = _gate_matrix(xs[1], d, ONNX_GRU_TO_ZEROGRAD)
+    W_h = _gate_matrix(xs[2], d, ONNX_GRU_TO_ZEROGRAD)
+    B = xs[3] if len(xs) > 3 else None
+    b_x = None if B is None else _gate_vector(B, d, 0, ONNX_GRU_TO_ZEROGRAD)
+    b_h = None if B is None else _gate_vector(B, d, 3, ONNX_GRU_TO_ZEROGRAD)
+    hs = _over_time(xs[0], reverse, lambda x_t, h: gru_cell(x_t, h, W_x, W_h, b_x, b_h),
+                    _initial(xs, 5, d))
+    return hs, (hs[0 if reverse else -1],)
+
+
+def _lstm(node: Any, attrs: dict, xs: list) -> list:
+    reverses = _directions("LSTM", attrs, xs)
+    _require("LSTM", len(xs) < 8 or xs[7] is None, "peepholes")
+    hs, last = zip(*(_lstm_direction(xs, d, reverse) for d, reverse in enumerate(reverses)))
+    return _stack_outputs(node, list(hs), list(last))
 
 
 def _gru(node: Any, attrs: dict, xs: list) -> list:
-    _check_recurrent("GRU", node, attrs, xs)
+    reverses = _directions("GRU", attrs, xs)
     _require("GRU", attrs.get("linear_before_reset", 0) == 1,
              "linear_before_reset=0 (zerograd's GRU is PyTorch's, linear_before_reset=1)")
-    W_x = _gate_matrix(xs[1], ONNX_GRU_TO_ZEROGRAD)
-    W_h = _gate_matrix(xs[2], ONNX_GRU_TO_ZEROGRAD)
-    B = xs[3] if len(xs) > 3 else None
-    b_x = None if B is None else _gate_vector(B, 0, ONNX_GRU_TO_ZEROGRAD)
-    b_h = None if B is None else _gate_vector(B, 3, ONNX_GRU_TO_ZEROGRAD)
-    h = CF.get_item(xs[5], 0) if len(xs) > 5 and xs[5] is not None else None
-    hs = []
-    for x_t in _steps(xs[0]):
-        h = gru_cell(x_t, h, W_x, W_h, b_x, b_h)
-        hs.append(h)
-    return _stack_outputs(node, hs, [h])
+    hs, last = zip(*(_gru_direction(xs, d, reverse) for d, reverse in enumerate(reverses)))
+    return _stack_outputs(node, list(hs), list(last))
 
 
 IMPORTS: dict[str, Run] = {
