@@ -12,8 +12,8 @@ W_h = weight_hh.T as views, the LSTM's one bias b = bias_ih + bias_hh.
 
 Limitation: the sequence Functions write their backward on arrays, so double backward
 (``backward(create_graph=True)`` through an LSTM or GRU) raises a NotImplementedError naming the
-Function; zerograd.text's step-by-step cells support it. zerograd.onnx cannot export these
-Functions yet (export raises ExportError naming LSTMSequence/GRUSequence).
+Function; zerograd.text's step-by-step cells support it. ``zerograd.onnx.export`` writes each
+layer and direction as one ONNX LSTM/GRU node.
 """
 
 from __future__ import annotations
