@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from zerograd.core.cuda import get_array_module
 from zerograd.nn.optimizers.hyperparameters import FLAG, NON_NEGATIVE, Hyperparameter
 from zerograd.nn.optimizers.optimizer import Optimizer
 
@@ -24,7 +25,9 @@ class SGD(Optimizer):
         super().__init__(lr=lr)
 
     def rule(self, p: Any, g: Any, state: dict[str, Any], h: dict[str, Any]) -> None:
-        p -= h["lr"] * g
+        # p -= lr * g, with lr * g in a reused buffer: a fresh 4 MB temporary per weight cost the
+        # MLP step (benchmarks/mlp.py, serial update) 10.8-11.8 ms against 7.8-8.0 ms with it.
+        p -= get_array_module(g).multiply(g, h["lr"], out=self._scratch(g))
 
 
 class MomentumSGD(Optimizer):
