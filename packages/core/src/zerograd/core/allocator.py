@@ -1,15 +1,25 @@
 """Keeping glibc from handing a training step's memory back to the kernel after every step.
 
-A training step allocates and frees the same large temporaries on every iteration. glibc trims the
-top of its heap whenever it shrinks, so the next step faults the same pages in again: on a small
-CNN here, about 1,800 page faults and 10% of every step. Asking glibc to keep 256 MiB of padding
-at the top of the heap (M_TOP_PAD) removes them all without raising the peak memory, much as
-PyTorch's allocators keep freed blocks for reuse.
+A training step allocates and frees the same large temporaries on every iteration. Left to
+itself, glibc serves each array above its mmap threshold with a fresh mapping and trims the top of
+its heap whenever it shrinks, so the next step faults the same pages in again: on a small CNN here,
+about 5,000 page faults a step. ``tune_malloc()`` sets three of glibc's parameters:
+
+- M_MMAP_THRESHOLD to 32 MiB (glibc's largest): arrays below it come from the heap and are reused;
+- M_TRIM_THRESHOLD to 512 MiB: freed heap stays with the process;
+- M_TOP_PAD to 256 MiB: the heap grows in large steps.
+
+All three, because setting any one of them freezes glibc's dynamic mmap threshold wherever it
+happens to stand: the top padding alone, set after importing zerograd.nn, left the MLP step with
+4,600 faults a step (16.0 ms against 10.0 ms untuned) and the CNN with 15,000 (93 ms against 68);
+all three give 0 faults, 9.0 ms and 44.6 ms (benchmarks/RESULTS.md). Peak memory does not grow:
+PyTorch's CPU allocator keeps freed blocks the same way.
 
 Importing zerograd changes nothing here: the setting is the whole process's, so a program asks for
 it by calling ``tune_malloc()`` once at start-up, as the training command and the benchmarks do. It
 acts on Linux with glibc only, and leaves malloc untouched when ZEROGRAD_TUNE_MALLOC=0 is set or when
-the user already chose a value (MALLOC_TOP_PAD_).
+the user already chose one of these values (MALLOC_TOP_PAD_, MALLOC_MMAP_THRESHOLD_,
+MALLOC_TRIM_THRESHOLD_).
 """
 
 from __future__ import annotations
@@ -18,20 +28,24 @@ import ctypes
 import os
 import sys
 
-M_TOP_PAD = -2  # glibc's mallopt parameter number
-TOP_PAD_BYTES = 256 << 20
+# glibc's mallopt parameter numbers and zerograd's values for them
+M_TRIM_THRESHOLD, M_TOP_PAD, M_MMAP_THRESHOLD = -1, -2, -3
+SETTINGS = {M_MMAP_THRESHOLD: 32 << 20, M_TRIM_THRESHOLD: 512 << 20, M_TOP_PAD: 256 << 20}
+USER_SETTINGS = ("MALLOC_TOP_PAD_", "MALLOC_MMAP_THRESHOLD_", "MALLOC_TRIM_THRESHOLD_")
 
 
-def tune_malloc(top_pad: int = TOP_PAD_BYTES) -> bool:
-    """Set glibc's M_TOP_PAD to ``top_pad`` bytes for the whole process; True when it was set.
+def tune_malloc() -> bool:
+    """Set glibc's mmap threshold, trim threshold and top padding for the whole process (see the
+    module); True when they were set.
 
-    Call it once at the start of a training program (about 10% of a small CNN's step); False on
-    other platforms, under ZEROGRAD_TUNE_MALLOC=0, or when MALLOC_TOP_PAD_ already chose a value.
+    Call it once at the start of a training program; False on other platforms, under
+    ZEROGRAD_TUNE_MALLOC=0, or when the user already chose one of the values.
 
     >>> isinstance(tune_malloc(), bool)
     True
     """
-    if (os.environ.get("ZEROGRAD_TUNE_MALLOC") == "0" or "MALLOC_TOP_PAD_" in os.environ
+    if (os.environ.get("ZEROGRAD_TUNE_MALLOC") == "0"
+            or any(name in os.environ for name in USER_SETTINGS)
             or not sys.platform.startswith("linux")):
         return False
     try:
@@ -39,4 +53,4 @@ def tune_malloc(top_pad: int = TOP_PAD_BYTES) -> bool:
     except (OSError, AttributeError):  # not glibc (musl, say)
         return False
     mallopt.argtypes = (ctypes.c_int, ctypes.c_int)
-    return mallopt(M_TOP_PAD, int(top_pad)) == 1
+    return all([mallopt(parameter, value) == 1 for parameter, value in SETTINGS.items()])
