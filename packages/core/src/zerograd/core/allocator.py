@@ -11,9 +11,9 @@ about 5,000 page faults a step. ``tune_malloc()`` sets three of glibc's paramete
 
 All three, because setting any one of them freezes glibc's dynamic mmap threshold wherever it
 happens to stand: the top padding alone, set after importing zerograd.nn, left the MLP step with
-4,600 faults a step (16.0 ms against 10.0 ms untuned) and the CNN with 15,000 (93 ms against 68);
-all three give 0 faults, 9.0 ms and 44.6 ms (benchmarks/RESULTS.md). Peak memory does not grow:
-PyTorch's CPU allocator keeps freed blocks the same way.
+4,452 page faults a step (16.7 ms against 11.7 ms untuned); all three give none (10.9 ms; the CNN
+49.1 ms against 98.0 untuned). ``python benchmarks/allocator.py`` measures it. Peak memory does
+not grow: PyTorch's CPU allocator keeps freed blocks the same way.
 
 Importing zerograd changes nothing here: the setting is the whole process's, so a program asks for
 it by calling ``tune_malloc()`` once at start-up, as the training command and the benchmarks do. It
