@@ -57,7 +57,7 @@ def test_a_steps_large_temporaries_fault_no_pages_in_once_tuned():
     the heap instead of fresh mappings (the top padding alone froze glibc's mmap threshold low and
     faulted ~1,000 pages per 4 MB array every step)."""
     program = (
-        "import resource, numpy as np, zerograd.nn\n"
+        "import resource, numpy as np, zerograd.core\n"
         "from zerograd.core.allocator import tune_malloc\n"
         "assert tune_malloc()\n"
         "def step():\n"
