@@ -495,7 +495,8 @@ def _mpiexec():
 
 def _run_two_ranks(arguments, timeout=240, until=None):
     """`mpiexec -n 2` the training command (rank 1 refusing writes under --out); with ``until``,
-    SIGTERM mpiexec once a line of its output starts with it. Returns (status, output)."""
+    SIGTERM mpiexec once a line of its output contains it (not "starts with": mpiexec may put
+    the progress bar's unfinished stderr line in front of it). Returns (status, output)."""
     env = {k: v for k, v in os.environ.items()
            if not k.startswith(("PMI_", "OMPI_", "HYDRA_"))}
     env["OMP_NUM_THREADS"] = "1"  # two ranks on a shared machine
@@ -507,7 +508,7 @@ def _run_two_ranks(arguments, timeout=240, until=None):
         deadline = time.monotonic() + timeout
         for line in process.stdout:
             lines.append(line)
-            if until is not None and line.startswith(until):
+            if until is not None and until in line:
                 process.send_signal(signal.SIGTERM)
                 until = None
             assert time.monotonic() < deadline, "mpiexec ran past its time: " + "".join(lines)
