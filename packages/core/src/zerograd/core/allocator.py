@@ -53,4 +53,5 @@ def tune_malloc() -> bool:
     except (OSError, AttributeError):  # not glibc (musl, say)
         return False
     mallopt.argtypes = (ctypes.c_int, ctypes.c_int)
-    return all([mallopt(parameter, value) == 1 for parameter, value in SETTINGS.items()])
+    results = [mallopt(parameter, value) for parameter, value in SETTINGS.items()]  # every one
+    return all(result == 1 for result in results)

@@ -212,11 +212,9 @@ def broadcast_to(x: Any, shape: Sequence[int]) -> Variable:
 
 def sum_to(x: Any, shape: Sequence[int]) -> Variable:
     """Sum x down to ``shape`` (the inverse of broadcast_to); a no-op when shapes match."""
-    if type(x) is Variable and x.data.shape == shape:  # the common case, first: every backward
+    if isinstance(x, Variable) and x.data.shape == shape:  # every backward's common case, first
         return x
     shape = tuple(shape)
-    if isinstance(x, Variable) and x.data.shape == shape:
-        return x
     x = _input("sum_to", x)
     if x.shape == shape:
         return x
