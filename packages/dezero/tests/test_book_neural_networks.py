@@ -322,3 +322,54 @@ def test_the_books_gan_loop_over_dis_layers_and_gen_layers():
             l.W.data = 0.02 * np.random.randn(*l.W.data.shape).astype(np.float32)
             touched.append(classname)
     assert touched == ["Linear"] * 4
+
+
+def test_the_books_gan_sizes_its_batch_norm_layers_with_one_sample_and_trains(tiny_mnist_root):
+    """The book's examples/gan.py (DeZero's repository) builds its generator and discriminator
+    of lazily sized layers and sizes them by calling both once on a single sample in train mode;
+    DeZero's batch_norm gives beta there. Then it trains on MNIST with binary cross entropy.
+    The same steps, small (the book's file itself ran unchanged through 5 epochs on a 640-image
+    MNIST when this test was written)."""
+    np.random.seed(0)
+    hidden, channels = 6, 4
+    gen = dezero.models.Sequential(
+        L.Linear(32), L.BatchNorm(), F.relu, L.Linear(channels * 7 * 7), L.BatchNorm(), F.relu,
+        lambda x: F.reshape(x, (-1, channels, 7, 7)),
+        L.Deconv2d(channels // 2, kernel_size=4, stride=2, pad=1), L.BatchNorm(), F.relu,
+        L.Deconv2d(1, kernel_size=4, stride=2, pad=1), F.sigmoid)
+    dis = dezero.models.Sequential(
+        L.Conv2d(4, kernel_size=4, stride=2, pad=1), F.leaky_relu,
+        L.Conv2d(8, kernel_size=4, stride=2, pad=1), L.BatchNorm(), F.leaky_relu, F.flatten,
+        L.Linear(16), L.BatchNorm(), F.leaky_relu, L.Linear(1), F.sigmoid)
+    fake_images = gen(np.random.rand(1, hidden))  # one sample, train mode: DeZero's sizing
+    assert fake_images.shape == (1, 1, 28, 28) and np.isfinite(fake_images.data).all()
+    assert np.isfinite(dis(fake_images).data).all()
+    for l in dis.layers + gen.layers:  # noqa: E741 (the book's name)
+        if l.__class__.__name__.lower() in ("conv2d", "linear", "deconv2d"):
+            l.W.data = 0.02 * np.random.randn(*l.W.data.shape)
+    for bn in (l for l in gen.layers + dis.layers if isinstance(l, L.BatchNorm)):
+        assert np.isfinite(bn.avg_mean).all() and np.isfinite(bn.avg_var).all()
+    opt_g = optimizers.Adam(alpha=0.0002, beta1=0.5).setup(gen)
+    opt_d = optimizers.Adam(alpha=0.0002, beta1=0.5).setup(dis)
+    train_set = dezero.datasets.MNIST(train=True, root=tiny_mnist_root,
+                                      transform=lambda x: (x / 255.0).astype(np.float32))
+    batch_size = 16
+    label_real, label_fake = np.ones(batch_size).astype(int), np.zeros(batch_size).astype(int)
+    for step, (x, _) in enumerate(DataLoader(train_set, batch_size)):
+        fake = gen(np.random.randn(batch_size, hidden).astype(np.float32))
+        loss_d = (F.binary_cross_entropy(dis(x), label_real)
+                  + F.binary_cross_entropy(dis(fake.data), label_fake))
+        gen.cleargrads()
+        dis.cleargrads()
+        loss_d.backward()
+        opt_d.update()
+        loss_g = F.binary_cross_entropy(dis(fake), label_real)
+        gen.cleargrads()
+        dis.cleargrads()
+        loss_g.backward()
+        opt_g.update()
+        assert np.isfinite(float(loss_d.data)) and np.isfinite(float(loss_g.data))
+        if step == 2:
+            break
+    with dezero.test_mode():
+        assert np.isfinite(gen(np.random.randn(2, hidden).astype(np.float32)).data).all()

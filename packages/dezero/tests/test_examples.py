@@ -52,6 +52,18 @@ EXAMPLE_RUNS = {
 }
 
 
+def test_every_example_in_the_folder_is_run_here():
+    # a new example must get a smoke run above (the helpers starting with '_' are not examples)
+    examples = sorted(p.stem for p in EXAMPLES.glob("*.py") if not p.name.startswith("_"))
+    assert examples == sorted([*EXAMPLE_RUNS, "core_demo"])
+
+
+def test_core_demo_fits_its_line_and_differentiates_sin_four_times(tmp_path):
+    result = run_example("core_demo", [], tmp_path)
+    assert "W = 2." in result.stdout
+    assert "d4/dx4 sin(x) at x=1: 0.841471" in result.stdout
+
+
 @pytest.mark.parametrize("name", list(EXAMPLE_RUNS))
 def test_example_trains_a_few_steps_and_writes_its_png(name, tmp_path, request):
     args, first_epoch_line, png, reads_mnist = EXAMPLE_RUNS[name]

@@ -116,16 +116,48 @@ def test_batch_norm_bad_input():
         F.batch_norm(x, *ok, decay=1.5)
 
 
-@pytest.mark.parametrize("shape", [(0, 3), (1, 3), (0, 3, 2, 2), (1, 3, 1, 1)])
-def test_batch_norm_refuses_one_value_per_channel_in_training(shape):
+def dezero_batch_norm(x, gamma, beta, mean, var, decay, eps):
+    """DeZero's train-mode batch_norm written out on arrays: (y, new mean, new var). Its
+    variance correction is m / s with s = m - 1 when m - 1 > 1, else 1."""
+    axes = (0,) if x.ndim == 2 else (0, 2, 3)
+    view = (1, -1) if x.ndim == 2 else (1, -1, 1, 1)
+    m = x.size // gamma.size
+    adjust = m / (m - 1.0 if m - 1.0 > 1.0 else 1.0)
+    batch_mean, batch_var = x.mean(axis=axes), x.var(axis=axes)
+    xhat = (x - batch_mean.reshape(view)) / np.sqrt(batch_var.reshape(view) + eps)
+    y = gamma.reshape(view) * xhat + beta.reshape(view)
+    return (y, decay * mean + (1 - decay) * batch_mean,
+            decay * var + (1 - decay) * adjust * batch_var)
+
+
+@pytest.mark.parametrize("shape", [(1, 3), (1, 3, 1, 1), (2, 3), (3, 3), (1, 3, 1, 2), (4, 3, 2, 2)])
+def test_batch_norm_trains_as_dezero_down_to_one_value_per_channel(shape, rng):
+    # The book's GAN sizes its generator with one sample in train mode: DeZero gives beta.
+    x, gamma, beta = _batch(rng, shape)
     mean, var = np.full(3, 0.5), np.full(3, 2.0)
-    with pytest.raises(ValueError, match=r"batch_norm: expected more than 1 value per channel "
-                                         "when training, got x of shape " + re.escape(str(shape))):
-        F.batch_norm(np.ones(shape), np.ones(3), np.zeros(3), mean, var)
+    expected_y, expected_mean, expected_var = dezero_batch_norm(x, gamma, beta, mean, var, 0.9, 2e-5)
+    xv = Variable(x)
+    y = F.batch_norm(xv, gamma, beta, mean, var)
+    np.testing.assert_allclose(y.data, expected_y, rtol=1e-10, atol=1e-12)
+    np.testing.assert_allclose(mean, expected_mean, rtol=1e-12)
+    np.testing.assert_allclose(var, expected_var, rtol=1e-12)
+    y.backward()
+    assert np.isfinite(xv.grad.data).all()
+    if x.size == 3:  # one value per channel: the output is beta, x gets no gradient
+        np.testing.assert_allclose(y.data.reshape(-1), beta)
+        np.testing.assert_array_equal(xv.grad.data, 0)
+
+
+@pytest.mark.parametrize("shape", [(0, 3), (0, 3, 2, 2), (2, 0), (2, 3, 0, 2)])
+@pytest.mark.parametrize("train", [True, False])
+def test_batch_norm_refuses_an_empty_batch_in_both_modes(shape, train):
+    c = shape[1]
+    mean, var = np.full(c, 0.5), np.full(c, 2.0)
+    with using_config("train", train), pytest.raises(
+            ValueError, match=r"batch_norm: x of shape " + re.escape(str(shape)) + " is empty"):
+        F.batch_norm(np.ones(shape), np.ones(c), np.zeros(c), mean, var)
     np.testing.assert_array_equal(mean, 0.5)  # the running statistics are untouched
     np.testing.assert_array_equal(var, 2.0)
-    with using_config("train", False):  # test mode needs no batch statistics
-        assert F.batch_norm(np.ones(shape), np.ones(3), np.zeros(3), mean, var).shape == shape
 
 
 # --- layer norm --------------------------------------------------------------------------------
@@ -164,7 +196,8 @@ def test_layer_norm_against_pytorch(shape, param_shape, rng, torch_check):
 
 
 def test_layer_norm_bad_input():
-    with pytest.raises(ValueError, match="layer_norm: x must have at least one axis.*0-d"):
+    with pytest.raises(ValueError, match=r"layer_norm: x of shape \(\) has no axis to normalise "
+                                         r"\(gamma has shape \(1,\)\)"):
         F.layer_norm(np.array(1.0), np.ones(1), np.zeros(1))
     with pytest.raises(ValueError, match=r"gamma of shape \(3,\) does not match the trailing axes"):
         F.layer_norm(np.ones((2, 4)), np.ones(3), np.zeros(3))

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import numpy as np
 import pytest
 
@@ -73,24 +75,53 @@ def test_layer_norm(rng):
     assert Config.train
 
 
-@pytest.mark.parametrize("shape", [(0, 3), (1, 3), (1, 3, 1, 1), (0, 3, 2, 2)])
-def test_batch_norm_refuses_to_train_on_one_value_per_channel_and_keeps_its_statistics(shape, rng):
+@pytest.mark.parametrize("shape", [(1, 3), (1, 3, 1, 1)])
+def test_batch_norm_trains_on_one_value_per_channel_as_dezero(shape, rng):
+    # The book's GAN sizes its layers with one sample in train mode: DeZero's batch_norm gives
+    # beta (the variance correction is 1 for m = 1) and decays the running variance.
+    bn = BatchNorm()
+    x = _x(rng, shape)
+    y = bn(x)
+    assert np.isfinite(y.data).all()
+    np.testing.assert_array_equal(y.data, np.zeros(shape, np.float32))  # beta
+    np.testing.assert_allclose(bn.avg_mean, 0.1 * x.reshape(3), rtol=1e-6)
+    np.testing.assert_allclose(bn.avg_var, np.full(3, 0.9, np.float32))
+    y.sum().backward()
+    np.testing.assert_array_equal(bn.beta.grad.data, 1)
+    np.testing.assert_array_equal(bn.gamma.grad.data, 0)
+
+
+@pytest.mark.parametrize("shape", [(0, 3), (0, 3, 2, 2), (2, 3, 0, 2)])
+def test_batch_norm_refuses_an_empty_batch_and_keeps_its_statistics(shape, rng):
     bn = BatchNorm()
     bn(_x(rng, (8, 3)))
     before = [a.copy() for a in (bn.avg_mean, bn.avg_var, bn.gamma.data, bn.beta.data)]
-    with pytest.raises(ValueError, match=r"BatchNorm: training needs more than one value per "
-                                         r"channel.*shape \(" + str(shape[0])):
-        bn(np.ones(shape, np.float32))
+    for mode in (bn.train, bn.eval):
+        mode()
+        with pytest.raises(ValueError, match=r"BatchNorm: x of shape \(" + str(shape[0]) + ".* is empty"):
+            bn(np.ones(shape, np.float32))
     for array, saved in zip((bn.avg_mean, bn.avg_var, bn.gamma.data, bn.beta.data), before):
         np.testing.assert_array_equal(array, saved)
-    assert bn.eval()(np.ones(shape, np.float32)).shape == shape  # inference needs no batch
 
 
 def test_an_unsized_batch_norm_stays_unsized_after_a_refused_batch():
     bn = BatchNorm()
-    with pytest.raises(ValueError, match="one value per channel"):
-        bn(np.ones((1, 4), np.float32))
+    with pytest.raises(ValueError, match="is empty"):
+        bn(np.ones((0, 4), np.float32))
     assert bn.avg_mean is None and bn.gamma.data is None
+
+
+@pytest.mark.parametrize("normalized_shape, x_shape", [(None, ()), (3, ()), ((2, 3), (3,)),
+                                                       ((2, 3), (4, 3)), (3, (3, 2))])
+def test_layer_norm_on_an_input_without_the_normalised_axes_names_the_shapes(normalized_shape,
+                                                                              x_shape):
+    # LayerNorm()(np.array(1.)) used to raise a bare IndexError
+    layer = LayerNorm(normalized_shape)
+    with pytest.raises(ValueError, match=r"(LayerNorm: x|layer_norm: .*x) of shape "
+                                         + re.escape(str(x_shape))):
+        layer(np.ones(x_shape, np.float32))
+    if normalized_shape is None:
+        assert layer.gamma.data is None  # not sized by the refused input
 
 
 @pytest.mark.parametrize("make, error, match", [

@@ -24,12 +24,14 @@ def _reduced_axes(op: str, x: Any, axis: Any) -> tuple[int, ...] | None:
         return None
     check_has_data(op, "x", x)
     items = tuple(axis) if isinstance(axis, (tuple, list)) else (axis,)
-    if x.ndim == 0:
-        # NumPy's ufunc reductions and PyTorch take axis 0 or -1 of a 0-d input: nothing to reduce.
+    if x.ndim == 0 and items:
+        # A 0-d input has no axis to name (numpy.mean and numpy.var refuse one; numpy.sum's
+        # quirk of taking 0 and -1 would let a wrong axis pass silently): only None or ().
         for a in items:
-            if not (is_int(a) and a in (0, -1)):
-                normalize_axis(op, a, 0)  # raises, naming the axis
-        return ()
+            if not is_int(a):
+                normalize_axis(op, a, 0)  # raises TypeError, naming the axis
+        raise ValueError(f"{op}: axis {axis!r} is out of range for a 0-d input of shape (): "
+                         f"a 0-d input can only be reduced with axis=None or axis=()")
     axes = tuple(normalize_axis(op, a, x.ndim) for a in items)
     if len(set(axes)) != len(axes):
         raise ValueError(f"{op}: axis {axis!r} names an axis twice")

@@ -8,6 +8,7 @@ statistics from x), so that gradients of gradients are right.
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 from zerograd.core import Function, Variable, as_variable
@@ -129,8 +130,9 @@ class BatchNorm(Function):
     (N, C, H, W).
 
     Train mode uses the batch's statistics and updates the running ones in place:
-    running = decay * running + (1 - decay) * batch, the variance unbiased (m / (m - 1)).
-    Test mode uses the running statistics.
+    running = decay * running + (1 - decay) * batch, the variance unbiased as in DeZero (m / (m - 1)
+    over the m values per channel, and m / 1 = 1 for a batch of one, whose variance is 0: its
+    output is beta and the running variance only decays). Test mode uses the running statistics.
     """
 
     __slots__ = ("running_mean", "running_var", "decay", "eps", "train", "axes", "xhat",
@@ -147,8 +149,7 @@ class BatchNorm(Function):
         channel_shape = (1, -1) if x.ndim == 2 else (1, -1, 1, 1)
         if self.train:
             xhat, inv_std, mean, var = _standardize(x, self.axes, self.eps)
-            m = x.size // x.shape[1]
-            unbiased = m / (m - 1)  # batch_norm refuses m < 2
+            unbiased = _unbiased_factor(x.size // x.shape[1])
             self.running_mean *= self.decay
             self.running_mean += (1 - self.decay) * mean.reshape(-1)
             self.running_var *= self.decay
@@ -178,6 +179,12 @@ class BatchNorm(Function):
         return gx, ggamma, gbeta
 
 
+def _unbiased_factor(m: int) -> float:
+    """DeZero's correction of the batch variance over m values: m / (m - 1), and 1 for m = 1
+    (DeZero divides by m - 1 only when m - 1 > 1, else by 1; m = 2 gives 2 either way)."""
+    return m / (m - 1 if m - 1 > 1 else 1)
+
+
 def _running_array(op: str, name: str, value: Any, channels: int, x: Variable) -> Any:
     value = value.data if isinstance(value, Variable) else value
     if not hasattr(value, "shape") or value.shape != (channels,):
@@ -195,6 +202,9 @@ def batch_norm(x: Any, gamma: Any, beta: Any, mean: Any, var: Any, decay: float 
     y = gamma (x - mu) / sqrt(sigma^2 + eps) + beta. x: (N, C) or (N, C, H, W); gamma, beta: (C,);
     mean, var: the running statistics (C,), arrays updated in place in train mode (decay as in the
     book: running = decay * running + (1 - decay) * batch). ``train`` defaults to Config.train.
+    As in DeZero, a training batch with one value per channel (the book's GAN sizes its layers
+    with one sample) gives beta and leaves the running variance decayed towards 0 (see
+    BatchNorm); an empty batch raises ValueError in either mode.
 
     >>> import numpy as np
     >>> x = np.array([[1.0], [3.0]])
@@ -218,13 +228,17 @@ def batch_norm(x: Any, gamma: Any, beta: Any, mean: Any, var: Any, decay: float 
     var = _running_array("batch_norm", "var", var, channels, x)
     if not 0 <= decay <= 1:
         raise ValueError(f"batch_norm: decay must lie in [0, 1], got {decay}")
-    train = is_training(train)
-    values_per_channel = x.size // channels if channels else 0
-    if train and values_per_channel < 2:
-        raise ValueError(f"batch_norm: expected more than 1 value per channel when training, got "
-                         f"x of shape {x.shape} ({values_per_channel}); the running statistics "
-                         "are left unchanged")
-    return BatchNorm(mean, var, float(decay), float(eps), train)(x, gamma, beta)
+    check_not_empty("batch_norm", x.shape)
+    return BatchNorm(mean, var, float(decay), float(eps), is_training(train))(x, gamma, beta)
+
+
+def check_not_empty(op: str, shape: tuple[int, ...]) -> None:
+    """A batch normalisation input (N, C, ...) must hold values for each channel: an empty batch
+    has no statistics (its mean is NaN), so it is refused, in test mode too, before anything
+    changes."""
+    if math.prod(shape) == 0:
+        raise ValueError(f"{op}: x of shape {tuple(shape)} is empty: batch normalisation needs at "
+                         f"least one value per channel (the running statistics were left unchanged)")
 
 
 # --- layer normalisation -----------------------------------------------------------------------
@@ -261,9 +275,11 @@ def layer_norm(x: Any, gamma: Any, beta: Any, eps: float = 1e-5) -> Variable:
     array([[-1.,  1.]])
     """
     x = floating_variable("layer_norm", "x", x)
-    if x.ndim == 0:
-        raise ValueError("layer_norm: x must have at least one axis to normalise, got a 0-d array")
     gamma, beta = as_variable(gamma), as_variable(beta)
+    if x.ndim == 0:
+        raise ValueError(f"layer_norm: x of shape () has no axis to normalise (gamma has shape "
+                         f"{None if gamma.data is None else gamma.shape}); x must end with "
+                         f"gamma's shape")
     for name, param in (("gamma", gamma), ("beta", beta)):
         if param.data is None or param.ndim == 0 or param.ndim > x.ndim \
                 or x.shape[x.ndim - param.ndim:] != param.shape:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import math
 from typing import Any
 
 import numpy as np
@@ -10,7 +9,7 @@ import numpy as np
 from zerograd.core import Parameter
 from zerograd.core.checks import check_positive_int, check_real, is_int
 from zerograd.core.cuda import get_array_module
-from zerograd.nn.functions.normalization import batch_norm, layer_norm
+from zerograd.nn.functions.normalization import batch_norm, check_not_empty, layer_norm
 from zerograd.nn.layer import Layer, check_float_dtype
 
 
@@ -20,9 +19,12 @@ class BatchNorm(Layer):
     gamma (ones) and beta (zeros) are Parameters; the running statistics ``avg_mean`` (zeros)
     and ``avg_var`` (ones) are buffers, saved with the weights. All four are sized at the first
     call, in the input's dtype. Batch statistics are used (and the running ones updated with
-    ``decay``) only while ``is_training()`` (the layer's ``training`` flag and Config.train). In
-    training, a batch with one value per channel or none (N * H * W < 2) raises ValueError and
-    leaves the running statistics as they were: its variance is meaningless.
+    ``decay``) only while ``is_training()`` (the layer's ``training`` flag and Config.train). As
+    in DeZero, a training batch with one value per channel (the book's GAN sizes its generator
+    with one sample) is accepted: its output is beta and the running variance decays towards 0
+    (see zerograd.nn.functional.batch_norm). An empty batch raises ValueError and leaves
+    everything as it was. (zerograd.torch's BatchNorm1d/2d raise PyTorch's error on one value
+    per channel instead.)
 
     >>> import numpy as np
     >>> bn = BatchNorm()
@@ -56,32 +58,24 @@ class BatchNorm(Layer):
             self.beta.data = xp.zeros(size, dtype=dtype)
 
     def forward(self, x: Any) -> Any:
-        train = self.is_training()
-        if train or self.avg_mean is None or self.gamma.data is None:
-            _check_batch(x, train)
+        _check_batch(x)  # before sizing: a wrong first input must not size the layer
         if self.avg_mean is None or self.gamma.data is None:
             self._init_params(x)
         return batch_norm(x, self.gamma, self.beta, self.avg_mean, self.avg_var, self.decay,
-                          self.eps, train=train)
+                          self.eps, train=self.is_training())
 
     def extra_repr(self) -> str:
         size = None if self.avg_mean is None else len(self.avg_mean)
         return f"size={size}, decay={self.decay}, eps={self.eps}"
 
 
-def _check_batch(x: Any, train: bool) -> None:
-    """x is (N, C, ...) and, in training, holds at least two values per channel."""
+def _check_batch(x: Any) -> None:
+    """x is (N, C) or (N, C, H, W) and not empty."""
     shape = getattr(x, "shape", None)
-    if shape is None or len(shape) < 2:
+    if shape is None or len(shape) not in (2, 4):
         found = f"a {type(x).__name__}" if shape is None else f"shape {tuple(shape)}"
         raise ValueError(f"BatchNorm: x must have shape (N, C) or (N, C, H, W), got {found}")
-    if not train:
-        return
-    values_per_channel = math.prod(shape) // shape[1] if shape[1] else 0
-    if values_per_channel < 2:
-        raise ValueError(f"BatchNorm: training needs more than one value per channel to compute "
-                         f"a batch variance, got x of shape {tuple(shape)}; the running statistics "
-                         f"were left unchanged (use eval() or test_mode() for single samples)")
+    check_not_empty("BatchNorm", tuple(shape))
 
 
 class LayerNorm(Layer):
@@ -111,13 +105,29 @@ class LayerNorm(Layer):
 
     def forward(self, x: Any) -> Any:
         if self.gamma.data is None:
+            shape = _normalized_input_shape(x, self.normalized_shape)
             if self.normalized_shape is None:
-                self.normalized_shape = (x.shape[-1],)
+                self.normalized_shape = shape[-1:]
             self._init_params(get_array_module(x))
         return layer_norm(x, self.gamma, self.beta, self.eps)
 
     def extra_repr(self) -> str:
         return f"normalized_shape={self.normalized_shape}, eps={self.eps}"
+
+
+def _normalized_input_shape(x: Any, normalized_shape: tuple[int, ...] | None) -> tuple[int, ...]:
+    """x's shape, checked to end with ``normalized_shape`` (one axis at least when None)
+    before the layer sizes itself from it."""
+    shape = getattr(x, "shape", None)
+    if shape is None:
+        raise TypeError(f"LayerNorm: x must be an array or a Variable, got {type(x).__name__}")
+    shape = tuple(shape)
+    wanted = normalized_shape or (1,)
+    if len(shape) < len(wanted) or (normalized_shape and shape[len(shape) - len(wanted):] != wanted):
+        wants = ("at least one axis (normalized_shape=None takes x's last axis)"
+                 if normalized_shape is None else f"the normalised axes {normalized_shape}")
+        raise ValueError(f"LayerNorm: x of shape {shape} must end with {wants}")
+    return shape
 
 
 def _check_normalized_shape(value: Any) -> tuple[int, ...] | None:
