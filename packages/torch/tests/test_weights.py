@@ -187,3 +187,27 @@ def test_native_recurrent_layers_to_pytorch_and_back(kind):
     load_torch_state_dict(back, trained_elsewhere.state_dict())
     np.testing.assert_allclose(back(xs).data, trained_elsewhere(torch.tensor(xs)).detach().numpy(),
                                rtol=1e-5, atol=1e-6)
+
+
+@pytest.mark.parametrize("kind", ["LSTM", "GRU"])
+def test_sequence_layers_map_to_pytorchs_keys_both_ways(kind):
+    from zerograd.text import SequenceGRU, SequenceLSTM
+    native_class = {"LSTM": SequenceLSTM, "GRU": SequenceGRU}[kind]
+    native = native_class(4, in_size=3, num_layers=2, bidirectional=True)
+    state = to_torch_state_dict(native)
+    gates = 4 if kind == "LSTM" else 3
+    assert state["weight_ih_l1_reverse"].shape == (gates * 4, 8)
+    assert {"weight_hh_l0", "bias_ih_l0", "bias_hh_l1_reverse"} <= state.keys()
+    assert not any(key.startswith(("W_", "b_")) for key in state)
+
+    torch = torch_or_skip()
+    xs = np.random.default_rng(5).standard_normal((6, 2, 3)).astype(np.float32)
+    reference = getattr(torch.nn, kind)(3, 4, num_layers=2, bidirectional=True)
+    reference.load_state_dict({k: torch.from_numpy(np.ascontiguousarray(v)) for k, v in state.items()})
+    np.testing.assert_allclose(reference(torch.tensor(xs))[0].detach().numpy(), native(xs)[0].data,
+                               rtol=1e-5, atol=1e-6)
+    back = native_class(4, in_size=3, num_layers=2, bidirectional=True)
+    trained_elsewhere = getattr(torch.nn, kind)(3, 4, num_layers=2, bidirectional=True)
+    load_torch_state_dict(back, trained_elsewhere.state_dict())
+    np.testing.assert_allclose(back(xs)[0].data, trained_elsewhere(torch.tensor(xs))[0].detach().numpy(),
+                               rtol=1e-5, atol=1e-6)
