@@ -28,7 +28,7 @@ from zerograd.core import functions as CF
 from zerograd.core.checks import check_bool, check_positive_int, check_real
 from zerograd.core.cuda import get_array_module
 from zerograd.nn import Layer
-from zerograd.nn.functional import dropout as dropout_function
+from zerograd.nn.functions import dropout as dropout_function
 from zerograd.text.functions.sequence import gru_sequence, lstm_sequence
 
 
