@@ -206,3 +206,13 @@ def test_every_package_and_the_umbrella_offer_cupy_per_cuda_major_version():
             wanted = (f"cupy-cuda{major}x[ctk]>=14" if project.parent.name == "core"
                       else f"zerograd-core[cuda{major}]>=0.1,<0.2")
             assert extras.get(f"cuda{major}") == [wanted], project
+
+
+def test_the_standin_is_imported_only_when_asked_for():
+    import subprocess
+    import sys
+    code = ("import sys, zerograd.core, zerograd.core.cuda as cuda; "
+            "assert 'zerograd.core.fakecupy' not in sys.modules; "
+            "cuda.use_standin().__enter__(); assert 'zerograd.core.fakecupy' in sys.modules")
+    env = {k: v for k, v in __import__("os").environ.items() if k != "ZEROGRAD_DEVICE"}
+    subprocess.run([sys.executable, "-c", code], check=True, env=env)

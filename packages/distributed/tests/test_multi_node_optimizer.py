@@ -199,8 +199,10 @@ def test_the_wrapper_is_the_optimizer_for_schedulers_hooks_and_state(comm):
     model = MLP((3,))
     actual = optimizers.Adam(alpha=0.1)
     optimizer = MultiNodeOptimizer(actual, comm).setup(model)
-    assert isinstance(optimizer, optimizers.Optimizer) and isinstance(optimizer,
-                                                                      MultiNodeOptimizer)
+    assert type(optimizer) is optimizer.__class__ is MultiNodeOptimizer  # no disguise
+    scheduler = schedulers.StepLR(optimizer, step_size=1, gamma=0.5)  # they look for param_groups
+    scheduler.step()
+    assert actual.lr == pytest.approx(0.05)
     optimizer.lr = 0.5
     assert actual.lr == 0.5 and optimizer.param_groups is actual.param_groups
     assert optimizer.state_dict()["type"] == "Adam"

@@ -49,17 +49,18 @@ def _net():
     return net
 
 
-NAMES = ["block.fc.W", "block.fc.b", "block.bn.gamma", "block.bn.beta", "block.scale",
+# A layer's own parameters come before its children's (block.scale, assigned last), as in PyTorch.
+NAMES = ["block.scale", "block.fc.W", "block.fc.b", "block.bn.gamma", "block.bn.beta",
          "blocks.0.W", "blocks.0.b", "blocks.1.W", "blocks.1.b", "extra.0"]
 
 
 # --- registration and traversal ----------------------------------------------------------------
-def test_named_params_in_assignment_order():
+def test_named_params_own_first_then_children_in_assignment_order():
     net = _net()
     assert [name for name, _ in net.named_params()] == NAMES
     assert [name for name, _ in net.named_parameters()] == NAMES
     assert list(net.params()) == [p for _, p in net.named_params()]
-    assert [name for name, _ in net.named_params(prefix="net")][0] == "net.block.fc.W"
+    assert [name for name, _ in net.named_params(prefix="net")][0] == "net.block.scale"
 
 
 def test_shared_parameter_comes_once():
@@ -462,3 +463,10 @@ def test_a_member_declaring_more_than_it_holds_is_refused_before_reading(tmp_pat
         member.write(b"\0" * 64)
     with pytest.raises(ValueError, match=r"'W' declares shape \(100000, 10000\) .* but holds 64"):
         Linear(3).load_weights(path)
+
+
+def test_parameters_and_child_layers_are_registered_apart():
+    net = _net()
+    assert set(net.block._params) == {"scale"} and list(net.block._children) == ["fc", "bn"]
+    net.block.fc = None  # reassigning a child to a plain value unregisters it
+    assert list(net.block._children) == ["bn"] and "fc" not in dict(net.block.named_children())

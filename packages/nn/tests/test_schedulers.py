@@ -284,7 +284,8 @@ def test_bad_scheduler_arguments_are_clear_errors(make, error, match):
 
 
 def test_a_scheduler_needs_a_set_up_zerograd_optimizer():
-    with pytest.raises(TypeError, match="StepLR: expected a zerograd optimizer, got list"):
+    with pytest.raises(TypeError, match=r"StepLR: expected a zerograd optimizer \(an object with "
+                                        r"param_groups\), got list"):
         StepLR([], step_size=1)
     with pytest.raises(ValueError, match="call setup"):
         ExponentialLR(SGD(), gamma=0.5)

@@ -7,7 +7,6 @@ import os
 import numpy as np
 import pytest
 
-from zerograd.nn import serialization
 from zerograd.nn.serialization import load_npz, save_npz
 
 
@@ -36,7 +35,7 @@ def test_failed_save_keeps_the_old_file(tmp_path, monkeypatch):
             raise OSError("disk full")
         member.write(b"partial")
 
-    monkeypatch.setattr(serialization.np.lib.format, "write_array", failing_write)
+    monkeypatch.setattr(np.lib.format, "write_array", failing_write)
     with pytest.raises(OSError, match="disk full"):
         save_npz(path, {"x": np.zeros(3), "y": np.zeros(2)})
     monkeypatch.undo()
@@ -57,3 +56,21 @@ def test_bad_files(tmp_path):
         load_npz(tmp_path / "empty.npz")
     with pytest.raises(FileNotFoundError):
         load_npz(tmp_path / "none.npz", caller="x")
+
+
+def test_zero_dimensional_arrays_keep_their_shape(tmp_path):
+    path = save_npz(tmp_path / "n", {"count": np.array(3, np.int64), "scale": np.float32(0.5)})
+    loaded = load_npz(path)
+    assert loaded["count"].shape == () and loaded["count"] == 3
+    assert loaded["scale"].shape == () and loaded["scale"].dtype == np.float32
+
+
+def test_the_write_step_is_the_only_place_bytes_reach_the_disk(tmp_path, monkeypatch):
+    from zerograd.nn.serialization import writing
+
+    path = save_npz(tmp_path / "w.npz", {"x": np.ones(3)})
+    written = []
+    monkeypatch.setattr(writing, "_write_payload", lambda file, payload: written.append(
+        bytes(payload)) or file.write(payload))
+    save_npz(path, {"x": np.zeros(3)})
+    assert len(written) == 1 and open(path, "rb").read() == written[0]

@@ -112,3 +112,20 @@ def test_bad_arguments_are_named(kind):
 def test_repr_names_the_options():
     assert "num_layers=2, bidirectional=True, batch_first=False" in repr(
         SequenceLSTM(3, num_layers=2, bidirectional=True))
+
+
+@pytest.mark.parametrize("kind", sorted(LAYERS))
+def test_dropout_applies_between_layers_in_training_only(kind):
+    layer = LAYERS[kind](4, in_size=3, num_layers=2, dropout=0.5)
+    x = np.random.default_rng(0).standard_normal((5, 2, 3)).astype(np.float32)
+    np.random.seed(0)
+    trained_a = layer(x)[0].data
+    np.random.seed(1)
+    trained_b = layer(x)[0].data
+    assert not np.allclose(trained_a, trained_b)  # each call draws its own mask
+    plain = LAYERS[kind](4, in_size=3, num_layers=2)
+    plain.load_state_dict(layer.state_dict())
+    layer.eval()
+    np.testing.assert_array_equal(layer(x)[0].data, plain(x)[0].data)
+    with pytest.raises(ValueError, match=f"{LAYERS[kind].__name__}: dropout must"):
+        LAYERS[kind](3, dropout=1.5)

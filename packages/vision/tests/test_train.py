@@ -16,7 +16,7 @@ import pytest
 pytest.importorskip("tqdm", reason="the training command needs the `train` extra (tqdm)")
 pytest.importorskip("matplotlib", reason="the training command needs the `train` extra (matplotlib)")
 
-from zerograd.nn.checkpoint import PAUSE_VARIABLE, load_checkpoint  # noqa: E402
+from zerograd.nn.checkpoint import load_checkpoint  # noqa: E402
 from zerograd.vision import train  # noqa: E402
 from zerograd.vision.datasets.idx import write_idx  # noqa: E402
 
@@ -112,11 +112,10 @@ def test_sigkill_inside_the_checkpoint_write_keeps_the_previous_checkpoint(
             train.main(arguments)
     after_epoch_1 = (out / "checkpoint.npz").read_bytes()
 
-    # Resume; the writer of epoch 2's checkpoint stops halfway (test-only pause) and is killed.
+    # Resume; the writer of epoch 2's checkpoint stops halfway (its write step patched) and is killed.
     command = [sys.executable, "-m", "zerograd.vision.train", *arguments, "--resume"]
-    env = dict(os.environ, **{PAUSE_VARIABLE: "120"})
-    process = subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL,
-                               stderr=subprocess.DEVNULL)
+    process = subprocess.Popen([sys.executable, "-c", PAUSED_WRITE, *command[3:]],
+                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     try:
         partial = _wait_for_partial_checkpoint(out, process, timeout=120)
         assert partial is not None, "the checkpoint writer never started its temporary file"
@@ -132,6 +131,27 @@ def test_sigkill_inside_the_checkpoint_write_keeps_the_previous_checkpoint(
     subprocess.run(command, check=True, capture_output=True)  # the next resume finishes the run
     assert [int(r["epoch"]) for r in _metrics(out)] == [1, 2]
     assert not list(out.glob(".*.tmp"))  # the killed run's temporary was cleared away
+
+
+# Runs the command with the archive's write step replaced by one that stops halfway through a
+# checkpoint's temporary file, so that the test can kill the process mid-write.
+PAUSED_WRITE = """
+import inspect, os, runpy, sys, time
+from zerograd.nn.serialization import writing
+
+def paused(file, payload):
+    if not any(frame.function == "save_checkpoint" for frame in inspect.stack()):
+        return file.write(payload)
+    file.write(payload[: len(payload) // 2])
+    file.flush()
+    os.fsync(file.fileno())
+    time.sleep(120)
+    file.write(payload[len(payload) // 2:])
+
+writing._write_payload = paused
+sys.argv[0] = "zerograd.vision.train"
+runpy.run_module("zerograd.vision.train", run_name="__main__", alter_sys=True)
+"""
 
 
 def _wait_for_partial_checkpoint(out, process, timeout):

@@ -159,14 +159,3 @@ def test_bad_arguments():
         F.softplus(np.ones(2), beta=0)
     with pytest.raises(ValueError, match="has no data"):
         F.relu(Variable(None))
-
-
-def test_the_earlier_name_functional_is_the_same_module():
-    import zerograd.nn
-    import zerograd.nn.functional as old
-    import zerograd.nn.functional.loss as old_loss
-    import zerograd.nn.functions as new
-    from zerograd.nn.functions import loss
-
-    assert old is new and zerograd.nn.functional is new
-    assert old_loss is loss and old.softmax_cross_entropy is new.softmax_cross_entropy

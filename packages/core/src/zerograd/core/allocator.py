@@ -10,9 +10,10 @@ about 5,000 page faults a step. ``tune_malloc()`` sets three of glibc's paramete
 - M_TOP_PAD to 256 MiB: the heap grows in large steps.
 
 All three, because setting any one of them freezes glibc's dynamic mmap threshold wherever it
-happens to stand: the top padding alone, set after importing zerograd.nn, left the MLP step with
-4,452 page faults a step (16.7 ms against 11.7 ms untuned); all three give none (10.9 ms; the CNN
-49.1 ms against 98.0 untuned). ``python benchmarks/allocator.py`` measures it. Peak memory does
+happens to stand: the top padding alone, set after importing zerograd.nn, left the MLP step
+faulting thousands of pages and slower than untuned; all three leave no faults and make the MLP
+and CNN steps faster than untuned. ``python benchmarks/allocator.py`` measures it (figures in
+benchmarks/RESULTS.md, "Measured design choices"). Peak memory does
 not grow: PyTorch's CPU allocator keeps freed blocks the same way.
 
 Importing zerograd changes nothing here: the setting is the whole process's, so a program asks for

@@ -6,7 +6,8 @@ owns ``x``. Without CuPy installed everything runs on NumPy and ``gpu_enable`` i
 
 A strict stand-in for the GPU (``zerograd.core.fakecupy``: NumPy underneath, CuPy's rules on top)
 takes CuPy's place when the environment sets ``ZEROGRAD_DEVICE=standin`` before zerograd is
-imported, or inside ``with use_standin():``. Its arrays are device arrays wherever they appear.
+imported, or inside ``with use_standin():``; it is imported only then. Its arrays (subclasses of
+``StandinArray``) are device arrays wherever they appear.
 
 Install CuPy for your CUDA driver with ``pip install 'zerograd-core[cuda13]'`` (or ``[cuda12]``).
 """
@@ -20,8 +21,6 @@ from types import ModuleType
 from typing import Any
 
 import numpy as np
-
-from zerograd.core import fakecupy
 
 INSTALL_HINT = "pip install 'zerograd-core[cuda13]' (or [cuda12] for a CUDA 12 driver)"
 
@@ -62,10 +61,27 @@ gpu_enable: bool = cupy is not None
 # The book's `from dezero.cuda import cupy as cp` works with or without a GPU.
 cp = cupy
 
-# Every device module whose arrays may appear, real or stand-in, so that a stand-in array is
-# recognised even when the stand-in is not the active device.
-DEVICE_MODULES: tuple[Any, ...] = (*([_real_cupy] if _real_cupy else []), fakecupy)
-DEVICE_ARRAY_TYPES: tuple[type, ...] = tuple(module.ndarray for module in DEVICE_MODULES)
+
+
+class StandinArray:
+    """The base of the stand-in's array type: known here without importing the stand-in, so
+    that its arrays are recognised (``DEVICE_ARRAY_TYPES``) even when it is not the active
+    device, and so that nothing imports it until it is asked for."""
+
+    __slots__ = ()
+
+
+# Every device array type that may appear, real or stand-in.
+DEVICE_ARRAY_TYPES: tuple[type, ...] = (*([_real_cupy.ndarray] if _real_cupy else []), StandinArray)
+_standin: Any = None  # the stand-in module once loaded
+
+
+def _load_standin() -> Any:
+    global _standin
+    if _standin is None:
+        from zerograd.core import fakecupy
+        _standin = fakecupy
+    return _standin
 
 
 def _activate(module: Any, module_x: Any) -> None:
@@ -84,20 +100,21 @@ def use_standin() -> Iterator[ModuleType]:
     True
     """
     saved = cupy, cupyx
-    _activate(fakecupy, fakecupy.cupyx)
+    standin = _load_standin()
+    _activate(standin, standin.cupyx)
     try:
-        yield fakecupy
+        yield standin
     finally:
         _activate(*saved)
 
 
 def standin_active() -> bool:
     """True while the stand-in plays the GPU."""
-    return cupy is fakecupy
+    return cupy is not None and cupy is _standin
 
 
 if os.environ.get("ZEROGRAD_DEVICE", "").strip().lower() == "standin":
-    _activate(fakecupy, fakecupy.cupyx)
+    _activate(_load_standin(), _standin.cupyx)
 
 
 def device_tests_requested() -> bool:
@@ -150,9 +167,10 @@ def get_array_module(x: Any) -> ModuleType:
         return np
     if not isinstance(x, DEVICE_ARRAY_TYPES):
         x = getattr(x, "data", x)  # a Variable: look at the array it holds
-    for module in DEVICE_MODULES:
-        if isinstance(x, module.ndarray):
-            return module
+    if isinstance(x, StandinArray):
+        return _load_standin()
+    if _real_cupy is not None and isinstance(x, _real_cupy.ndarray):
+        return _real_cupy
     return np
 
 
@@ -162,9 +180,8 @@ def as_numpy(x: Any) -> np.ndarray:
         return np.array(x)
     if isinstance(x, np.ndarray):
         return x
-    for module in DEVICE_MODULES:
-        if isinstance(x, module.ndarray):
-            return module.asnumpy(x)
+    if isinstance(x, DEVICE_ARRAY_TYPES):
+        return get_array_module(x).asnumpy(x)
     return np.asarray(x)
 
 
@@ -181,7 +198,7 @@ def scatter_add(xp: ModuleType, target: Any, indices: Any, values: Any) -> None:
     """target[indices] += values, accumulating repeated indices (np.add.at / cupyx.scatter_add)."""
     if xp is np:
         np.add.at(target, indices, values)
-    elif xp is fakecupy:
-        fakecupy.scatter_add(target, indices, values)
+    elif xp is _standin:
+        _standin.scatter_add(target, indices, values)
     else:
         cupyx.scatter_add(target, indices, values)

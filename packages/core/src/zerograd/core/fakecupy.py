@@ -38,6 +38,8 @@ from typing import Any
 import numpy as np
 from numpy.lib.mixins import NDArrayOperatorsMixin
 
+from zerograd.core.cuda import StandinArray
+
 IMPLICIT_CONVERSION = ("Implicit conversion to a NumPy array is not allowed. "
                        "Please use `.get()` to construct a NumPy array explicitly.")
 
@@ -125,7 +127,7 @@ def _device_function(function: Any) -> Any:
     return on_device
 
 
-class ndarray(NDArrayOperatorsMixin):  # noqa: N801  (CuPy's name)
+class ndarray(StandinArray, NDArrayOperatorsMixin):  # noqa: N801  (CuPy's name)
     """A device array: a NumPy buffer that refuses to leave the device implicitly."""
 
     __slots__ = ("_array",)

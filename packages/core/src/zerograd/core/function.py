@@ -41,7 +41,7 @@ class Function:
 
     def __call__(self, *inputs: Any) -> Any:
         # Plain loops rather than list comprehensions: this is the hottest code of the framework,
-        # and on Python 3.11 each comprehension costs a function call (~150 ns).
+        # and on Python 3.11 each comprehension costs a function call.
         for x in inputs:
             if type(x) is not Variable:  # `is`: the fast path; subclasses go through as_variable
                 inputs = tuple(map(as_variable, inputs))

@@ -111,8 +111,8 @@ class MpiCommunicator(Communicator):
     Gradient sums run one after another on a thread of their own, as blocking ``Allreduce`` calls
     on a duplicate of the communicator (so they never mix with collectives the program calls
     meanwhile): backward goes on while they run, and MPI's blocking allreduce is its fastest
-    (with MPICH on shared memory, 4 blocking 25 MiB allreduces take 0.6x the time of 4
-    non-blocking ones). Without MPI_THREAD_MULTIPLE it falls back to ``Iallreduce``.
+    (with MPICH on shared memory, faster than non-blocking ones: benchmarks/RESULTS.md,
+    "Measured design choices"). Without MPI_THREAD_MULTIPLE it falls back to ``Iallreduce``.
     """
 
     def __init__(self, mpi_comm: Any = None) -> None:

@@ -78,12 +78,6 @@ class MultiNodeOptimizer:
         check: compare parameter names, shapes and dtypes across ranks before the first update.
     """
 
-    # isinstance(wrapper, Optimizer) holds, so schedulers take the wrapper as they take the
-    # optimizer it wraps (their changes to param_groups go to the wrapped optimizer's groups).
-    @property
-    def __class__(self) -> type:
-        return type(self.actual_optimizer)
-
     def __init__(self, optimizer: Any, comm: Any = None, overlap: bool = True,
                  bucket_bytes: int = BUCKET_BYTES, check: bool = True) -> None:
         if not callable(getattr(optimizer, "update", None)) or not hasattr(optimizer,

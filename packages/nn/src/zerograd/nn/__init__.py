@@ -11,13 +11,13 @@ zerograd.
 ['l0.W', 'l0.b', 'l1.W', 'l1.b']
 """
 
-from zerograd.nn import functional, functions, init, layers, models, optimizers, schedulers
+from zerograd.nn import functions, init, layers, models, optimizers, schedulers
 from zerograd.nn.checkpoint import CheckpointError, load_checkpoint, save_checkpoint
 from zerograd.nn.layer import Layer, Model
 from zerograd.nn.mode import test_mode
 from zerograd.nn.state import IncompatibleKeys
 
 __version__ = "0.1.0"
-__all__ = ["CheckpointError", "IncompatibleKeys", "Layer", "Model", "functional", "functions",
+__all__ = ["CheckpointError", "IncompatibleKeys", "Layer", "Model", "functions",
            "init", "layers", "load_checkpoint", "models", "optimizers", "save_checkpoint",
            "schedulers", "test_mode"]

@@ -12,9 +12,9 @@ tuples and dicts of them; ``load_checkpoint`` returns them as a dict. NumPy's gl
 Python's ``random`` are always saved and restored, so that dropout and shuffling continue exactly.
 
 The file is a NumPy ``.npz`` archive: every array is one member, and the rest is one JSON document
-(stored as a uint8 array) in which each array appears as a reference. It is written to a temporary
-file in the same directory, flushed to disk and renamed over the target, so an interrupted save
-never destroys the previous checkpoint. Loading reads and checks everything it uses before it
+(stored as a uint8 array) in which each array appears as a reference. It is written and read by
+zerograd.nn.serialization: atomically (an interrupted save never destroys the previous checkpoint)
+and with every member's header checked. Loading reads and checks everything it uses before it
 changes anything, and reads only the members the document refers to (for the objects asked for),
 each after its header is checked against the file, so a small file cannot force a huge read.
 
@@ -42,11 +42,9 @@ CuPy a resume is bitwise the uninterrupted run only where every such run saves a
 
 from __future__ import annotations
 
-import io
 import json
 import os
 import random as python_random
-import time
 import zlib
 from collections.abc import Callable
 from typing import Any
@@ -55,9 +53,8 @@ import numpy as np
 
 from zerograd.core import cuda
 from zerograd.core.checks import is_array
-from zerograd.core.files import atomic_write
 from zerograd.nn.layer import Layer, snapshot
-from zerograd.nn.serialization import ArchiveError, NpzArchive
+from zerograd.nn.serialization import ArchiveError, NpzArchive, write_npz
 
 __all__ = ["CheckpointError", "load_checkpoint", "save_checkpoint"]
 
@@ -175,33 +172,7 @@ def save_checkpoint(path: str | os.PathLike, **entries: Any) -> None:
     document["random"] = _encode(_random_states(), arrays, "the random states")
     text = json.dumps(document, separators=(",", ":"))
     arrays[DOCUMENT] = np.frombuffer(text.encode("utf-8"), dtype=np.uint8)
-    _write_atomically(os.fspath(path), arrays)
-
-
-def _write_atomically(path: str, arrays: dict[str, np.ndarray]) -> None:
-    payload = io.BytesIO()  # serialise first: a failure here leaves no file behind at all
-    np.savez(payload, **arrays)
-    with atomic_write(path) as file:
-        _write_payload(file, payload.getbuffer())
-
-
-# Test-only: with ZEROGRAD_TEST_PAUSE_IN_WRITE=<seconds> the writer stops halfway through the
-# temporary file for that long, so a test can kill the process mid-write and show that the previous
-# checkpoint survives intact.
-PAUSE_VARIABLE = "ZEROGRAD_TEST_PAUSE_IN_WRITE"
-
-
-def _write_payload(file: Any, payload: memoryview) -> None:
-    pause = float(os.environ.get(PAUSE_VARIABLE) or 0)
-    if pause <= 0:
-        file.write(payload)
-        return
-    half = len(payload) // 2
-    file.write(payload[:half])
-    file.flush()
-    os.fsync(file.fileno())
-    time.sleep(pause)
-    file.write(payload[half:])
+    write_npz(path, arrays, compress=False)
 
 
 # --- loading --------------------------------------------------------------------------------------

@@ -70,32 +70,40 @@ class Layer:
     """
 
     def __init__(self) -> None:
-        # _params: names of registered Parameters and child Layers, in assignment order (the
-        # book's name; a dict is an ordered set). _buffers: names of registered buffers.
+        # Names in assignment order (a dict is an ordered set): _params, the Parameters (the
+        # book's name); _children, the child Layers; _buffers, the registered buffers.
         object.__setattr__(self, "_params", {})
+        object.__setattr__(self, "_children", {})
         object.__setattr__(self, "_buffers", {})
         object.__setattr__(self, "training", True)
 
     # --- registration ------------------------------------------------------------------------
     def __setattr__(self, name: str, value: Any) -> None:
         try:
-            registry, buffers = self.__dict__["_params"], self.__dict__["_buffers"]
+            params, children = self.__dict__["_params"], self.__dict__["_children"]
+            buffers = self.__dict__["_buffers"]
         except KeyError:
             raise AttributeError(f"{type(self).__name__}: call super().__init__() before "
                                  f"assigning attribute {name!r}") from None
-        if isinstance(value, (Parameter, Layer)):
+        if isinstance(value, Parameter):
             buffers.pop(name, None)
-            registry[name] = None
-        elif name in registry:
-            del registry[name]
+            children.pop(name, None)
+            params[name] = None
+        elif isinstance(value, Layer):
+            buffers.pop(name, None)
+            params.pop(name, None)
+            children[name] = None
+        elif name in params or name in children:
+            params.pop(name, None)
+            children.pop(name, None)
         elif name in buffers and value is not None and not is_array(value):
             raise TypeError(f"{type(self).__name__}: buffer {name!r} holds an array or None, "
                             f"got {type(value).__name__}")
         object.__setattr__(self, name, value)
 
     def __delattr__(self, name: str) -> None:
-        self.__dict__["_params"].pop(name, None)
-        self.__dict__["_buffers"].pop(name, None)
+        for registry in ("_params", "_children", "_buffers"):
+            self.__dict__[registry].pop(name, None)
         object.__delattr__(self, name)
 
     def register_buffer(self, name: str, value: Any) -> None:
@@ -103,7 +111,7 @@ class Layer:
         state_dict() and save_weights(), moved by to_gpu(), readable as ``self.<name>``."""
         if not isinstance(name, str) or not name.isidentifier():
             raise ValueError(f"register_buffer: name must be an identifier, got {name!r}")
-        if name in self._params:
+        if name in self._params or name in self._children:
             raise ValueError(f"register_buffer: {name!r} is already a parameter or a layer")
         if value is not None and not is_array(value):
             raise TypeError(f"register_buffer: {name!r} must be an array or None, "
@@ -121,10 +129,8 @@ class Layer:
     # --- traversal ---------------------------------------------------------------------------
     def named_children(self) -> Iterator[tuple[str, Layer]]:
         """(name, layer) for each direct child Layer, in assignment order."""
-        for name in self._params:
-            child = self.__dict__[name]
-            if isinstance(child, Layer):
-                yield name, child
+        for name in self._children:
+            yield name, self.__dict__[name]
 
     def children(self) -> Iterator[Layer]:
         """The direct child Layers."""
@@ -294,7 +300,12 @@ class Layer:
     def _repr_entries(self) -> list[tuple[str, Any]]:
         """(name, child) pairs printed below this layer: child Layers and, in a layer that has
         children, its own Parameters."""
-        return [(name, self.__dict__[name]) for name in self._params]
+        return [(name, self.__dict__[name]) for name in self._registered_names()]
+
+    def _registered_names(self) -> list[str]:
+        """The names of this layer's Parameters, then of its child Layers, each in assignment
+        order (PyTorch's order too)."""
+        return [*self.__dict__["_params"], *self.__dict__["_children"]]
 
     def __repr__(self) -> str:
         return self._repr_tree(indent="")
@@ -348,19 +359,17 @@ def _walk_layers(root: Layer, prefix: str) -> Iterator[tuple[str, Layer]]:
             continue
         seen.add(id(layer))
         yield name, layer
-        children = [(f"{name}.{child_name}" if name else child_name, child)
-                    for child_name in layer.__dict__["_params"]
-                    if isinstance(child := _entry(layer, child_name), Layer)]
+        children = [(f"{name}.{child_name}" if name else child_name, _entry(layer, child_name))
+                    for child_name in layer.__dict__["_children"]]
         pending.extend(reversed(children))
 
 
 def _walk_params_with_repeats(layer: Layer, prefix: str) -> Iterator[tuple[str, Parameter]]:
+    """A layer's own Parameters first, then its children's (PyTorch's order)."""
     for name in layer.__dict__["_params"]:
-        value = _entry(layer, name)
-        if isinstance(value, Layer):
-            yield from _walk_params_with_repeats(value, f"{prefix}{name}.")
-        else:
-            yield prefix + name, value
+        yield prefix + name, _entry(layer, name)
+    for name in layer.__dict__["_children"]:
+        yield from _walk_params_with_repeats(_entry(layer, name), f"{prefix}{name}.")
 
 
 def _walk_params(root: Layer, prefix: str) -> Iterator[tuple[str, Parameter]]:

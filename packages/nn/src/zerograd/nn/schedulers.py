@@ -58,8 +58,11 @@ def _require(ok: bool, owner: str, what: str, value: Any) -> None:
 
 
 def _check_optimizer(optimizer: Any, owner: str) -> None:
-    if not isinstance(optimizer, Optimizer):
-        raise TypeError(f"{owner}: expected a zerograd optimizer, got {type(optimizer).__name__}")
+    # What a scheduler uses is param_groups, so anything holding them (an optimizer, or a wrapper
+    # such as zerograd.distributed's MultiNodeOptimizer) is taken.
+    if not isinstance(getattr(optimizer, "param_groups", None), list):
+        raise TypeError(f"{owner}: expected a zerograd optimizer (an object with param_groups), "
+                        f"got {type(optimizer).__name__}")
     if not optimizer.param_groups:
         raise ValueError(f"{owner}: the optimizer has no parameter groups; call setup() first")
 

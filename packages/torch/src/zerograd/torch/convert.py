@@ -8,8 +8,12 @@ have PyTorch's layout. PyTorch calls them ``weight`` (Linear's (out, in)), ``bia
 ``conv1``) are kept: the PyTorch model must name its modules as the native model does.
 zerograd.text's one-step RNN, LSTM and GRU layers map to PyTorch's single-layer ``nn.RNN``/``LSTM``/
 ``GRU`` (``x2h.W`` = ``weight_ih_l0``.T, ``h2h.W`` = ``weight_hh_l0``.T, ``x2h.b`` = ``bias_ih_l0``,
-GRU's ``h2h.b`` = ``bias_hh_l0``); RNN and LSTM keep one bias, so they export ``bias_hh_l0`` as zeros
-and add PyTorch's two biases when importing.
+GRU's ``h2h.b`` = ``bias_hh_l0``); its SequenceLSTM and SequenceGRU map to ``nn.LSTM``/``nn.GRU``
+of any depth and direction (``W_x_l{k}`` = ``weight_ih_l{k}``.T, ``W_h_l{k}`` = ``weight_hh_l{k}``.T,
+the LSTM's ``b_l{k}`` = ``bias_ih_l{k}``, the GRU's ``b_x_l{k}``/``b_h_l{k}`` = ``bias_ih_l{k}``/
+``bias_hh_l{k}``, each with ``_reverse`` for the reverse direction). The layers with one bias where
+PyTorch has two (RNN, LSTM, SequenceLSTM) export ``bias_hh`` as zeros and add PyTorch's two
+biases when importing.
 
     state = to_torch_state_dict(native_model)          # {'l0.weight': (out, in) array, ...}
     torch.save(state, 'model.safetensors')             # readable by safetensors.torch.load_file
@@ -28,6 +32,7 @@ from zerograd.core.checks import ARRAY_TYPES
 from zerograd.nn import IncompatibleKeys, Layer
 from zerograd.nn.layers import BatchNorm, EmbedID, LayerNorm, Linear
 from zerograd.text.layers import GRU, LSTM, RNN
+from zerograd.text.sequence_layers import SequenceGRU, SequenceLSTM, direction_suffixes
 
 _TORCH_NAMES = {"W": "weight", "b": "bias", "gamma": "weight", "beta": "bias",
                 "avg_mean": "running_mean", "avg_var": "running_var"}
@@ -53,21 +58,44 @@ def _own(items: Iterator[tuple[str, Any]]) -> Iterator[str]:
     return (name for name, _ in items if "." not in name)
 
 
-_RECURRENT_NAMES = {"x2h.W": "weight_ih_l0", "h2h.W": "weight_hh_l0", "x2h.b": "bias_ih_l0",
-                    "h2h.b": "bias_hh_l0"}
+_RECURRENT = (RNN, LSTM, GRU, SequenceLSTM, SequenceGRU)
+_STEP_NAMES = {"x2h.W": "weight_ih_l0", "h2h.W": "weight_hh_l0", "x2h.b": "bias_ih_l0",
+               "h2h.b": "bias_hh_l0"}
+
+
+def _recurrent_names(layer: Layer) -> dict[str, str]:
+    """A recurrent layer's native names and the PyTorch names they map to."""
+    if not isinstance(layer, (SequenceLSTM, SequenceGRU)):
+        return _STEP_NAMES
+    names = {}
+    for suffix in direction_suffixes(layer.num_layers, layer.bidirectional):
+        names[f"W_x{suffix}"], names[f"W_h{suffix}"] = f"weight_ih{suffix}", f"weight_hh{suffix}"
+        biases = {"b": "bias_ih"} if isinstance(layer, SequenceLSTM) else \
+            {"b_x": "bias_ih", "b_h": "bias_hh"}
+        names.update({native + suffix: torch + suffix for native, torch in biases.items()})
+    return names
 
 
 def _recurrent_entries(prefix: str, layer: Layer) -> list[Entry]:
     dot = f"{prefix}." if prefix else ""
-    return [Entry(dot + name, dot + torch_name, name.endswith(".W"))
-            for name, torch_name in _RECURRENT_NAMES.items()
-            if name in dict(layer.named_params())]
+    present = dict(layer.named_params())
+    return [Entry(dot + name, dot + torch_name, name.endswith(".W") or name.startswith("W_"))
+            for name, torch_name in _recurrent_names(layer).items() if name in present]
 
 
-def single_bias_layers(model: Layer) -> list[str]:
-    """The prefixes of zerograd.text's RNN and LSTM layers (one bias where PyTorch has two)."""
-    return [prefix for prefix, layer in model.named_modules()
-            if isinstance(layer, (RNN, LSTM)) and not isinstance(layer, GRU)]
+def single_bias_pairs(model: Layer) -> list[tuple[str, str]]:
+    """The PyTorch keys (bias_ih, bias_hh) of every recurrent layer that keeps one bias where
+    PyTorch has two (zerograd.text's RNN, LSTM and SequenceLSTM)."""
+    pairs = []
+    for prefix, layer in model.named_modules():
+        if isinstance(layer, SequenceLSTM):
+            suffixes = direction_suffixes(layer.num_layers, layer.bidirectional)
+        elif isinstance(layer, (RNN, LSTM)) and not isinstance(layer, GRU):
+            suffixes = ["_l0"]
+        else:
+            continue
+        pairs += [(_joined(prefix, f"bias_ih{s}"), _joined(prefix, f"bias_hh{s}")) for s in suffixes]
+    return pairs
 
 
 def _joined(prefix: str, name: str) -> str:
@@ -86,7 +114,7 @@ def entries(model: Layer) -> list[Entry]:
     for prefix, layer in model.named_modules():
         if _inside(prefix, recurrent):
             continue  # x2h and h2h of a recurrent layer: mapped with it
-        if isinstance(layer, (RNN, LSTM, GRU)):
+        if isinstance(layer, _RECURRENT):
             recurrent.append(prefix)
             table += _recurrent_entries(prefix, layer)
             continue
@@ -119,10 +147,9 @@ def to_torch_state_dict(model: Layer) -> dict[str, np.ndarray]:
     for prefix, layer in model.named_modules():
         if isinstance(layer, BatchNorm):  # PyTorch's BatchNorm also saves its step count
             state[_joined(prefix, "num_batches_tracked")] = np.zeros((), np.int64)
-    for prefix in single_bias_layers(model):
-        bias = state.get(_joined(prefix, "bias_ih_l0"))
-        if bias is not None:
-            state[_joined(prefix, "bias_hh_l0")] = np.zeros_like(bias)
+    for key_ih, key_hh in single_bias_pairs(model):
+        if key_ih in state:
+            state[key_hh] = np.zeros_like(state[key_ih])
     return state
 
 
@@ -134,8 +161,7 @@ def load_torch_state_dict(model: Layer, state: Mapping[str, Any],
     by_torch_key = {entry.torch: entry for entry in table}
     native_state, unexpected = {}, []
     state = dict(state)
-    for prefix in single_bias_layers(model):  # PyTorch's two biases add up to the one
-        key_ih, key_hh = _joined(prefix, "bias_ih_l0"), _joined(prefix, "bias_hh_l0")
+    for key_ih, key_hh in single_bias_pairs(model):  # PyTorch's two biases add up to the one
         if key_ih in state and key_hh in state:
             state[key_ih] = loadable(state[key_ih]) + loadable(state.pop(key_hh))
     for key, value in state.items():

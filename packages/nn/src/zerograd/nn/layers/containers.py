@@ -79,7 +79,7 @@ class _IndexedList(Layer):
         return value
 
     def _entries(self) -> list[Any]:
-        return [self.__dict__[name] for name in self._params]
+        return [self.__dict__[name] for name in self._registered_names()]
 
     def append(self: _List, value: Any) -> _List:
         setattr(self, str(len(self)), self._checked(value))
@@ -94,11 +94,11 @@ class _IndexedList(Layer):
         return self._entries()[index]
 
     def __setitem__(self, index: int, value: Any) -> None:
-        name = list(self._params)[index]  # IndexError for a bad index, negatives allowed
+        name = self._registered_names()[index]  # IndexError for a bad index, negatives allowed
         setattr(self, name, self._checked(value))
 
     def __len__(self) -> int:
-        return len(self._params)
+        return len(self._registered_names())
 
     def __iter__(self) -> Iterator[Any]:
         return iter(self._entries())

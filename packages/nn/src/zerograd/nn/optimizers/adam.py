@@ -58,10 +58,9 @@ class Adam(Optimizer):
         # correction rides on the scalars, one pass fewer over the parameter.
         c = math.sqrt(1 - beta2 ** t)
         step_size = h["lr"] * c / (1 - beta1 ** t)
-        # The formula written with out= into one reusable buffer, because it pays: over
-        # benchmarks/optim.py's 1.8 million float32 parameters (1 thread, one process, 12
-        # alternating rounds) a step took 13.6 ms this way and 17.1 ms (1.25x) written with
-        # temporaries as in the docstring.
+        # The formula written with out= into one reusable buffer, because it pays: fresh
+        # temporaries as in the docstring make benchmarks/optim.py's step markedly slower
+        # (benchmarks/RESULTS.md, "Measured design choices").
         xp, work = get_array_module(p), self._scratch(p)
         m *= beta1                                  # m <- beta1 m + (1 - beta1) g
         m += xp.multiply(g, 1 - beta1, out=work)

@@ -187,8 +187,8 @@ class Optimizer:
     def _scratch(self, like: Any) -> Any:
         """A reusable work array shaped like ``like`` (one per dtype, array module and thread), in
         ``like``'s memory order: out= arithmetic between a column-major parameter (a transposed
-        weight, as zerograd.torch's Linear keeps) and a row-major buffer took 5x as long (35
-        against 6.7 ms an Adam step on one 1000x1000 weight)."""
+        weight, as zerograd.torch's Linear keeps) and a row-major buffer is several times slower
+        (benchmarks/RESULTS.md, "Measured design choices")."""
         if like.ndim > 1 and like.flags.f_contiguous and not like.flags.c_contiguous:
             return self._scratch(like.T).T
         key = (like.dtype.str, type(like), threading.get_ident())

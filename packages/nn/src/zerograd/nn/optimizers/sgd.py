@@ -25,8 +25,9 @@ class SGD(Optimizer):
         super().__init__(lr=lr)
 
     def rule(self, p: Any, g: Any, state: dict[str, Any], h: dict[str, Any]) -> None:
-        # p -= lr * g, with lr * g in a reused buffer: a fresh 4 MB temporary per weight cost the
-        # MLP step (benchmarks/mlp.py, serial update) 10.8-11.8 ms against 7.8-8.0 ms with it.
+        # p -= lr * g, with lr * g in a reused buffer: a fresh temporary per weight makes the MLP
+        # step (benchmarks/mlp.py) markedly slower (benchmarks/RESULTS.md, "Measured design
+        # choices").
         p -= get_array_module(g).multiply(g, h["lr"], out=self._scratch(g))
 
 

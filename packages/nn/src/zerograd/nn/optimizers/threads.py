@@ -38,9 +38,9 @@ def set_update_threads(count: int | None) -> None:
     """Let ``update()`` use up to ``count`` threads (1: serial); None restores the default, the
     number of CPUs this process may run on.
 
-    Why threads by default: on a quiet 2-CPU machine (benchmarks/RESULTS.md, Adam over 1.8
-    million float32 parameters) the serial update took 1.52-1.65x torch.optim.Adam's time and
-    the threaded one 1.02x. On a machine already busy with other processes they gain nothing;
+    Why threads by default: on a quiet 2-CPU machine the threaded update closes most of the gap
+    between the serial one and torch.optim.Adam (benchmarks/RESULTS.md, "Measured design
+    choices"). On a machine already busy with other processes they gain nothing;
     under MPI (one process per core) set 1. Only NumPy parameters of at least
     PARALLEL_MIN_SIZE elements get a thread; GPU arrays are always updated serially."""
     global _chosen

@@ -79,7 +79,7 @@ class _Keyed(Module):
         self.update(entries or {})
 
     def __getitem__(self, key: str) -> Any:
-        if key not in self._params:
+        if key not in self._registered_names():
             raise KeyError(key)
         return self.__dict__[key]
 
@@ -87,22 +87,22 @@ class _Keyed(Module):
         setattr(self, key, self._checked(value))
 
     def __contains__(self, key: str) -> bool:
-        return key in self._params
+        return key in self._registered_names()
 
     def __len__(self) -> int:
-        return len(self._params)
+        return len(self._registered_names())
 
     def __iter__(self) -> Iterator[str]:
-        return iter(list(self._params))
+        return iter(self._registered_names())
 
     def keys(self) -> list[str]:
-        return list(self._params)
+        return self._registered_names()
 
     def values(self) -> list[Any]:
-        return [self.__dict__[k] for k in self._params]
+        return [self.__dict__[k] for k in self._registered_names()]
 
     def items(self) -> list[tuple[str, Any]]:
-        return [(k, self.__dict__[k]) for k in self._params]
+        return [(k, self.__dict__[k]) for k in self._registered_names()]
 
     def update(self, entries: Mapping[str, Any]) -> None:
         for key, value in OrderedDict(entries).items():

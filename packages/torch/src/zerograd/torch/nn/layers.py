@@ -34,9 +34,9 @@ class Linear(Module):
 
     The weight is PyTorch's (out, in) array stored column-major: its transpose, which zerograd's
     linear takes, is then an ordinary row-major (in, out) matrix, and the gradient that comes back
-    transposed has the weight's own memory order. Measured with benchmarks/torch_facade.py
-    --in-process (median of 15 alternating rounds): the facade's MLP step took 1.01-1.02x the
-    native one this way, 1.15-1.16x with the weight row-major (strided matmuls and updates).
+    transposed has the weight's own memory order. With the weight row-major the facade's MLP
+    step is measurably slower than the native one (strided matmuls and updates;
+    benchmarks/torch_facade.py, figures in benchmarks/RESULTS.md, "Measured design choices").
     """
 
     def __init__(self, in_features: int, out_features: int, bias: bool = True) -> None:

@@ -1,8 +1,9 @@
 """``nn.LSTM`` and ``nn.GRU`` as PyTorch has them: multi-layer, optionally bidirectional,
 sequence-first or ``batch_first``, unbatched 2-D input, ``dropout`` between layers, initial states
-in and final states out. They run on zerograd.text's sequence-level Functions
-(``lstm_sequence``/``gru_sequence``): one graph node per layer and direction, the input projection
-and the weight gradients over all time steps in one matrix product each.
+in and final states out. They run as zerograd.text's SequenceLSTM/SequenceGRU do (its
+RecurrentStack: batch_first and dropout between layers are handled there) on the sequence-level
+Functions ``lstm_sequence``/``gru_sequence``: one graph node per layer and direction, the input
+projection and the weight gradients over all time steps in one matrix product each.
 
 Parameters are PyTorch's, registered in PyTorch's order (``weight_ih_l{k}`` (G*H, in),
 ``weight_hh_l{k}`` (G*H, H), ``bias_ih_l{k}``, ``bias_hh_l{k}``, then the same with ``_reverse``
@@ -27,13 +28,13 @@ from zerograd.core import as_variable
 from zerograd.core import functions as CF
 from zerograd.core.checks import check_bool, check_positive_int, check_real
 from zerograd.text import functions as TF
-from zerograd.torch.nn import functional as F
+from zerograd.text.sequence_layers import RecurrentStack, direction_suffixes
 from zerograd.torch.nn import init
 from zerograd.torch.nn.module import Module
 from zerograd.torch.tensor import Parameter, as_tensor_result
 
 
-class _Recurrent(Module):
+class _Recurrent(Module, RecurrentStack):
     gates = 0
     state_names: tuple[str, ...] = ()
 
@@ -51,23 +52,18 @@ class _Recurrent(Module):
             warnings.warn(f"{name}: dropout applies between recurrent layers (not after the last), "
                           f"so dropout={dropout} does nothing with num_layers=1", stacklevel=2)
         rows = self.gates * hidden_size
-        for layer in range(num_layers):  # PyTorch's order: layer by layer, forward direction first
-            columns = input_size if layer == 0 else self.directions * hidden_size
-            for suffix in self._suffixes(layer):
-                setattr(self, f"weight_ih{suffix}", Parameter(np.empty((rows, columns), np.float32)))
-                setattr(self, f"weight_hh{suffix}",
-                        Parameter(np.empty((rows, hidden_size), np.float32)))
-                if bias:
-                    setattr(self, f"bias_ih{suffix}", Parameter(np.empty(rows, np.float32)))
-                    setattr(self, f"bias_hh{suffix}", Parameter(np.empty(rows, np.float32)))
+        for k, suffix in enumerate(direction_suffixes(num_layers, self.bidirectional)):
+            columns = input_size if k < self.directions else self.directions * hidden_size
+            setattr(self, f"weight_ih{suffix}", Parameter(np.empty((rows, columns), np.float32)))
+            setattr(self, f"weight_hh{suffix}", Parameter(np.empty((rows, hidden_size), np.float32)))
+            if bias:
+                setattr(self, f"bias_ih{suffix}", Parameter(np.empty(rows, np.float32)))
+                setattr(self, f"bias_hh{suffix}", Parameter(np.empty(rows, np.float32)))
         self.reset_parameters()
 
     @property
     def directions(self) -> int:
         return 2 if self.bidirectional else 1
-
-    def _suffixes(self, layer: int) -> list[str]:
-        return [f"_l{layer}", f"_l{layer}_reverse"][:self.directions]
 
     def reset_parameters(self) -> None:
         for param in self.parameters():
@@ -81,40 +77,20 @@ class _Recurrent(Module):
     def _weights(self) -> list[tuple[Any, ...]]:
         """The sequence Function's weight tuples, one per layer and direction in PyTorch's order."""
         return [self._mapped(*self._layer_parameters(suffix))
-                for layer in range(self.num_layers) for suffix in self._suffixes(layer)]
+                for suffix in direction_suffixes(self.num_layers, self.bidirectional)]
 
     def forward(self, input: Any, hx: Any = None) -> Any:  # noqa: A002  (PyTorch's name)
         x = as_variable(input)
         states = self._checked_states(x, hx)
         unbatched = x.ndim == 2
-        if unbatched:  # (T, I): a batch of one; batch_first does not apply
-            x = CF.expand_dims(x, 1)
+        if unbatched:  # (T, I): a batch of one, on the axis batch_first names
+            x = CF.expand_dims(x, 0 if self.batch_first else 1)
             states = tuple(None if s is None else CF.expand_dims(s, 1) for s in states)
-        elif self.batch_first:
-            x = CF.swapaxes(x, 0, 1)
-        output, finals = self._run(x, states)
+        output, finals = self.run_stack(x, self._weights(), states)
         if unbatched:
-            output = CF.squeeze(output, 1)
+            output = CF.squeeze(output, 0 if self.batch_first else 1)
             finals = [CF.squeeze(final, 1) for final in finals]
-        elif self.batch_first:
-            output = CF.swapaxes(output, 0, 1)
         return as_tensor_result(output), self._packed(as_tensor_result(finals))
-
-    def _run(self, x: Any, states: tuple) -> tuple[Any, list]:
-        """Output (T, N, D*H) and the final states of time-major ``x``: all layers in one call,
-        or one call per layer with dropout between them in training."""
-        weights = self._weights()
-        if not (self.dropout and self.num_layers > 1 and self.is_training()):
-            return self._sequence(x, weights, states)
-        per_layer = []
-        for layer in range(self.num_layers):
-            if layer:
-                x = F.dropout(x, self.dropout)
-            rows = slice(layer * self.directions, (layer + 1) * self.directions)
-            x, finals = self._sequence(x, weights[rows],
-                                       tuple(None if s is None else s[rows] for s in states))
-            per_layer.append(finals)
-        return x, [CF.concat(list(parts), axis=0) for parts in zip(*per_layer)]
 
     def _checked_states(self, x: Any, hx: Any) -> tuple:
         """Check the input's shape; return hx as a tuple of initial states (None for zeros), each
@@ -144,9 +120,6 @@ class _Recurrent(Module):
     def _mapped(self, weight_ih: Any, weight_hh: Any, bias_ih: Any, bias_hh: Any) -> tuple:
         raise NotImplementedError
 
-    def _sequence(self, x: Any, weights: list, states: tuple) -> tuple[Any, list]:
-        raise NotImplementedError
-
     def _packed(self, finals: list) -> Any:
         raise NotImplementedError
 
@@ -168,6 +141,7 @@ class LSTM(_Recurrent):
 
     gates = 4
     state_names = ("h_0", "c_0")
+    sequence = staticmethod(TF.lstm_sequence)
 
     def _states(self, hx: Any) -> tuple:
         if hx is None:
@@ -181,10 +155,6 @@ class LSTM(_Recurrent):
         return (CF.transpose(weight_ih), CF.transpose(weight_hh),
                 None if bias_ih is None else bias_ih + bias_hh)
 
-    def _sequence(self, x: Any, weights: list, states: tuple) -> tuple[Any, list]:
-        y, h, c = TF.lstm_sequence(x, weights, *states, bidirectional=self.bidirectional)
-        return y, [h, c]
-
     def _packed(self, finals: list) -> tuple[Any, Any]:
         return tuple(finals)
 
@@ -195,6 +165,7 @@ class GRU(_Recurrent):
 
     gates = 3
     state_names = ("h_0",)
+    sequence = staticmethod(TF.gru_sequence)
 
     def _states(self, hx: Any) -> tuple:
         if isinstance(hx, (tuple, list)):
@@ -203,10 +174,6 @@ class GRU(_Recurrent):
 
     def _mapped(self, weight_ih: Any, weight_hh: Any, bias_ih: Any, bias_hh: Any) -> tuple:
         return CF.transpose(weight_ih), CF.transpose(weight_hh), bias_ih, bias_hh
-
-    def _sequence(self, x: Any, weights: list, states: tuple) -> tuple[Any, list]:
-        y, h = TF.gru_sequence(x, weights, *states, bidirectional=self.bidirectional)
-        return y, [h]
 
     def _packed(self, finals: list) -> Any:
         return finals[0]

@@ -52,7 +52,7 @@ def conv_columns(x: Any, kernel: Pair, stride: Pair, pad: Pair, dilation: Pair, 
     target = col[:, :, :width].reshape(windows.shape)
     if (c // groups) * kernel[1] >= 8:
         target[...] = windows  # the one copy of im2col, in runs of KW * C contiguous values
-    else:  # runs that short (one channel) copy 3x faster one kernel offset at a time
+    else:  # runs that short (one channel) copy faster one kernel offset at a time
         for i in range(kernel[0]):
             for j in range(kernel[1]):
                 target[..., i, j, :] = windows[..., i, j, :]
@@ -119,7 +119,7 @@ def deconv_forward(x: Any, W: Any, stride: Pair, pad: Pair, dilation: Pair, grou
     i, j] is added at once into the output pixels that offset reaches, so the product stays small
     and in cache instead of growing to KH * KW times the output. (At stride 1 this equals a
     convolution with the flipped kernel, but measured on the CNN and ResNet-18 shapes its im2col
-    copy makes that 1.0-1.6x slower.)"""
+    copy makes that slower.)"""
     xp = cuda.get_array_module(x)
     n, c, h, w = x.shape
     _, ocg, kh, kw = W.shape
