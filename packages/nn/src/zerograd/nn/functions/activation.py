@@ -26,7 +26,7 @@ class Sigmoid(Function):
 
     def forward(self, x: Any) -> Any:
         xp = get_array_module(x)
-        e = xp.abs(x)
+        e = xp.asarray(xp.abs(x))  # asarray: a 0-d x gives a NumPy scalar, which out= refuses
         xp.negative(e, out=e)
         xp.exp(e, out=e)
         # The numerator, 1 where x >= 0 and e elsewhere, is max(e, [x >= 0]) since e <= 1:
@@ -226,6 +226,8 @@ def softplus(x: Any, beta: float = 1.0) -> Variable:
 def softmax_array(x: Any, axis: int) -> Any:
     """softmax on an array, shifted by the maximum so that exp never overflows."""
     xp = get_array_module(x)
+    if x.size == 0:
+        return x.copy()
     y = x - x.max(axis=axis, keepdims=True)
     xp.exp(y, out=y)
     y /= y.sum(axis=axis, keepdims=True)
@@ -235,6 +237,8 @@ def softmax_array(x: Any, axis: int) -> Any:
 def log_softmax_array(x: Any, axis: int) -> Any:
     """log softmax on an array: x - max - log(sum(exp(x - max))), finite for any finite x."""
     xp = get_array_module(x)
+    if x.size == 0:
+        return x.copy()
     y = x - x.max(axis=axis, keepdims=True)
     y -= xp.log(xp.exp(y).sum(axis=axis, keepdims=True))
     return y

@@ -17,6 +17,7 @@ from zerograd.core import Function, Variable, as_variable
 from zerograd.core import functions as CF
 from zerograd.core.cuda import get_array_module
 from zerograd.nn.functions._checks import batch_size, floating_variable, label_array, nonempty_batch
+from zerograd.nn.functions._reduction import REDUCTIONS, reduce_loss
 from zerograd.nn.functions.activation import (
     Sigmoid,
     Softmax,
@@ -24,6 +25,7 @@ from zerograd.nn.functions.activation import (
     softmax_array,
     softmax_gradient,
 )
+from zerograd.nn.functions.loss_cross_entropy import nll_loss  # noqa: F401  (its old home)
 
 
 def _scalar_array(xp: Any, value: Any, dtype: Any) -> Any:
@@ -220,41 +222,6 @@ def binary_cross_entropy(p: Any, t: Any) -> Variable:
 
 
 # --- PyTorch-style losses ----------------------------------------------------------------------
-_REDUCTIONS = ("mean", "sum", "none")
-
-
-def _reduce(op: str, loss: Variable, reduction: str) -> Variable:
-    if reduction == "mean":
-        return CF.mean(loss)
-    if reduction == "sum":
-        return CF.sum(loss)
-    if reduction == "none":
-        return loss
-    raise ValueError(f"{op}: reduction must be one of {_REDUCTIONS}, got {reduction!r}")
-
-
-def nll_loss(log_p: Any, t: Any, reduction: str = "mean") -> Variable:
-    """Negative log likelihood of integer labels: -log_p[n, t_n], averaged (PyTorch's default).
-
-    log_p: log-probabilities (N, C), e.g. from log_softmax; t: labels (N,) in [0, C).
-    reduction: 'mean', 'sum' or 'none' (a (N,) Variable).
-
-    >>> import numpy as np
-    >>> nll_loss(np.log(np.array([[0.5, 0.5]], dtype=np.float32)), np.array([1]))
-    variable(0.6931472)
-    """
-    log_p = floating_variable("nll_loss", "log_p", log_p)
-    if log_p.ndim != 2:
-        raise ValueError(f"nll_loss: log_p must have shape (N, C), got {log_p.shape}")
-    batch_size("nll_loss", log_p, "log_p")
-    if reduction not in _REDUCTIONS:
-        raise ValueError(f"nll_loss: reduction must be one of {_REDUCTIONS}, got {reduction!r}")
-    labels = label_array("nll_loss", t, log_p.shape[0], log_p.shape[1])
-    xp = get_array_module(log_p.data)
-    picked = CF.get_item(log_p, (xp.arange(log_p.shape[0]), labels))
-    return _reduce("nll_loss", -picked, reduction)
-
-
 def huber_loss(x: Any, t: Any, delta: float = 1.0, reduction: str = "mean") -> Variable:
     """Huber loss: d^2 / 2 where |d| <= delta, else delta (|d| - delta / 2), with d = x - t.
 
@@ -273,9 +240,9 @@ def huber_loss(x: Any, t: Any, delta: float = 1.0, reduction: str = "mean") -> V
                          "is undefined")
     if delta <= 0:
         raise ValueError(f"huber_loss: delta must be positive, got {delta}")
-    if reduction not in _REDUCTIONS:
-        raise ValueError(f"huber_loss: reduction must be one of {_REDUCTIONS}, got {reduction!r}")
+    if reduction not in REDUCTIONS:
+        raise ValueError(f"huber_loss: reduction must be one of {REDUCTIONS}, got {reduction!r}")
     magnitude = CF.abs(x - t)
     quadratic = CF.minimum(magnitude, float(delta))
     loss = quadratic * quadratic * 0.5 + (magnitude - quadratic) * float(delta)
-    return _reduce("huber_loss", loss, reduction)
+    return reduce_loss("huber_loss", loss, reduction)

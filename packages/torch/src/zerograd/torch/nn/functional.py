@@ -1,90 +1,119 @@
 """``torch.nn.functional`` (imported as F) over zerograd's Functions: PyTorch's argument names
 (``dim``, ``padding``, ``p``, ``training``), defaults (pooling's stride is the kernel size) and
-reductions (losses average over every element, ``reduction='mean'|'sum'|'none'``)."""
+reductions (losses average over every element, ``reduction='mean'|'sum'|'none'``).
+
+The names live in modules by concern (functional_activations, functional_losses,
+functional_vision); this module gathers them and holds the layers-as-functions, dropout and
+embedding.
+"""
 
 from __future__ import annotations
 
 from typing import Any
 
-from zerograd.core import Variable, as_variable
+import numpy as np
+
+from zerograd.core import as_variable
 from zerograd.core import functions as CF
 from zerograd.nn import functions as NF
+from zerograd.torch.nn._functional_common import constant, data, inplace_result
+from zerograd.torch.nn.functional_activations import (  # noqa: F401  (re-exported)
+    celu,
+    cosine_similarity,
+    elu,
+    elu_,
+    gelu,
+    glu,
+    hardshrink,
+    hardsigmoid,
+    hardswish,
+    hardtanh,
+    hardtanh_,
+    leaky_relu,
+    leaky_relu_,
+    log_softmax,
+    logsigmoid,
+    mish,
+    normalize,
+    pairwise_distance,
+    prelu,
+    relu,
+    relu6,
+    relu_,
+    rrelu,
+    selu,
+    sigmoid,
+    silu,
+    softmax,
+    softmin,
+    softplus,
+    softshrink,
+    softsign,
+    tanh,
+    tanhshrink,
+    threshold,
+)
+from zerograd.torch.nn.functional_losses import (  # noqa: F401  (re-exported)
+    binary_cross_entropy,
+    binary_cross_entropy_with_logits,
+    cosine_embedding_loss,
+    cross_entropy,
+    gaussian_nll_loss,
+    hinge_embedding_loss,
+    huber_loss,
+    kl_div,
+    l1_loss,
+    margin_ranking_loss,
+    mse_loss,
+    multi_margin_loss,
+    multilabel_soft_margin_loss,
+    nll_loss,
+    poisson_nll_loss,
+    smooth_l1_loss,
+    soft_margin_loss,
+    triplet_margin_loss,
+)
+from zerograd.torch.nn.functional_vision import (  # noqa: F401  (re-exported)
+    adaptive_avg_pool1d,
+    adaptive_avg_pool2d,
+    adaptive_avg_pool3d,
+    adaptive_max_pool1d,
+    adaptive_max_pool2d,
+    adaptive_max_pool3d,
+    avg_pool1d,
+    avg_pool2d,
+    avg_pool3d,
+    channel_shuffle,
+    conv1d,
+    conv2d,
+    conv_transpose1d,
+    conv_transpose2d,
+    fold,
+    interpolate,
+    max_pool1d,
+    max_pool2d,
+    max_pool3d,
+    pad,
+    pixel_shuffle,
+    pixel_unshuffle,
+    unfold,
+    upsample,
+    upsample_bilinear,
+    upsample_nearest,
+)
 from zerograd.torch.tensor import as_tensor_result
-from zerograd.vision import functions as VF
 
-_REDUCTIONS = ("mean", "sum", "none")
-
-
-def _labels(target: Any) -> Any:
-    return target.data if isinstance(target, Variable) else target
-
-
-def _check_reduction(func: str, reduction: str) -> None:
-    if reduction not in _REDUCTIONS:
-        raise ValueError(f"{func}: reduction must be one of {_REDUCTIONS}, got {reduction!r}")
-
-
-def _reduced(func: str, elementwise: Any, reduction: str) -> Any:
-    _check_reduction(func, reduction)
-    if reduction == "mean":
-        return as_tensor_result(CF.mean(elementwise))
-    if reduction == "sum":
-        return as_tensor_result(CF.sum(elementwise))
-    return as_tensor_result(elementwise)
+# ruff: noqa: A002  (PyTorch's parameter is called ``input``)
 
 
 # --- layers as functions ----------------------------------------------------------------------
-def linear(input: Any, weight: Any, bias: Any = None) -> Any:  # noqa: A002  (PyTorch's names)
+def linear(input: Any, weight: Any, bias: Any = None) -> Any:
     """y = input weight^T + bias with weight (out, in), PyTorch's layout."""
     return as_tensor_result(NF.linear(input, CF.transpose(weight), bias))
 
 
-def conv2d(input: Any, weight: Any, bias: Any = None, stride: Any = 1, padding: Any = 0,  # noqa: A002
-           dilation: Any = 1, groups: int = 1) -> Any:
-    if isinstance(padding, str):
-        raise ValueError(f"conv2d: padding={padding!r} is not supported by zerograd.torch; give "
-                         "the padding as an int or a pair")
-    return as_tensor_result(VF.conv2d(input, weight, bias, stride, padding, dilation, groups))
-
-
-def max_pool2d(input: Any, kernel_size: Any, stride: Any = None, padding: Any = 0) -> Any:  # noqa: A002
-    return as_tensor_result(VF.pooling(input, kernel_size, kernel_size if stride is None else stride,
-                                       padding))
-
-
-def avg_pool2d(input: Any, kernel_size: Any, stride: Any = None, padding: Any = 0) -> Any:  # noqa: A002
-    return as_tensor_result(VF.average_pooling(
-        input, kernel_size, kernel_size if stride is None else stride, padding))
-
-
-def adaptive_avg_pool2d(input: Any, output_size: Any) -> Any:  # noqa: A002
-    """Average pooling to ``output_size``; the input's height and width must be multiples of it
-    (where PyTorch's uneven windows would be needed, zerograd.torch raises)."""
-    oh, ow = (output_size, output_size) if isinstance(output_size, int) else tuple(output_size)
-    x = as_variable(input)
-    if x.ndim != 4:
-        raise ValueError(f"adaptive_avg_pool2d: input must have shape (N, C, H, W), got {x.shape}")
-    h, w = x.shape[2:]
-    oh, ow = h if oh is None else oh, w if ow is None else ow
-    if (oh, ow) == (1, 1):
-        return as_tensor_result(VF.global_average_pooling(x, keepdims=True))
-    if h % oh or w % ow:
-        raise ValueError(f"adaptive_avg_pool2d: an input of {h}x{w} does not divide into "
-                         f"{oh}x{ow} equal windows (uneven windows are not supported)")
-    return as_tensor_result(VF.average_pooling(x, (h // oh, w // ow), (h // oh, w // ow)))
-
-
-def dropout(input: Any, p: float = 0.5, training: bool = True, inplace: bool = False) -> Any:  # noqa: A002
-    return as_tensor_result(NF.dropout(input, p, train=bool(training)))
-
-
-def embedding(input: Any, weight: Any) -> Any:  # noqa: A002
-    return as_tensor_result(NF.embed_id(_labels(input), weight))
-
-
 def layer_norm(input: Any, normalized_shape: Any, weight: Any = None, bias: Any = None,  # noqa: A002
                eps: float = 1e-5) -> Any:
-    import numpy as np
     shape = (normalized_shape,) if isinstance(normalized_shape, int) else tuple(normalized_shape)
     dtype = as_variable(input).dtype
     gamma = np.ones(shape, dtype) if weight is None else weight
@@ -98,102 +127,68 @@ def flatten(input: Any, start_dim: int = 0, end_dim: int = -1) -> Any:  # noqa: 
     return x.flatten(start_dim, end_dim)
 
 
-# --- activations ------------------------------------------------------------------------------
-def relu(input: Any, inplace: bool = False) -> Any:  # noqa: A002
-    return as_tensor_result(NF.relu(input))
+
+# --- dropout ----------------------------------------------------------------------------------
+def _check_p(func: str, p: float) -> None:
+    if not 0 <= p <= 1:
+        raise ValueError(f"{func}: dropout probability has to be between 0 and 1, but got {p}")
 
 
-def sigmoid(input: Any) -> Any:  # noqa: A002
-    return as_tensor_result(NF.sigmoid(input))
+def dropout(input: Any, p: float = 0.5, training: bool = True, inplace: bool = False) -> Any:
+    _check_p("dropout", p)
+    return inplace_result(input, NF.dropout(input, p, train=bool(training)), inplace)
 
 
-def tanh(input: Any) -> Any:  # noqa: A002
-    return as_tensor_result(CF.tanh(input))
-
-
-def gelu(input: Any, approximate: str = "none") -> Any:  # noqa: A002
-    return as_tensor_result(NF.gelu(input, approximate))
-
-
-def silu(input: Any, inplace: bool = False) -> Any:  # noqa: A002
-    return as_tensor_result(NF.silu(input))
-
-
-def leaky_relu(input: Any, negative_slope: float = 0.01, inplace: bool = False) -> Any:  # noqa: A002
-    return as_tensor_result(NF.leaky_relu(input, negative_slope))
-
-
-def softplus(input: Any, beta: float = 1.0) -> Any:  # noqa: A002
-    return as_tensor_result(NF.softplus(input, beta))
-
-
-def _dim(func: str, dim: Any, ndim: int) -> int:
-    if dim is None:  # PyTorch's deprecated implicit choice
-        return 0 if ndim in (0, 1, 3) else 1
-    return dim
-
-
-def softmax(input: Any, dim: Any = None) -> Any:  # noqa: A002
+def _channel_dropout(func: str, batched_ndim: int, input: Any, p: float, training: bool,
+                     inplace: bool) -> Any:
+    _check_p(func, p)
     x = as_variable(input)
-    return as_tensor_result(NF.softmax(x, axis=_dim("softmax", dim, x.ndim)))
+    if x.ndim not in (batched_ndim - 1, batched_ndim):
+        raise ValueError(f"{func}: expected {batched_ndim - 1}D or {batched_ndim}D input, got "
+                         f"shape {x.shape}")
+    y = NF.channel_dropout(x, p, train=bool(training), batched=x.ndim == batched_ndim)
+    return inplace_result(input, y, inplace)
 
 
-def log_softmax(input: Any, dim: Any = None) -> Any:  # noqa: A002
+def dropout1d(input: Any, p: float = 0.5, training: bool = True, inplace: bool = False) -> Any:
+    return _channel_dropout("dropout1d", 3, input, p, training, inplace)
+
+
+def dropout2d(input: Any, p: float = 0.5, training: bool = True, inplace: bool = False) -> Any:
+    # PyTorch reads a 3-D input of dropout2d as a batch (N, C, L), not as one (C, H, W)
     x = as_variable(input)
-    return as_tensor_result(NF.log_softmax(x, axis=_dim("log_softmax", dim, x.ndim)))
+    if x.ndim == 3:
+        _check_p("dropout2d", p)
+        return inplace_result(input, NF.channel_dropout(x, p, train=bool(training)), inplace)
+    return _channel_dropout("dropout2d", 4, input, p, training, inplace)
 
 
-# --- losses -----------------------------------------------------------------------------------
-def cross_entropy(input: Any, target: Any, reduction: str = "mean") -> Any:  # noqa: A002
-    """Softmax cross entropy of logits (N, C) and integer labels (N,); the mean is zerograd's
-    fused softmax_cross_entropy."""
-    _check_reduction("cross_entropy", reduction)
-    if reduction == "mean":
-        return as_tensor_result(NF.softmax_cross_entropy(input, _labels(target)))
-    return nll_loss(log_softmax(input, dim=1), target, reduction)
+def dropout3d(input: Any, p: float = 0.5, training: bool = True, inplace: bool = False) -> Any:
+    return _channel_dropout("dropout3d", 5, input, p, training, inplace)
 
 
-def nll_loss(input: Any, target: Any, reduction: str = "mean") -> Any:  # noqa: A002
-    _check_reduction("nll_loss", reduction)
-    return as_tensor_result(NF.nll_loss(input, _labels(target), reduction))
+def alpha_dropout(input: Any, p: float = 0.5, training: bool = False, inplace: bool = False) -> Any:
+    _check_p("alpha_dropout", p)
+    return inplace_result(input, NF.alpha_dropout(input, p, train=bool(training)), inplace)
 
 
-def mse_loss(input: Any, target: Any, reduction: str = "mean") -> Any:  # noqa: A002
-    _check_reduction("mse_loss", reduction)
-    x, t = as_variable(input), as_variable(target)
-    if x.shape != t.shape:
-        raise ValueError(f"mse_loss: input of shape {x.shape} and target of shape {t.shape} differ")
-    diff = x - t
-    return _reduced("mse_loss", diff * diff, reduction)
+def feature_alpha_dropout(input: Any, p: float = 0.5, training: bool = False,
+                          inplace: bool = False) -> Any:
+    _check_p("feature_alpha_dropout", p)
+    y = NF.alpha_dropout(input, p, train=bool(training), per_channel=True)
+    return inplace_result(input, y, inplace)
 
 
-def l1_loss(input: Any, target: Any, reduction: str = "mean") -> Any:  # noqa: A002
-    return _reduced("l1_loss", CF.abs(as_variable(input) - target), reduction)
+# --- embedding and one_hot ----------------------------------------------------------------------
+def embedding(input: Any, weight: Any, padding_idx: Any = None, max_norm: Any = None,
+              norm_type: float = 2.0, scale_grad_by_freq: bool = False, sparse: bool = False) -> Any:
+    """Rows of weight picked by the ids in input. ``sparse`` is accepted and gives the same,
+    dense gradient; ``scale_grad_by_freq`` is not supported."""
+    if scale_grad_by_freq:
+        raise NotImplementedError("embedding: scale_grad_by_freq=True is not supported by "
+                                  "zerograd.torch")
+    return as_tensor_result(NF.embedding(data(input), weight, padding_idx, max_norm, norm_type))
 
 
-def binary_cross_entropy_with_logits(input: Any, target: Any, reduction: str = "mean") -> Any:  # noqa: A002
-    """Sigmoid cross entropy of logits and targets in [0, 1] of the same shape; zerograd's fused
-    sigmoid_cross_entropy sums and divides by N, so 'mean' divides by the rest of the size."""
-    _check_reduction("binary_cross_entropy_with_logits", reduction)
-    x = as_variable(input)
-    if reduction == "none":
-        # log(1 + e^x) - t x, written as softplus(x) - t x
-        return as_tensor_result(NF.softplus(x) - x * _labels(target))
-    per_sample = NF.sigmoid_cross_entropy(x, _labels(target))  # sum / N
-    rest = x.size // x.shape[0] if x.ndim else 1
-    if reduction == "mean":
-        return as_tensor_result(per_sample / rest if rest != 1 else per_sample)
-    return as_tensor_result(per_sample * (x.shape[0] if x.ndim else 1))
-
-
-def binary_cross_entropy(input: Any, target: Any, reduction: str = "mean") -> Any:  # noqa: A002
-    _check_reduction("binary_cross_entropy", reduction)
-    p = as_variable(input)
-    per_sample = NF.binary_cross_entropy(p, _labels(target))
-    rest = p.size // p.shape[0] if p.ndim else 1
-    if reduction == "mean":
-        return as_tensor_result(per_sample / rest if rest != 1 else per_sample)
-    if reduction == "sum":
-        return as_tensor_result(per_sample * (p.shape[0] if p.ndim else 1))
-    raise ValueError("binary_cross_entropy: reduction='none' is not supported by zerograd.torch")
-
+def one_hot(tensor: Any, num_classes: int = -1) -> Any:
+    return constant(NF.one_hot(data(tensor), num_classes))

@@ -1,0 +1,39 @@
+"""The ``reduction`` argument of PyTorch-style losses: 'mean', 'sum' or 'none'."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from zerograd.core import Variable
+from zerograd.core import functions as CF
+
+REDUCTIONS = ("mean", "sum", "none")
+
+
+def check_reduction(op: str, reduction: str, extra: tuple[str, ...] = ()) -> str:
+    """``reduction`` itself, or a ValueError naming ``op`` and the values it accepts."""
+    if reduction not in REDUCTIONS + extra:
+        raise ValueError(f"{op}: reduction must be one of {REDUCTIONS + extra}, got {reduction!r}")
+    return reduction
+
+
+def reduce_loss(op: str, loss: Variable, reduction: str) -> Variable:
+    """The mean or sum of the elementwise ``loss``, or ``loss`` itself for 'none'."""
+    check_reduction(op, reduction)
+    if reduction == "mean":
+        return CF.mean(loss)
+    if reduction == "sum":
+        return CF.sum(loss)
+    return loss
+
+
+def as_target(op: str, name: str, t: Any, like: Variable) -> Variable:
+    """A target as a Variable of ``like``'s floating dtype (integer and bool targets are cast,
+    without a gradient)."""
+    t = t if isinstance(t, Variable) else Variable(t, requires_grad=False)
+    if t.data is None:
+        raise ValueError(f"{op}: {name} has no data")
+    if t.dtype != like.dtype:
+        t = CF.astype(t, like.dtype) if t.requires_grad else Variable(
+            t.data.astype(like.dtype), requires_grad=False)
+    return t
