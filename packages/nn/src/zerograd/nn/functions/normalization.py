@@ -219,7 +219,7 @@ def batch_norm(x: Any, gamma: Any, beta: Any, mean: Any, var: Any, decay: float 
     if not 0 <= decay <= 1:
         raise ValueError(f"batch_norm: decay must lie in [0, 1], got {decay}")
     train = is_training(train)
-    values_per_channel = x.size // channels if channels else 0
+    values_per_channel = x.data.size // channels if channels else 0
     if train and values_per_channel < 2:
         raise ValueError(f"batch_norm: expected more than 1 value per channel when training, got "
                          f"x of shape {x.shape} ({values_per_channel}); the running statistics "
