@@ -180,7 +180,7 @@ def binary_cross_entropy_with_logits(input: Any, target: Any, reduction: str = "
         # log(1 + e^x) - t x, written as softplus(x) - t x
         return as_tensor_result(NF.softplus(x) - x * _labels(target))
     per_sample = NF.sigmoid_cross_entropy(x, _labels(target))  # sum / N
-    rest = x.size // x.shape[0] if x.ndim else 1
+    rest = x.data.size // x.shape[0] if x.ndim else 1
     if reduction == "mean":
         return as_tensor_result(per_sample / rest if rest != 1 else per_sample)
     return as_tensor_result(per_sample * (x.shape[0] if x.ndim else 1))
@@ -190,7 +190,7 @@ def binary_cross_entropy(input: Any, target: Any, reduction: str = "mean") -> An
     _check_reduction("binary_cross_entropy", reduction)
     p = as_variable(input)
     per_sample = NF.binary_cross_entropy(p, _labels(target))
-    rest = p.size // p.shape[0] if p.ndim else 1
+    rest = p.data.size // p.shape[0] if p.ndim else 1
     if reduction == "mean":
         return as_tensor_result(per_sample / rest if rest != 1 else per_sample)
     if reduction == "sum":
