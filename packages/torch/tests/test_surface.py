@@ -78,7 +78,7 @@ def test_backward_grad_and_in_place_updates():
 
 def test_numpy_refuses_a_tensor_that_requires_grad():
     w = torch.ones(2, requires_grad=True)
-    with pytest.raises(RuntimeError, match=r"use tensor.detach\(\).numpy\(\)"):
+    with pytest.raises(RuntimeError, match=r"tensor.detach\(\).numpy\(\)"):
         w.numpy()
     assert w.detach().numpy().tolist() == [1, 1]
 

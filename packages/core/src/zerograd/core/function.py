@@ -10,6 +10,7 @@ from zerograd.core import cuda
 from zerograd.core.checks import ARRAY_TYPES, is_array
 from zerograd.core.config import Config
 from zerograd.core.variable import Variable, as_array, as_variable
+from zerograd.core.versions import MODIFIED, REBASED, now
 
 
 class Function:
@@ -37,7 +38,7 @@ class Function:
     variable(6.0)
     """
 
-    __slots__ = ("inputs", "outputs", "generation")
+    __slots__ = ("inputs", "outputs", "generation", "_tick")
 
     def __call__(self, *inputs: Any) -> Any:
         # Plain loops rather than list comprehensions: this is the hottest code of the framework,
@@ -76,6 +77,8 @@ class Function:
         if record:
             self.generation = generation
             self.inputs = inputs
+            if MODIFIED or REBASED:  # the version check's clock: only once something was
+                self._tick = now()  # written in place (see versions.py)
             # Weak references: the outputs hold their creator, so strong ones would make a cycle
             # that only the garbage collector could free.
             refs = []

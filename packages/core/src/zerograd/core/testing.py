@@ -13,7 +13,7 @@ from typing import Any
 
 import numpy as np
 
-from zerograd.core import cuda
+from zerograd.core import cuda, functions
 from zerograd.core.gradient_check import central_differences
 from zerograd.core.variable import Variable
 
@@ -143,17 +143,19 @@ def _check_same_on_device(func: Func, xs: Sequence[np.ndarray], gys: Sequence[np
 
 
 def _backward_all(ys: Sequence[Variable], create_graph: bool = False) -> None:
-    """Backward from several outputs at once: sum of each output times its set gradient."""
+    """Backward from several outputs at once: sum of each output times its set gradient.
+    ``Variable.backward`` called as a function: the outputs may be facade subclasses (a PyTorch
+    Tensor), whose ``backward`` means something else."""
     if len(ys) == 1:
-        ys[0].backward(create_graph=create_graph)
+        Variable.backward(ys[0], create_graph=create_graph)
         return
     total = None
     for y in ys:
-        term = (y * y.grad.data).sum()
+        term = functions.sum(y * y.grad.data)
         total = term if total is None else total + term
     for y in ys:
         y.grad = None
-    total.backward(create_graph=create_graph)
+    Variable.backward(total, create_graph=create_graph)
 
 
 def _on_device_of(y: Variable, array: np.ndarray) -> Any:

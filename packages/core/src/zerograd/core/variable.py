@@ -19,9 +19,10 @@ from typing import Any
 
 import numpy as np
 
-from zerograd.core import cuda
+from zerograd.core import cuda, versions
 from zerograd.core.checks import ARRAY_TYPES, is_array
 from zerograd.core.config import using_config
+from zerograd.core.versions import MODIFIED, REBASED
 
 
 def as_array(x: Any, array_module: Any = np) -> Any:
@@ -210,7 +211,7 @@ class Variable:
             self.grad = Variable(xp.ones_like(self.data), requires_grad=False)
         with using_config("enable_backprop", create_graph):
             if self.creator is not None:
-                _run_backward(self.creator, retain_grad)
+                _run_backward([self.creator], retain_grad)
             elif _POST_ACCUMULATE_HOOKS:
                 _call_post_accumulate_hooks(self)
 
@@ -218,20 +219,31 @@ class Variable:
         return f"Variable {self.name!r}" if self.name else "the Variable"
 
 
-def _run_backward(root: Any, retain_grad: bool) -> None:
+def _run_backward(roots: list[Any], retain_grad: bool, free_graph: bool = False) -> None:
     """The backward loop (the book's Variable.backward): pop the Function made last, hand its
     outputs' gradients to its backward, add the results to its inputs' grads, push their creators.
+
+    ``free_graph`` (PyTorch's ``retain_graph=False``) drops the inputs of every Function that ran,
+    at the end of the pass, releasing the arrays they saved; a later backward reaching one raises
+    PyTorch's RuntimeError.
+    Gradients of Variables in ``RETAINED_GRADS`` (``Tensor.retain_grad()``) outlive the pass.
     """
     # Empty, and so skipped below, unless some Variable has a post-accumulate hook.
-    countdown = _count_hooked_edges(root) if _POST_ACCUMULATE_HOOKS else {}
+    countdown = _count_hooked_edges(roots) if _POST_ACCUMULATE_HOOKS else {}
     # heapq pops the smallest entry, so generations are negated to pop the youngest first; the
     # push counter breaks ties, because two Functions cannot be compared.
-    heap = [(-root.generation, 0, root)]
-    seen = {root}  # a Function reached through several inputs runs once
-    pushed = 0
+    heap = [(-root.generation, i, root) for i, root in enumerate(roots)]
+    heapq.heapify(heap)
+    seen = set(roots)  # a Function reached through several inputs runs once
+    pushed = len(roots)
     push, pop = heapq.heappush, heapq.heappop
+    ran = []
     while heap:
         func = pop(heap)[2]
+        if not func.inputs:  # only a freed Function has none: recording needs an input
+            raise RuntimeError(FREED_GRAPH_MESSAGE)
+        if MODIFIED or REBASED:  # empty unless something was written in place
+            versions.check(func)
         # Plain loops, not comprehensions: each of those costs a call on Python 3.11 (see
         # Function.__call__), and this loop runs once per Function of the graph.
         outputs = []
@@ -265,12 +277,16 @@ def _run_backward(root: Any, retain_grad: bool) -> None:
                 push(heap, (-creator.generation, pushed, creator))
         if not retain_grad:  # free as we go: an intermediate gradient is needed only once
             for y in outputs:
-                if y is not None:
+                if y is not None and (not RETAINED_GRADS or id(y) not in RETAINED_GRADS):
                     y.grad = None
         if countdown:
             _count_down(func, countdown)
+        if free_graph:
+            ran.append(func)
     if countdown:
         _call_leftover_hooks(countdown)
+    for func in ran:  # at the end: an input is the only owner of an output whose creator is next
+        func.inputs = ()
 
 
 def _refuse_gradient_count(func: Any, gxs: tuple[Any, ...]) -> None:
@@ -282,13 +298,44 @@ def _refuse_gradient_count(func: Any, gxs: tuple[Any, ...]) -> None:
 
 
 def _wrap_gradient(func: Any, x: Variable, gx: Any) -> Variable:
-    """A backward written on arrays (the book's early steps) may return one: wrap it."""
+    """A backward written on arrays (the book's early steps) may return one: wrap it. A facade's
+    Variable subclass (a gradient hook may return a PyTorch Tensor) passes as it is."""
+    if isinstance(gx, Variable):
+        return gx
     gx = as_array(gx, cuda.get_array_module(x.data))
     if not is_array(gx):
         raise TypeError(
             f"{type(func).__name__}.backward must return Variables or arrays, got {type(gx).__name__}"
         )
     return Variable(gx, requires_grad=False)
+
+
+FREED_GRAPH_MESSAGE = (
+    "Trying to backward through the graph a second time (or directly access saved tensors after "
+    "they have already been freed). Saved intermediate values of the graph are freed when you call "
+    ".backward() or autograd.grad(). Specify retain_graph=True if you need to backward through the "
+    "graph a second time or if you need to access saved tensors after calling backward.")
+
+# id(Variable) -> weak reference: non-leaf Variables whose gradient a backward pass keeps
+# (Tensor.retain_grad()); empty, and so never consulted, in the book's programs.
+RETAINED_GRADS: dict[int, weakref.ref] = {}
+
+
+def run_backward(variables: list[Variable], retain_grad: bool = False, create_graph: bool = False,
+                 free_graph: bool = False) -> None:
+    """Backward from several Variables at once, each seeded with its ``grad`` (PyTorch's
+    ``torch.autograd.backward``); ``free_graph`` releases the graph as it goes."""
+    roots = []
+    for v in variables:
+        if v.creator is not None and v.creator not in roots:
+            roots.append(v.creator)
+    with using_config("enable_backprop", create_graph):
+        if roots:
+            _run_backward(roots, retain_grad, free_graph)
+        if _POST_ACCUMULATE_HOOKS:
+            for v in variables:
+                if v.creator is None:
+                    _call_post_accumulate_hooks(v)
 
 
 class Parameter(Variable):
@@ -349,14 +396,14 @@ def _call_post_accumulate_hooks(variable: Variable) -> None:
             hook(variable)
 
 
-def _count_hooked_edges(root: Any) -> dict[int, list[Any]]:
+def _count_hooked_edges(roots: list[Any]) -> dict[int, list[Any]]:
     """For each hooked leaf behind ``root``, by id: [edges into it, the leaf, its grad before].
 
     The walk follows exactly the links backward follows (inputs that require a gradient), so a
     leaf's gradient is final when backward has run every Function counted here.
     """
     countdown: dict[int, list[Any]] = {}
-    pending, seen = [root], {root}
+    pending, seen = list(roots), set(roots)
     while pending:
         for x in pending.pop().inputs:
             if not x.requires_grad:
@@ -380,7 +427,9 @@ def _count_down(func: Any, countdown: dict[int, list[Any]]) -> None:
         entry[0] -= 1
         if entry[0] == 0:
             del countdown[id(x)]
+            _GRAD_BEFORE[0] = entry[2]
             _call_post_accumulate_hooks(x)
+            _GRAD_BEFORE[0] = None
 
 
 def _call_leftover_hooks(countdown: dict[int, list[Any]]) -> None:
@@ -388,4 +437,14 @@ def _call_leftover_hooks(countdown: dict[int, list[Any]]) -> None:
     has it final now."""
     for _, x, grad_before in countdown.values():
         if x.grad is not grad_before:
+            _GRAD_BEFORE[0] = grad_before
             _call_post_accumulate_hooks(x)
+            _GRAD_BEFORE[0] = None
+
+
+_GRAD_BEFORE: list[Any] = [None]
+
+
+def grad_before_this_pass() -> Any:
+    """Inside a post-accumulate hook: the leaf's ``grad`` before this backward pass began."""
+    return _GRAD_BEFORE[0]

@@ -13,8 +13,16 @@ tensor([[2., 2., 2.],
         [2., 2., 2.]])
 """
 
-from zerograd.core import no_grad
-from zerograd.torch import cuda
+from zerograd.torch import autograd, cuda
+from zerograd.torch.autograd import (
+    enable_grad,
+    inference_mode,
+    is_grad_enabled,
+    is_inference_mode_enabled,
+    no_grad,
+    set_grad_enabled,
+)
+from zerograd.torch.comparison import allclose, equal, isclose, isfinite, isinf, isnan
 from zerograd.torch.creation import (
     arange,
     empty,
@@ -72,11 +80,23 @@ from zerograd.torch.operations import (
     unsqueeze,
     where,
 )
+from zerograd.torch.random import (
+    Generator,
+    default_generator,
+    get_rng_state,
+    initial_seed,
+    seed,
+    set_rng_state,
+)
 from zerograd.torch.serialization import load, save
-from zerograd.torch.tensor import Tensor
+from zerograd.torch.tensor import Size, Tensor
 
 __version__ = "0.1.0"
 __all__ = [
+    "Generator", "Size", "allclose", "autograd", "default_generator", "enable_grad", "equal",
+    "get_rng_state", "inference_mode", "initial_seed", "is_grad_enabled",
+    "is_inference_mode_enabled", "isclose", "isfinite", "isinf", "isnan", "seed",
+    "set_grad_enabled", "set_rng_state",
     "Tensor", "abs", "arange", "argmax", "argmin", "bool", "cat", "clamp", "cuda", "device",
     "double", "empty", "empty_like", "exp", "flatten", "float", "float16", "float32", "float64",
     "from_numpy", "full", "full_like", "int32", "int64", "linspace", "load", "log", "long",

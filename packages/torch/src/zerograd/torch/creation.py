@@ -2,8 +2,8 @@
 ``rand``/``randn``/``randint``/``randperm``, ``arange``, ``linspace``; ``manual_seed``.
 
 PyTorch's defaults: floating data becomes float32, integer data int64, and a new tensor does not
-require grad. Random numbers come from NumPy's global generator (zerograd's rule), so the values
-differ from PyTorch's for the same seed.
+require grad. Random numbers come from NumPy's global generator (zerograd's rule), or from a
+``torch.Generator`` given as ``generator=``; the values differ from PyTorch's for the same seed.
 """
 
 from __future__ import annotations
@@ -12,8 +12,9 @@ from typing import Any
 
 import numpy as np
 
-from zerograd.core import Variable, seed
+from zerograd.core import Variable
 from zerograd.core.checks import ARRAY_TYPES
+from zerograd.torch import random
 from zerograd.torch.devices import device as as_device
 from zerograd.torch.dtypes import DEFAULT_FLOAT
 from zerograd.torch.tensor import Tensor, _sizes
@@ -99,29 +100,32 @@ def full_like(other: Any, fill_value: Any, dtype: Any = None, requires_grad: boo
     return _like(np.full_like, other, dtype, requires_grad, fill_value)
 
 
-def rand(*size: Any, dtype: Any = None, device: Any = None, requires_grad: bool = False) -> Tensor:
-    array = np.random.random_sample(_sizes(size)).astype(dtype or DEFAULT_FLOAT)  # noqa: NPY002
+def rand(*size: Any, generator: Any = None, dtype: Any = None, device: Any = None,
+         requires_grad: bool = False) -> Tensor:
+    array = random.random(generator, _sizes(size)).astype(dtype or DEFAULT_FLOAT)
     return _placed(array, device, requires_grad)
 
 
-def randn(*size: Any, dtype: Any = None, device: Any = None, requires_grad: bool = False) -> Tensor:
-    array = np.random.standard_normal(_sizes(size)).astype(dtype or DEFAULT_FLOAT)  # noqa: NPY002
+def randn(*size: Any, generator: Any = None, dtype: Any = None, device: Any = None,
+          requires_grad: bool = False) -> Tensor:
+    array = random.normal(generator, _sizes(size)).astype(dtype or DEFAULT_FLOAT)
     return _placed(array, device, requires_grad)
 
 
-def randint(low: int, high: Any = None, size: Any = None, dtype: Any = None,
-            device: Any = None) -> Tensor:
+def randint(low: int, high: Any = None, size: Any = None, generator: Any = None, dtype: Any = None,
+            device: Any = None, requires_grad: bool = False) -> Tensor:
     """``randint(high, size)`` or ``randint(low, high, size)``: integers in [low, high)."""
     if size is None:
         low, high, size = 0, low, high
     if size is None:
         raise TypeError("randint: missing the required argument 'size'")
-    array = np.random.randint(low, high, size=_sizes((size,)))  # noqa: NPY002
-    return _placed(array.astype(dtype or np.int64), device, False)
+    array = random.integers(generator, low, high, _sizes((size,)))
+    return _placed(array.astype(dtype or np.int64), device, requires_grad)
 
 
-def randperm(n: int, dtype: Any = None, device: Any = None) -> Tensor:
-    return _placed(np.random.permutation(n).astype(dtype or np.int64), device, False)  # noqa: NPY002
+def randperm(n: int, generator: Any = None, dtype: Any = None, device: Any = None,
+             requires_grad: bool = False) -> Tensor:
+    return _placed(random.permutation(generator, n).astype(dtype or np.int64), device, requires_grad)
 
 
 def arange(start: Any, end: Any = None, step: Any = 1, dtype: Any = None, device: Any = None,
@@ -140,6 +144,6 @@ def linspace(start: Any, end: Any, steps: int, dtype: Any = None, device: Any = 
     return _placed(array, device, requires_grad)
 
 
-def manual_seed(value: int) -> None:
-    """Seed every generator zerograd uses (zerograd.core.seed)."""
-    seed(int(value))
+def manual_seed(value: int) -> Any:
+    """Seed every generator zerograd uses (zerograd.core.seed); returns ``default_generator``."""
+    return random.default_generator.manual_seed(value)

@@ -1,21 +1,29 @@
-"""Tensor: zerograd's Variable with PyTorch's method names, and the Parameter of ``torch.nn``.
+"""Tensor: zerograd's Variable with PyTorch's methods and meanings, and ``torch.nn``'s Parameter.
 
-A subclass, not a patch: code using zerograd's own API never sees these methods. Every operation
-on a Tensor runs zerograd's Function and hands its fresh output back as a Tensor by changing the
-output's class (the layouts are identical), so chains such as ``x.view(-1, 784).exp().sum(1)`` work
-at the price of one attribute store per operation.
+A subclass, not a patch: code using zerograd's own API never sees these methods, and the engine
+(core, nn, data, vision, text) calls functions, never a method whose PyTorch meaning differs (a
+test scans their sources), so every method here means what PyTorch means: ``size()`` is a method,
+``transpose(d0, d1)`` swaps two dimensions, ``max(dim)`` returns (values, indices). Every operation
+runs zerograd's Function and hands its fresh output back as a Tensor by changing the output's class
+(the layouts are identical). See DESIGN.md in this package for why.
 """
 
 from __future__ import annotations
 
-from typing import Any, NamedTuple
+import weakref
+from typing import Any
 
 import numpy as np
 
-from zerograd.core import Config, Variable
 from zerograd.core import Parameter as CoreParameter
+from zerograd.core import Variable
 from zerograd.core import functions as CF
-from zerograd.core.cuda import as_cupy, as_numpy, get_array_module
+from zerograd.core.checks import ARRAY_TYPES
+from zerograd.core.cuda import as_numpy, get_array_module
+from zerograd.core.variable import RETAINED_GRADS
+from zerograd.torch.dtypes import DEFAULT_FLOAT
+from zerograd.torch.tensor_conversion import ConversionMethods
+from zerograd.torch.tensor_inplace import InPlaceMethods, array_index
 
 _GRAD_SLOT = Variable.grad  # the slot descriptor the backward engine reads and writes
 
@@ -52,27 +60,17 @@ def _sizes(shape: tuple[Any, ...]) -> tuple[int, ...]:
     return tuple(shape)
 
 
-class SizeAndCount(int):
-    """``x.size``: PyTorch's ``x.size()`` / ``x.size(dim)`` (the shape) and, for zerograd's own
-    code that reads ``x.size`` as NumPy does, the number of elements, in one object."""
+class Size(tuple):
+    """``torch.Size``: a tuple of dimensions."""
 
-    def __new__(cls, shape: tuple[int, ...], count: int) -> SizeAndCount:
-        value = super().__new__(cls, count)
-        value.shape = shape
-        return value
+    def numel(self) -> int:
+        return int(np.prod(self, dtype=np.int64))
 
-    def __call__(self, dim: int | None = None) -> Any:
-        return self.shape if dim is None else self.shape[dim]
+    def __repr__(self) -> str:
+        return f"torch.Size({list(self)})"
 
 
-class ValuesIndices(NamedTuple):
-    """What ``max(dim)`` and ``min(dim)`` return, as torch.return_types.max does."""
-
-    values: Any
-    indices: Any
-
-
-class Tensor(Variable):
+class Tensor(InPlaceMethods, ConversionMethods, Variable):
     """zerograd's Variable under PyTorch's names (see the package README for what differs)."""
 
     __slots__ = ()
@@ -84,23 +82,46 @@ class Tensor(Variable):
 
     @grad.setter
     def grad(self, value: Any) -> None:
-        # Only a leaf's gradient is retyped (a copy of the reference, sharing the array): the
-        # gradient of a non-leaf may still be flowing through the backward pass as a Variable.
+        # Only a leaf's gradient is retyped: the gradient of a non-leaf may still be flowing
+        # through the backward pass as a Variable. A constant one is copied (sharing the array:
+        # a backward may hand the same Variable to several inputs); one with a graph
+        # (create_graph=True) is retyped in place, so that it stays in its graph.
         if type(value) is Variable and self.creator is None:
-            tensor = Tensor(value.data, requires_grad=False)
-            value = tensor
+            if value.creator is None:
+                value = Tensor(value.data, requires_grad=False)
+            else:
+                value.__class__ = Tensor
         _GRAD_SLOT.__set__(self, value)
 
+    def __init__(self, *args: Any, requires_grad: bool | None = None, name: str | None = None) -> None:
+        """``Tensor(array, requires_grad=...)`` wraps an array (zerograd's own use); PyTorch's legacy
+        constructor ``torch.Tensor(data)`` copies ``data`` to float32, ``torch.Tensor(2, 3)`` makes
+        an uninitialised float32 tensor of that size."""
+        if requires_grad is not None and len(args) == 1 and isinstance(args[0], ARRAY_TYPES):
+            Variable.__init__(self, args[0], name, requires_grad)
+            return
+        Variable.__init__(self, _legacy_data(args), name, bool(requires_grad))
+
     # --- sizes ------------------------------------------------------------------------------------
-    @property
-    def size(self) -> SizeAndCount:  # type: ignore[override]
-        return SizeAndCount(self.data.shape, self.data.size)
+    def size(self, dim: int | None = None) -> Any:  # type: ignore[override]
+        """``x.size()``: the shape as a torch.Size; ``x.size(dim)``: one dimension."""
+        return Size(self.data.shape) if dim is None else self.data.shape[dim]
 
     def dim(self) -> int:
         return self.data.ndim
 
+    ndimension = dim
+
     def numel(self) -> int:
         return self.data.size
+
+    nelement = numel
+
+    def element_size(self) -> int:
+        return self.data.itemsize
+
+    def is_contiguous(self) -> bool:
+        return bool(self.data.flags.c_contiguous)
 
     @property
     def device(self) -> Any:
@@ -113,9 +134,19 @@ class Tensor(Variable):
 
     # --- shape ------------------------------------------------------------------------------------
     def view(self, *shape: Any) -> Tensor:
+        """The same elements under another shape: the same memory when the array's strides allow
+        it (PyTorch's contiguous case); otherwise a copy, since zerograd's arrays are not always
+        laid out as PyTorch's (a copy is what ``reshape`` would give)."""
         return as_tensor_result(CF.reshape(self, _sizes(shape)))
 
-    reshape = view
+    def reshape(self, *shape: Any) -> Tensor:
+        return as_tensor_result(CF.reshape(self, _sizes(shape)))
+
+    def view_as(self, other: Variable) -> Tensor:
+        return self.view(other.data.shape)
+
+    def reshape_as(self, other: Variable) -> Tensor:
+        return self.reshape(other.data.shape)
 
     def t(self) -> Tensor:
         if self.data.ndim > 2:
@@ -123,15 +154,21 @@ class Tensor(Variable):
         return as_tensor_result(CF.transpose(self))
 
     @property
-    def T(self) -> Tensor:  # noqa: N802  (PyTorch's name)
+    def T(self) -> Tensor:  # noqa: N802  (PyTorch's name: every dimension reversed)
         return as_tensor_result(CF.transpose(self))
 
-    def transpose(self, *dims: Any) -> Tensor:
-        """PyTorch's ``transpose(dim0, dim1)`` swaps two dimensions; NumPy's forms (no argument,
-        or every axis), which zerograd's own code may use, still work."""
-        if len(dims) == 2 and self.data.ndim != 2:
-            return as_tensor_result(CF.swapaxes(self, *dims))
-        return as_tensor_result(Variable.transpose(self, *dims))
+    @property
+    def mT(self) -> Tensor:  # noqa: N802
+        return self.transpose(-2, -1)
+
+    def transpose(self, dim0: int, dim1: int) -> Tensor:  # type: ignore[override]
+        """Swap two dimensions (PyTorch's meaning, not NumPy's list of every axis)."""
+        axes = list(range(self.data.ndim))
+        d0, d1 = _dim("transpose", dim0, self.data.ndim), _dim("transpose", dim1, self.data.ndim)
+        axes[d0], axes[d1] = axes[d1], axes[d0]
+        return as_tensor_result(CF.transpose(self, tuple(axes)))
+
+    swapaxes = transpose
 
     def permute(self, *dims: Any) -> Tensor:
         return as_tensor_result(CF.transpose(self, _sizes(dims)))
@@ -158,28 +195,47 @@ class Tensor(Variable):
         return as_tensor_result(CF.broadcast_to(self, sizes))
 
     def contiguous(self) -> Tensor:
-        return self
+        if self.data.flags.c_contiguous:
+            return self
+        return as_tensor_result(CF.add(self, 0))
+
+    def expand_as(self, other: Variable) -> Tensor:
+        return self.expand(*other.data.shape)
 
     # --- reductions: ``dim``/``keepdim`` for NumPy's axis/keepdims -------------------------------
-    def sum(self, dim: Any = None, keepdim: bool = False, *, axis: Any = None,
-            keepdims: bool = False) -> Tensor:
-        return as_tensor_result(CF.sum(self, dim if axis is None else axis, keepdim or keepdims))
+    def sum(self, dim: Any = None, keepdim: bool = False, *, dtype: Any = None) -> Tensor:  # type: ignore[override]
+        x = self if dtype is None else self.to(dtype)
+        return as_tensor_result(CF.sum(x, _dims(dim), keepdim))
 
-    def mean(self, dim: Any = None, keepdim: bool = False, *, axis: Any = None,
-            keepdims: bool = False) -> Tensor:
-        return as_tensor_result(CF.mean(self, dim if axis is None else axis, keepdim or keepdims))
+    def mean(self, dim: Any = None, keepdim: bool = False, *, dtype: Any = None) -> Tensor:  # type: ignore[override]
+        x = self if dtype is None else self.to(dtype)
+        return as_tensor_result(CF.mean(x, _dims(dim), keepdim))
 
-    def max(self, dim: int | None = None, keepdim: bool = False, *, axis: Any = None,
-            keepdims: bool = False) -> Any:
-        if axis is not None or keepdims:  # NumPy's spelling, as zerograd's own code uses it
-            return as_tensor_result(CF.max(self, axis, keepdims))
-        return _extreme(self, CF.max, "argmax", dim, keepdim)
+    def max(self, dim: Any = None, keepdim: bool = False) -> Any:  # type: ignore[override]
+        """``max()``: the largest value (ties share the gradient); ``max(dim)``: (values,
+        indices), the gradient going to the one index returned; ``max(other)``: elementwise."""
+        if isinstance(dim, Variable):
+            return as_tensor_result(CF.maximum(self, dim))
+        return extreme(self, CF.max, "argmax", dim, keepdim)
 
-    def min(self, dim: int | None = None, keepdim: bool = False, *, axis: Any = None,
-            keepdims: bool = False) -> Any:
-        if axis is not None or keepdims:  # NumPy's spelling, as zerograd's own code uses it
-            return as_tensor_result(CF.min(self, axis, keepdims))
-        return _extreme(self, CF.min, "argmin", dim, keepdim)
+    def min(self, dim: Any = None, keepdim: bool = False) -> Any:  # type: ignore[override]
+        if isinstance(dim, Variable):
+            return as_tensor_result(CF.neg(CF.maximum(CF.neg(self), CF.neg(dim))))
+        return extreme(self, CF.min, "argmin", dim, keepdim)
+
+    def amax(self, dim: Any = None, keepdim: bool = False) -> Tensor:
+        return as_tensor_result(CF.max(self, _dims(dim), keepdim))
+
+    def amin(self, dim: Any = None, keepdim: bool = False) -> Tensor:
+        return as_tensor_result(CF.min(self, _dims(dim), keepdim))
+
+    def sort(self, dim: int = -1, descending: bool = False, stable: bool = False) -> ValuesIndices:
+        """(values, indices) along ``dim``; each value's gradient goes to its own index."""
+        return sort(self, dim, descending)
+
+    def median(self, dim: int | None = None, keepdim: bool = False) -> Any:
+        """The lower median (PyTorch's); with ``dim``, (values, indices)."""
+        return median(self, dim, keepdim)
 
     def argmax(self, dim: int | None = None, keepdim: bool = False) -> Tensor:
         return _indices(self.data, "argmax", dim, keepdim)
@@ -214,113 +270,47 @@ class Tensor(Variable):
         high = np.inf if max is None else max
         return as_tensor_result(CF.clip(self, low, high))
 
-    # --- values and types -------------------------------------------------------------------------
-    def numpy(self) -> Any:
-        if Config.enable_backprop and self.requires_grad:
-            raise RuntimeError("Tensor.numpy: can't call numpy() on a Tensor that requires grad; "
-                               "use tensor.detach().numpy()")
-        return self.data
+    # --- autograd ---------------------------------------------------------------------------------
+    @property
+    def grad_fn(self) -> Any:
+        """The node that made this tensor (None for a leaf), with ``name()`` and ``next_functions``."""
+        from zerograd.torch.autograd.graph import Node
+        return None if self.creator is None else Node(self.creator)
 
-    def tolist(self) -> Any:
-        return self.data.tolist()
+    def retain_grad(self) -> None:
+        """Keep this non-leaf tensor's gradient after backward (a leaf keeps it anyway)."""
+        if not self.requires_grad:
+            raise RuntimeError("can't retain_grad on Tensor that has requires_grad=False")
+        if self.creator is not None and id(self) not in RETAINED_GRADS:
+            key = id(self)
+            RETAINED_GRADS[key] = weakref.ref(self, lambda _, key=key: RETAINED_GRADS.pop(key, None))
 
-    def float(self) -> Tensor:
-        return self.to(np.float32)
+    @property
+    def retains_grad(self) -> bool:
+        return self.creator is not None and id(self) in RETAINED_GRADS
 
-    def double(self) -> Tensor:
-        return self.to(np.float64)
+    def register_hook(self, hook: Any) -> Any:
+        """Call ``hook(grad)`` with this tensor's gradient during backward; a returned tensor
+        replaces the gradient. Returns a handle whose ``remove()`` unregisters it."""
+        return register_hook(self, hook)
 
-    def long(self) -> Tensor:
-        return self.to(np.int64)
-
-    def int(self) -> Tensor:
-        return self.to(np.int32)
-
-    def bool(self) -> Tensor:
-        return self.to(np.bool_)
-
-    def type_as(self, other: Variable) -> Tensor:
-        return self.to(other.data.dtype)
-
-    def to(self, *args: Any, **kwargs: Any) -> Tensor:
-        """``to(dtype)``, ``to(device)``, ``to(device, dtype)`` or ``to(other_tensor)``."""
-        from zerograd.torch.devices import split_to_arguments
-        device, dtype = split_to_arguments(args, kwargs)
-        result = self
-        if dtype is not None and np.dtype(dtype) != self.data.dtype:
-            if np.issubdtype(np.dtype(dtype), np.floating) and self.requires_grad:
-                result = as_tensor_result(CF.astype(self, dtype))
-            else:
-                result = Tensor(self.data.astype(dtype), requires_grad=False)
-        if device is not None:
-            convert = as_cupy if device.type == "cuda" else as_numpy
-            moved = convert(result.data)
-            if moved is not result.data:
-                result = Tensor(moved, requires_grad=result.requires_grad)
-        return result
-
-    def cuda(self) -> Tensor:
-        return self.to("cuda")
-
-    def cpu(self) -> Tensor:
-        return self.to("cpu")
-
-    def detach(self) -> Tensor:
-        return Tensor(self.data, requires_grad=False)
-
-    def clone(self) -> Tensor:
-        return as_tensor_result(CF.add(self, 0))
-
-    def zero_(self) -> Tensor:
-        self.data[...] = 0
-        return self
-
-    def fill_(self, value: Any) -> Tensor:
-        self.data[...] = value
-        return self
-
-    def copy_(self, source: Any) -> Tensor:
-        self.data[...] = _data(source)
-        return self
-
-    def backward(self, gradient: Any = None, retain_graph: bool = False,
-                 create_graph: bool = False) -> None:
-        seeded = _GRAD_SLOT.__get__(self, Tensor) is not None  # zerograd's way: grad set first
-        if gradient is None and self.data.size != 1 and not seeded:
-            raise RuntimeError(f"Tensor.backward: grad can be implicitly created only for scalar "
-                               f"outputs, got a tensor of shape {tuple(self.data.shape)}")
-        if gradient is not None:
-            _GRAD_SLOT.__set__(self, Variable(get_array_module(self.data).asarray(_data(gradient)),
-                                              requires_grad=False))
-        Variable.backward(self, retain_grad=retain_graph, create_graph=create_graph)
+    def backward(self, gradient: Any = None, retain_graph: bool | None = None,  # type: ignore[override]
+                 create_graph: bool = False, inputs: Any = None) -> None:
+        """PyTorch's backward: ``retain_graph`` keeps the graph for another pass (never the
+        intermediate gradients); without it the graph is freed as the pass goes."""
+        from zerograd.torch.autograd.engine import backward
+        backward([self], None if gradient is None else [gradient], retain_graph, create_graph, inputs)
 
     def __repr__(self) -> str:
         if self.data is None:
             return "tensor(None)"
         body = np.array2string(as_numpy(self.data), separator=", ", prefix="tensor(")
-        grad = ", requires_grad=True" if self.requires_grad and self.creator is None else ""
-        return f"tensor({body}{grad})"
-
-    # --- operators --------------------------------------------------------------------------------
-    def __iadd__(self, other: Any) -> Tensor:
-        return self._in_place("__iadd__", CF.add, other)
-
-    def __isub__(self, other: Any) -> Tensor:
-        return self._in_place("__isub__", CF.sub, other)
-
-    def __imul__(self, other: Any) -> Tensor:
-        return self._in_place("__imul__", CF.mul, other)
-
-    def __itruediv__(self, other: Any) -> Tensor:
-        return self._in_place("__itruediv__", CF.div, other)
-
-    def _in_place(self, name: str, function: Any, other: Any) -> Tensor:
-        """Under no_grad the data changes in place and the object stays (the parameter-update
-        idiom); while a graph is recorded the result is a new Tensor, as in the book."""
-        if Config.enable_backprop:
-            return as_tensor_result(function(self, other))
-        getattr(self.data, name)(_data(other))
-        return self
+        extra = ""
+        if self.creator is not None:
+            extra = f", grad_fn=<{type(self.creator).__name__}Backward0>"
+        elif self.requires_grad:
+            extra = ", requires_grad=True"
+        return f"tensor({body}{extra})"
 
 
 def _indices(array: Any, method: str, dim: int | None, keepdim: bool) -> Tensor:
@@ -332,12 +322,33 @@ def _indices(array: Any, method: str, dim: int | None, keepdim: bool) -> Tensor:
     return Tensor(result, requires_grad=False)
 
 
-def _extreme(x: Tensor, reduce: Any, method: str, dim: int | None, keepdim: bool) -> Any:
-    """``x.max()``: the largest value; ``x.max(dim)``: (values, indices) along ``dim``."""
-    values = as_tensor_result(reduce(x, dim, keepdim))
-    if dim is None:
-        return values
-    return ValuesIndices(values, _indices(x.data, method, dim, keepdim))
+def _dims(dim: Any) -> Any:
+    """PyTorch's ``dim`` (an int, a list or tuple of ints, or None) as an axis argument."""
+    return tuple(dim) if isinstance(dim, list) else dim
+
+
+def _dim(op: str, dim: int, ndim: int) -> int:
+    from zerograd.torch.tensor_selection import normalize_dim
+    return normalize_dim(op, dim, ndim)
+
+
+def _legacy_data(args: tuple[Any, ...]) -> Any:
+    """The array of PyTorch's legacy constructor: ``Tensor()``, ``Tensor(2, 3)``, ``Tensor(data)``."""
+    if not args:
+        return np.empty(0, dtype=DEFAULT_FLOAT)
+    if all(isinstance(a, (int, np.integer)) and not isinstance(a, bool) for a in args):
+        return np.zeros(tuple(int(a) for a in args), dtype=DEFAULT_FLOAT)
+    if len(args) > 1:
+        raise TypeError(f"Tensor: expected sizes (ints) or one sequence of data, got {args!r}")
+    data = args[0]
+    if isinstance(data, Variable):
+        data = data.data
+    if not isinstance(data, (list, tuple, *ARRAY_TYPES)):
+        raise TypeError(f"new(): data must be a sequence (got {type(data).__name__})")
+    if isinstance(data, ARRAY_TYPES):
+        return get_array_module(data).array(data, dtype=DEFAULT_FLOAT)
+    return np.array([_data(item) for item in data] if isinstance(data, list) else data,
+                    dtype=DEFAULT_FLOAT)
 
 
 def _operator(function: Any) -> Any:
@@ -363,21 +374,9 @@ def _typed_like_operands(result: Variable, other: Any) -> Any:
     return result
 
 
-def _index_part(part: Any) -> Any:
-    if isinstance(part, Variable):
-        return part.data
-    if isinstance(part, range):
-        return np.arange(part.start, part.stop, part.step)
-    return part
-
-
 def _getitem(self: Tensor, index: Any) -> Tensor:
     """Indexing with ints, slices, arrays, Tensors and ranges (``x[range(n), y]``)."""
-    if type(index) is tuple:
-        index = tuple(_index_part(part) for part in index)
-    else:
-        index = _index_part(index)
-    return as_tensor_result(CF.get_item(self, index))
+    return as_tensor_result(CF.get_item(self, array_index(index)))
 
 
 def _comparison(name: str) -> Any:
@@ -413,3 +412,8 @@ class Parameter(Tensor, CoreParameter):
 
     def __repr__(self) -> str:
         return "Parameter containing:\n" + Tensor.__repr__(self)
+
+
+# Below the class: these modules build Tensors.
+from zerograd.torch.autograd.hooks import register_hook  # noqa: E402
+from zerograd.torch.tensor_selection import ValuesIndices, extreme, median, sort  # noqa: E402, F401

@@ -177,7 +177,7 @@ class SigmoidCrossEntropy(Function):
 def _targets_like(op: str, x: Variable, t: Any) -> Variable:
     """Targets as a Variable of x's shape and floating dtype (integer labels become 0.0/1.0)."""
     t = as_variable(t)
-    if t.size != x.size:
+    if t.data.size != x.data.size:
         raise ValueError(f"{op}: t of shape {t.shape} does not match x of shape {x.shape}")
     if t.shape != x.shape:
         t = CF.reshape(t, x.shape)  # the book accepts (N,) labels for (N, 1) outputs

@@ -10,6 +10,7 @@ import numpy as np
 
 from zerograd.core import Variable
 from zerograd.data import DataLoader as NativeDataLoader
+from zerograd.torch.random import default_generator, permutation
 from zerograd.torch.tensor import Tensor
 
 __all__ = ["DataLoader", "Dataset", "Subset", "TensorDataset", "default_collate", "random_split"]
@@ -73,7 +74,8 @@ class DataLoader(NativeDataLoader):
                  drop_last: bool = False, generator: Any = None) -> None:
         if sampler is not None:
             raise NotImplementedError("DataLoader: sampler= is not supported by zerograd.torch")
-        super().__init__(dataset, batch_size, shuffle=shuffle, drop_last=drop_last)
+        super().__init__(dataset, batch_size, shuffle=shuffle, drop_last=drop_last,
+                         seed=_own_generator(generator))
         self.collate_fn = collate_fn or default_collate
 
     def __next__(self) -> Any:
@@ -88,12 +90,20 @@ class DataLoader(NativeDataLoader):
         return self.collate_fn([self.dataset[i] for i in indices.tolist()])
 
 
-def random_split(dataset: Any, lengths: Sequence[int]) -> list[Any]:
-    """Split ``dataset`` into non-overlapping subsets of the given lengths, in a random order."""
+def _own_generator(generator: Any) -> Any:
+    """The NumPy generator a loader shuffles with: None (the global one) for the default."""
+    if generator is None or generator is default_generator:
+        return None
+    return generator.numpy_generator()
+
+
+def random_split(dataset: Any, lengths: Sequence[int], generator: Any = None) -> list[Any]:
+    """Split ``dataset`` into non-overlapping subsets of the given lengths, in a random order
+    (drawn from ``generator`` when given)."""
     if sum(lengths) != len(dataset):
         raise ValueError(f"random_split: lengths {list(lengths)} do not add up to the data set's "
                          f"size {len(dataset)}")
-    order = np.random.permutation(len(dataset))  # noqa: NPY002  (zerograd's global generator)
+    order = permutation(generator, len(dataset))  # NumPy's global generator when None
     subsets, start = [], 0
     for length in lengths:
         subsets.append(Subset(dataset, order[start:start + length]))
