@@ -88,6 +88,15 @@ from zerograd.torch.nn.loss_modules import (  # noqa: E402
     SmoothL1Loss,
     SoftMarginLoss,
 )
+from zerograd.torch.nn.normalization_modules import (  # noqa: E402
+    Bilinear,
+    GroupNorm,
+    InstanceNorm1d,
+    InstanceNorm2d,
+    InstanceNorm3d,
+    LocalResponseNorm,
+    RMSNorm,
+)
 from zerograd.torch.nn.padding import (  # noqa: E402
     CircularPad1d,
     CircularPad2d,
@@ -124,6 +133,8 @@ from zerograd.torch.nn.pooling import (  # noqa: E402
 )
 
 __all__ += [  # noqa: PLE0605
+    "Bilinear", "GroupNorm", "InstanceNorm1d", "InstanceNorm2d", "InstanceNorm3d",
+    "LocalResponseNorm", "RMSNorm",
     "AdaptiveAvgPool1d", "AdaptiveAvgPool2d", "AdaptiveAvgPool3d", "AdaptiveMaxPool1d",
     "AdaptiveMaxPool2d", "AdaptiveMaxPool3d", "AvgPool1d", "AvgPool2d", "AvgPool3d", "BCELoss",
     "BCEWithLogitsLoss", "CELU", "CircularPad1d", "CircularPad2d", "CircularPad3d",
