@@ -131,8 +131,10 @@ from zerograd.torch.nn.pooling import (  # noqa: E402
     MaxPool2d,
     MaxPool3d,
 )
+from zerograd.torch.nn.recurrent_cells import GRUCell, LSTMCell, RNNCell  # noqa: E402
 
 __all__ += [  # noqa: PLE0605
+    "GRUCell", "LSTMCell", "RNNCell",
     "Bilinear", "GroupNorm", "InstanceNorm1d", "InstanceNorm2d", "InstanceNorm3d",
     "LocalResponseNorm", "RMSNorm",
     "AdaptiveAvgPool1d", "AdaptiveAvgPool2d", "AdaptiveAvgPool3d", "AdaptiveMaxPool1d",
