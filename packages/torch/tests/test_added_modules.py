@@ -47,3 +47,21 @@ def test_layouts_and_buffers_follow_pytorch():
     assert list(weighted.state_dict()) == ["weight"]
     assert list(nn.CrossEntropyLoss().state_dict()) == []
     assert nn.MaxPool1d(3).stride == 3 and nn.AvgPool2d(2, 1).stride == 1
+
+
+def test_lazy_convolutions_start_unsized_and_take_loaded_weights():
+    lazy = nn.LazyConvTranspose1d(6, 3, groups=2)
+    assert lazy.state_dict() == {} and lazy.weight.data is None
+    lazy.load_state_dict({"weight": torch.ones(4, 3, 3), "bias": torch.zeros(6)})
+    assert lazy.weight.shape == (4, 3, 3)
+
+
+def test_cells_take_pytorchs_layout_and_unbatched_input():
+    cell = nn.LSTMCell(3, 2)
+    assert cell.weight_ih.shape == (8, 3) and cell.bias_hh.shape == (8,)
+    h, c = cell(torch.ones(3))
+    assert h.shape == (2,) and c.shape == (2,)
+    with pytest.raises(ValueError, match=r"GRUCell: expected a hidden state of shape \(4, 2\)"):
+        nn.GRUCell(3, 2)(torch.ones(4, 3), torch.ones(3, 2))
+    with pytest.raises(ValueError, match="RNNCell: nonlinearity must be 'tanh' or 'relu'"):
+        nn.RNNCell(3, 2, nonlinearity="gelu")

@@ -67,6 +67,10 @@ from zerograd.torch.nn.conv import (  # noqa: E402
     Conv1d,
     ConvTranspose1d,
     ConvTranspose2d,
+    LazyConv1d,
+    LazyConv2d,
+    LazyConvTranspose1d,
+    LazyConvTranspose2d,
 )
 from zerograd.torch.nn.loss_modules import (  # noqa: E402
     BCELoss,
@@ -134,6 +138,7 @@ from zerograd.torch.nn.pooling import (  # noqa: E402
 from zerograd.torch.nn.recurrent_cells import GRUCell, LSTMCell, RNNCell  # noqa: E402
 
 __all__ += [  # noqa: PLE0605
+    "LazyConv1d", "LazyConv2d", "LazyConvTranspose1d", "LazyConvTranspose2d",
     "GRUCell", "LSTMCell", "RNNCell",
     "Bilinear", "GroupNorm", "InstanceNorm1d", "InstanceNorm2d", "InstanceNorm3d",
     "LocalResponseNorm", "RMSNorm",

@@ -16,7 +16,8 @@ from zerograd.torch.nn._calls import call, options
 from zerograd.torch.nn.module import Module
 from zerograd.torch.tensor import Parameter
 
-__all__ = ["Conv1d", "ConvTranspose1d", "ConvTranspose2d"]
+__all__ = ["Conv1d", "ConvTranspose1d", "ConvTranspose2d", "LazyConv1d", "LazyConv2d",
+           "LazyConvTranspose1d", "LazyConvTranspose2d"]
 
 PADDING_MODES = {"zeros": "constant", "reflect": "reflect", "replicate": "replicate",
                  "circular": "circular"}
@@ -85,7 +86,14 @@ class _ConvNd(Module):
                 f"stride={self.stride}, padding={self.padding}")
 
 
-class Conv1d(_ConvNd):
+class _Conv(_ConvNd):
+    def forward(self, input: Any) -> Any:  # noqa: A002  (PyTorch's name)
+        input, padding = self._padded(input)
+        return call(type(self).__name__, f"conv{self.dims}d", input, self.weight, self.bias,
+                    self.stride, padding, self.dilation, self.groups)
+
+
+class Conv1d(_Conv):
     """Convolution over (N, C, L) or (C, L)."""
 
     dims = 1
@@ -95,11 +103,6 @@ class Conv1d(_ConvNd):
                  padding_mode: str = "zeros", device: Any = None, dtype: Any = None) -> None:
         super().__init__(in_channels, out_channels, kernel_size, stride, padding, dilation,
                          groups, bias, padding_mode, device=device, dtype=dtype)
-
-    def forward(self, input: Any) -> Any:  # noqa: A002  (PyTorch's name)
-        input, padding = self._padded(input)
-        return call(type(self).__name__, f"conv{self.dims}d", input, self.weight, self.bias,
-                    self.stride, padding, self.dilation, self.groups)
 
 
 class _ConvTransposeNd(_ConvNd):
@@ -134,4 +137,65 @@ class ConvTranspose1d(_ConvTransposeNd):
 class ConvTranspose2d(_ConvTransposeNd):
     """Transposed convolution over (N, C, H, W) or (C, H, W); weight (in, out / groups, KH, KW)."""
 
+    dims = 2
+
+
+class _Lazy:
+    """in_channels taken from the first input (its channel axis): until then the parameters
+    hold no data, and load_state_dict may fill them, as PyTorch's lazy modules."""
+
+    def _unsized(self) -> None:
+        self.in_channels = 0
+        self.weight.data = None
+        if self.bias is not None:
+            self.bias.data = None
+
+    def forward(self, input: Any, *args: Any) -> Any:  # noqa: A002
+        if self.weight.data is None:
+            channels = input.shape[input.ndim - self.dims - 1]
+            shape = ((channels, self.out_channels // self.groups) if self.transposed
+                     else (self.out_channels, channels // self.groups))
+            self.in_channels = channels
+            self.weight.data = np.empty(shape + self.kernel_size, dtype=np.float32)
+            if self.bias is not None:
+                self.bias.data = np.empty((self.out_channels,), dtype=np.float32)
+            self.reset_parameters()
+        elif not self.in_channels:
+            self.in_channels = self.weight.shape[0 if self.transposed else 1] * (
+                1 if self.transposed else self.groups)
+        return super().forward(input, *args)
+
+
+class _LazyConv(_Lazy, _Conv):
+    def __init__(self, out_channels: int, kernel_size: Any, stride: Any = 1, padding: Any = 0,
+                 dilation: Any = 1, groups: int = 1, bias: bool = True,
+                 padding_mode: str = "zeros", device: Any = None, dtype: Any = None) -> None:
+        _Conv.__init__(self, groups, out_channels, kernel_size, stride, padding, dilation,
+                       groups, bias, padding_mode, device=device, dtype=dtype)
+        self._unsized()
+
+
+class _LazyConvTranspose(_Lazy, _ConvTransposeNd):
+    def __init__(self, out_channels: int, kernel_size: Any, stride: Any = 1, padding: Any = 0,
+                 output_padding: Any = 0, groups: int = 1, bias: bool = True, dilation: Any = 1,
+                 padding_mode: str = "zeros", device: Any = None, dtype: Any = None) -> None:
+        _ConvTransposeNd.__init__(self, groups, out_channels, kernel_size, stride, padding,
+                                  output_padding, groups, bias, dilation, padding_mode, device,
+                                  dtype)
+        self._unsized()
+
+
+class LazyConv1d(_LazyConv):
+    dims = 1
+
+
+class LazyConv2d(_LazyConv):
+    dims = 2
+
+
+class LazyConvTranspose1d(_LazyConvTranspose):
+    dims = 1
+
+
+class LazyConvTranspose2d(_LazyConvTranspose):
     dims = 2
