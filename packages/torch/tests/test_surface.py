@@ -256,8 +256,8 @@ def test_one_cycle_matches_pytorch_schedule():
 
 
 def test_unsupported_arguments_say_so():
-    with pytest.raises(NotImplementedError, match="Adam: amsgrad=True is not supported"):
-        optim.Adam(nn.Linear(2, 2).parameters(), amsgrad=True)
+    with pytest.raises(RuntimeError, match="Adam: capturable=True needs the parameters on a GPU"):
+        optim.Adam(nn.Linear(2, 2).parameters(), capturable=True).step()
 
 
 def test_device_mapping_on_the_cpu():

@@ -8,7 +8,8 @@ torch.optim (parameter groups over ``defaults``, per-parameter ``state``, ``stat
 
 Every group carries an ``lr``; that is what schedulers change. The machinery (groups, state,
 state_dict, the threaded update) lives in ``optimizer``, ``groups``, ``saving`` and ``threads``;
-each optimizer is its formula, in ``sgd``, ``adaptive`` and ``adam``; hooks are in ``hooks``.
+each optimizer is its formula, in ``sgd``, ``adaptive``, ``adam``, ``adam_variants``,
+``rprop`` and ``adafactor``; hooks are in ``hooks``.
 ``set_update_threads(n)`` sets how many threads ``update()`` may use.
 
 >>> import numpy as np
@@ -21,14 +22,18 @@ each optimizer is its formula, in ``sgd``, ``adaptive`` and ``adam``; hooks are 
 array([0., 3.])
 """
 
+from zerograd.nn.optimizers.adafactor import Adafactor
 from zerograd.nn.optimizers.adam import Adam, AdamW
+from zerograd.nn.optimizers.adam_variants import Adamax, NAdam, RAdam
 from zerograd.nn.optimizers.adaptive import AdaDelta, AdaGrad, RMSprop
 from zerograd.nn.optimizers.hooks import ClipGrad, FreezeParam, WeightDecay
 from zerograd.nn.optimizers.optimizer import Optimizer
-from zerograd.nn.optimizers.sgd import SGD, MomentumSGD
+from zerograd.nn.optimizers.rprop import Rprop
+from zerograd.nn.optimizers.sgd import ASGD, SGD, MomentumSGD
 from zerograd.nn.optimizers.threads import set_update_threads, update_threads
 
 __all__ = [
-    "AdaDelta", "AdaGrad", "Adam", "AdamW", "ClipGrad", "FreezeParam", "MomentumSGD", "Optimizer",
-    "RMSprop", "SGD", "WeightDecay", "set_update_threads", "update_threads",
+    "ASGD", "AdaDelta", "AdaGrad", "Adafactor", "Adam", "AdamW", "Adamax", "ClipGrad",
+    "FreezeParam", "MomentumSGD", "NAdam", "Optimizer", "RAdam", "RMSprop", "Rprop", "SGD",
+    "WeightDecay", "set_update_threads", "update_threads",
 ]

@@ -6,7 +6,14 @@ import math
 from typing import Any
 
 from zerograd.core.cuda import get_array_module
-from zerograd.nn.optimizers.hyperparameters import FRACTION, NON_NEGATIVE, Hyperparameter
+from zerograd.nn.optimizers.hyperparameters import (
+    FLAG,
+    FRACTION,
+    GRADIENT_OPTION_RULES,
+    GRADIENT_OPTIONS,
+    NON_NEGATIVE,
+    Hyperparameter,
+)
 from zerograd.nn.optimizers.optimizer import Optimizer
 
 __all__ = ["Adam", "AdamW"]
@@ -18,6 +25,9 @@ class Adam(Optimizer):
         m <- beta1 * m + (1 - beta1) * g
         v <- beta2 * v + (1 - beta2) * g^2
         p <- p - lr / (1 - beta1^t) * m / (sqrt(v) / sqrt(1 - beta2^t) + eps)
+
+    Options as torch.optim.Adam: ``amsgrad`` (divide by the running maximum of v),
+    ``weight_decay`` (L2, or AdamW's with ``decoupled_weight_decay=True``) and ``maximize``.
 
     t counts the parameter's own updates. The book divides by sqrt(v) + eps and folds both
     corrections into its ``Adam.lr`` = alpha * sqrt(1 - beta2^t) / (1 - beta1^t), which is the
@@ -31,18 +41,22 @@ class Adam(Optimizer):
     array([0.9])
     """
 
-    rules = {**Optimizer.rules, "beta1": FRACTION, "beta2": FRACTION, "eps": NON_NEGATIVE}
+    rules = {**Optimizer.rules, "beta1": FRACTION, "beta2": FRACTION, "eps": NON_NEGATIVE,
+             "amsgrad": FLAG, "decoupled_weight_decay": FLAG, **GRADIENT_OPTION_RULES}
+    options = {"amsgrad": False, "decoupled_weight_decay": False, **GRADIENT_OPTIONS}
     aliases = {"alpha": "lr"}
     slots = ("m", "v")
+    optional_state = ("max_v",)
     alpha = Hyperparameter("lr")
     beta1 = Hyperparameter("beta1")
     beta2 = Hyperparameter("beta2")
     eps = Hyperparameter("eps")
 
     def __init__(self, alpha: float = 0.001, beta1: float = 0.9, beta2: float = 0.999,
-                 eps: float = 1e-8, *, lr: float | None = None) -> None:
+                 eps: float = 1e-8, *, lr: float | None = None, **options: Any) -> None:
         self._checked("alpha", alpha)  # even beside lr=: PyTorch's Adam(params, lr=...) lands here
-        super().__init__(lr=alpha if lr is None else lr, beta1=beta1, beta2=beta2, eps=eps)
+        super().__init__(lr=alpha if lr is None else lr, beta1=beta1, beta2=beta2, eps=eps,
+                         **self._options(options))
 
     @property
     def step_size(self) -> float:
@@ -52,6 +66,7 @@ class Adam(Optimizer):
         return self.lr * math.sqrt(1 - self.beta2 ** t) / (1 - self.beta1 ** t)
 
     def rule(self, p: Any, g: Any, state: dict[str, Any], h: dict[str, Any]) -> None:
+        g = self.gradient(p, g, h)
         beta1, beta2, t = h["beta1"], h["beta2"], state["step"]
         m, v = state["m"], state["v"]
         # m / (sqrt(v) / c + eps) = c m / (sqrt(v) + c eps) with c = sqrt(1 - beta2^t): the
@@ -67,6 +82,8 @@ class Adam(Optimizer):
         v *= beta2                                  # v <- beta2 v + (1 - beta2) g^2
         xp.multiply(g, g, out=work)
         v += xp.multiply(work, 1 - beta2, out=work)
+        if h.get("amsgrad"):                        # amsgrad: the running maximum of v
+            v = xp.maximum(self.lazy_slot(state, "max_v", p), v, out=state["max_v"])
         xp.sqrt(v, out=work)                        # p <- p - step_size m / (sqrt(v) + c eps)
         work += c * h["eps"]
         xp.divide(m, work, out=work)
@@ -85,15 +102,12 @@ class AdamW(Adam):
     array([1.8])
     """
 
-    rules = {**Adam.rules, "weight_decay": NON_NEGATIVE}
+    options = {"amsgrad": False, "maximize": False}
+    decoupled_weight_decay = True
     weight_decay = Hyperparameter("weight_decay")
 
     def __init__(self, alpha: float = 0.001, beta1: float = 0.9, beta2: float = 0.999,
-                 eps: float = 1e-8, weight_decay: float = 0.01, *, lr: float | None = None
-                 ) -> None:
-        super().__init__(alpha, beta1, beta2, eps, lr=lr)
+                 eps: float = 1e-8, weight_decay: float = 0.01, *, lr: float | None = None,
+                 **options: Any) -> None:
+        super().__init__(alpha, beta1, beta2, eps, lr=lr, **options)
         self.defaults["weight_decay"] = self._checked("weight_decay", weight_decay)
-
-    def rule(self, p: Any, g: Any, state: dict[str, Any], h: dict[str, Any]) -> None:
-        p *= 1 - h["lr"] * h["weight_decay"]
-        super().rule(p, g, state, h)

@@ -17,14 +17,18 @@ from typing import Any
 from zerograd.core.checks import check_bool, check_real
 from zerograd.core.variable import Variable
 
-__all__ = ["CLOSED_FRACTION", "FLAG", "FRACTION", "Hyperparameter", "NON_NEGATIVE",
-           "check_hyperparameter"]
+__all__ = ["CLOSED_FRACTION", "FLAG", "FRACTION", "GRADIENT_OPTIONS", "GRADIENT_OPTION_RULES",
+           "Hyperparameter", "NON_NEGATIVE", "check_hyperparameter"]
 
 # A rule is check_real's range, or FLAG for True/False.
 NON_NEGATIVE: dict[str, Any] = {"low": 0}
 FRACTION: dict[str, Any] = {"low": 0, "high": 1, "high_open": True}
 CLOSED_FRACTION: dict[str, Any] = {"low": 0, "high": 1}
 FLAG = None
+
+# The options PyTorch's optimizers share (see Optimizer.gradient), with their rules and defaults.
+GRADIENT_OPTION_RULES: dict[str, Any] = {"weight_decay": NON_NEGATIVE, "maximize": FLAG}
+GRADIENT_OPTIONS: dict[str, Any] = {"weight_decay": 0.0, "maximize": False}
 
 
 def _parameters_kind(value: Any) -> str | None:

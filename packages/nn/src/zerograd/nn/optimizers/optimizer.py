@@ -46,6 +46,9 @@ class Optimizer:
     rules: dict[str, Any] = {"lr": NON_NEGATIVE}
     aliases: dict[str, str] = {}  # group keys accepted under another name, e.g. Adam's 'alpha'
     slots: tuple[str, ...] = ()  # the state arrays of each parameter, zero at its first update
+    optional_state: tuple[str, ...] = ()  # state entries an option adds (amsgrad's maximum...)
+    options: dict[str, Any] = {}  # optional hyperparameters beyond the book's, with their defaults
+    decoupled_weight_decay = False  # True: weight_decay shrinks p (AdamW), False: adds to g (L2)
     lr = Hyperparameter("lr")
 
     def __init__(self, **defaults: Any) -> None:
@@ -59,6 +62,15 @@ class Optimizer:
         self._buffers: dict[tuple, Any] = {}
         self._pool: ThreadPoolExecutor | None = None  # update()'s threads, made on first need
         self._pool_size = 0
+
+    def _options(self, given: dict[str, Any]) -> dict[str, Any]:
+        """The optional hyperparameters given to the constructor, checked by name: they enter
+        the groups only when given, so the book's optimizers keep the book's groups."""
+        unknown = [key for key in given if key not in self.options]
+        if unknown:
+            known = ", ".join(self.options) or "none"
+            raise TypeError(f"{type(self).__name__}: unknown option {unknown[0]!r} (known: {known})")
+        return given
 
     # --- setting up ------------------------------------------------------------------------------
     def setup(self, target: Any) -> Optimizer:
@@ -163,6 +175,33 @@ class Optimizer:
     def rule(self, p: Any, g: Any, state: dict[str, Any], h: dict[str, Any]) -> None:
         """The optimizer's formula: update ``p`` in place from ``g``; each optimizer defines it."""
         raise NotImplementedError(f"{type(self).__name__} defines neither rule nor update_one")
+
+    def gradient(self, p: Any, g: Any, h: dict[str, Any]) -> Any:
+        """The gradient the formula sees, as PyTorch's optimizers make it: negated under
+        ``maximize``, then ``weight_decay`` either adds weight_decay * p to it (L2) or, decoupled
+        (AdamW, or a group's ``decoupled_weight_decay``), shrinks p by lr * weight_decay first."""
+        if h.get("maximize"):
+            g = -g
+        decay = h.get("weight_decay", 0.0)
+        if decay:
+            if h.get("decoupled_weight_decay", self.decoupled_weight_decay):
+                p *= 1 - h["lr"] * decay
+            else:
+                g = g + decay * p
+        return g
+
+    def state_shape(self, key: str, data: Any) -> Any:
+        """The shape of state array ``key`` of a parameter holding ``data`` (the parameter's,
+        except where an optimizer keeps factors, as Adafactor does)."""
+        return None if data is None else data.shape
+
+    @staticmethod
+    def lazy_slot(state: dict[str, Any], name: str, like: Any, fill: float = 0.0) -> Any:
+        """A state array that only some options need (created filled with ``fill`` on first use)."""
+        array = state.get(name)
+        if array is None:
+            array = state[name] = get_array_module(like).full_like(like, fill)
+        return array
 
     def group_of(self, param: Variable) -> dict[str, Any]:
         """The parameter group (and so the hyperparameters) that ``param`` belongs to."""

@@ -101,10 +101,12 @@ def _checked_param_state(optimizer: Any, saved: Any, param: Variable, where: str
     and dtype. Optimizers that declare no slots (the book's own subclasses) keep what they saved."""
     if not isinstance(saved, dict):
         raise ValueError(f"{where}: expected a dict, got {type(saved).__name__}")
-    state = {key: _restored(value, param, where, key) for key, value in saved.items()}
+    state = {key: _restored(value, param, where, key, optimizer.state_shape(key, param.data))
+             for key, value in saved.items()}
     if optimizer.slots:
         expected = {"step", *optimizer.slots}
-        if set(state) != expected:
+        allowed = expected | set(optimizer.optional_state)
+        if not expected <= set(state) <= allowed:
             raise ValueError(f"{where}: expected {sorted(expected)}, got {sorted(state)}")
         if not is_int(state["step"]) or state["step"] < 0:
             raise ValueError(f"{where}: 'step' must be an int >= 0, got {state['step']!r}")
@@ -118,14 +120,14 @@ def _copied(value: Any) -> Any:
     return value.copy() if hasattr(value, "copy") and hasattr(value, "shape") else value
 
 
-def _restored(value: Any, param: Variable, where: str, key: str) -> Any:
+def _restored(value: Any, param: Variable, where: str, key: str, shape: Any) -> Any:
     """A saved state value, copied onto the parameter's device and dtype."""
     if not hasattr(value, "shape") or not hasattr(value, "dtype") or value.ndim == 0:
         return value.item() if hasattr(value, "item") else value
     data = param.data
     if data is None:
         return np.array(cuda.as_numpy(value))
-    if tuple(value.shape) != tuple(data.shape):
+    if tuple(value.shape) != tuple(shape):
         raise ValueError(f"{where}: {key!r} has shape {tuple(value.shape)}")
     if get_array_module(data) is np:
         return np.array(cuda.as_numpy(value), dtype=data.dtype)

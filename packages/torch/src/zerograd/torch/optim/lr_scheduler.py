@@ -50,7 +50,8 @@ class OneCycleLR(LRScheduler):
         self.total_steps, self.pct_start = int(total_steps), pct_start
         self.div_factor, self.final_div_factor = div_factor, final_div_factor
         self.base_momentum, self.max_momentum = base_momentum, max_momentum
-        self.momentum_key = "momentum" if "momentum" in groups[0] else "beta1"
+        self.momentum_key = next((key for key in ("momentum", "betas", "beta1")
+                                  if key in groups[0]), "momentum")
         self.cycle_momentum = cycle_momentum and self.momentum_key in groups[0]
         for group, top in zip(groups, self.max_lrs):
             group["initial_lr"] = top / div_factor
@@ -75,6 +76,9 @@ class OneCycleLR(LRScheduler):
             group["lr"] = _cosine(start, top, fraction) if phase == 0 else _cosine(top, low, fraction)
             if self.cycle_momentum:
                 high, base = self.max_momentum, self.base_momentum
-                group[self.momentum_key] = (_cosine(high, base, fraction) if phase == 0
-                                            else _cosine(base, high, fraction))
+                value = (_cosine(high, base, fraction) if phase == 0
+                         else _cosine(base, high, fraction))
+                if self.momentum_key == "betas":  # torch.optim's Adam: beta1 is betas[0]
+                    value = (value, group["betas"][1])
+                group[self.momentum_key] = value
         self.last_lr = [group["lr"] for group in self.optimizer.param_groups]

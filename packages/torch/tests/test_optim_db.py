@@ -1,0 +1,60 @@
+"""torch.optim graded by PyTorch's own OptimizerInfo database (optim_db): every entry zerograd
+offers must match torch over all its option sets (conformance/optims.py runs them); LBFGS,
+SparseAdam and Muon are the three zerograd does not offer."""
+
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+torch = pytest.importorskip("torch", reason="the optim_db comparison needs PyTorch (3.11 oracle)")
+pytest.importorskip("expecttest", reason="torch.testing._internal needs expecttest")
+sys.path.insert(0, str(Path(__file__).parent))
+
+from conformance import optims  # noqa: E402
+from torch.testing._internal.common_optimizers import optim_db  # noqa: E402
+
+import zerograd.torch as ztorch  # noqa: E402
+
+NOT_OFFERED = {"LBFGS", "SparseAdam", "Muon"}
+
+
+@pytest.mark.parametrize("info", optim_db, ids=lambda info: info.optim_cls.__name__)
+def test_optim_db_entry(info):
+    verdict, note = optims.grade(info, torch, ztorch)
+    expected = "unsupported" if info.optim_cls.__name__ in NOT_OFFERED else "match"
+    assert verdict == expected, note
+
+
+def test_the_harness_sees_a_wrong_formula(monkeypatch):
+    # A harness that cannot fail proves nothing: a slightly wrong eps must be a mismatch.
+    original = ztorch.optim.Adam.__init__
+    monkeypatch.setattr(ztorch.optim.Adam, "__init__",
+                        lambda self, params, **kw: original(self, params, eps=1e-3))
+    with pytest.raises(AssertionError, match="step 1"):
+        optims.run_both("Adam", {}, torch, ztorch)
+
+
+def test_param_groups_carry_pytorchs_keys_and_defaults():
+    for name in ("SGD", "Adam", "AdamW", "Adagrad", "Adadelta", "Adamax", "NAdam", "RAdam",
+                 "RMSprop", "Rprop", "ASGD", "Adafactor"):
+        expected = getattr(torch.optim, name)([torch.nn.Parameter(torch.ones(2))]).param_groups[0]
+        got = getattr(ztorch.optim, name)([ztorch.nn.Parameter(ztorch.ones(2))]).param_groups[0]
+        assert set(got) == set(expected), name
+        for key, value in expected.items():
+            if key != "params":
+                assert got[key] == value, (name, key)
+
+
+def test_tensor_lr_and_per_group_betas():
+    p, q = ztorch.nn.Parameter(ztorch.ones(2)), ztorch.nn.Parameter(ztorch.ones(2))
+    optimizer = ztorch.optim.Adam([{"params": [p]}, {"params": [q], "betas": (0.5, 0.9)}],
+                                  lr=ztorch.tensor(0.1))
+    assert optimizer.param_groups[0]["lr"] == pytest.approx(0.1)
+    assert optimizer.param_groups[1]["betas"] == (0.5, 0.9)
+    with pytest.raises(ValueError, match=r"betas\[0\] must be a finite number in \[0, 1\)"):
+        ztorch.optim.Adam([p], betas=(1.0, 0.9))
+    p.grad, q.grad = ztorch.ones(2), ztorch.ones(2)
+    optimizer.step()
+    np.testing.assert_allclose(p.data, 0.9, rtol=1e-6)
