@@ -21,6 +21,7 @@ from zerograd.nn.functions.activation import (
     softmax,
     softplus,
 )
+from zerograd.nn.functions.attention import causal_mask, scaled_dot_product_attention
 from zerograd.nn.functions.dropout import dropout
 from zerograd.nn.functions.embedding import embed_id
 from zerograd.nn.functions.linear import linear
@@ -36,8 +37,8 @@ from zerograd.nn.functions.metrics import accuracy
 from zerograd.nn.functions.normalization import batch_norm, layer_norm
 
 __all__ = [
-    "accuracy", "batch_norm", "binary_cross_entropy", "dropout", "elu", "embed_id", "gelu",
+    "accuracy", "batch_norm", "binary_cross_entropy", "causal_mask", "dropout", "elu", "embed_id", "gelu",
     "huber_loss", "layer_norm", "leaky_relu", "linear", "log_softmax", "mean_squared_error",
-    "nll_loss", "relu", "sigmoid", "sigmoid_cross_entropy", "silu", "softmax",
+    "nll_loss", "relu", "scaled_dot_product_attention", "sigmoid", "sigmoid_cross_entropy", "silu", "softmax",
     "softmax_cross_entropy", "softplus",
 ]
