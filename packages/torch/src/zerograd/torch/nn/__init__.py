@@ -42,6 +42,14 @@ from zerograd.torch.nn.losses import (
 )
 from zerograd.torch.nn.module import Module
 from zerograd.torch.nn.recurrent import GRU, LSTM
+from zerograd.torch.nn.transformer import (
+    MultiheadAttention,
+    Transformer,
+    TransformerDecoder,
+    TransformerDecoderLayer,
+    TransformerEncoder,
+    TransformerEncoderLayer,
+)
 from zerograd.torch.tensor import Parameter
 
 __all__ = [
@@ -52,6 +60,8 @@ __all__ = [
     "ParameterList", "ReLU", "Sequential", "SiLU", "Sigmoid", "Softmax", "Tanh", "Unflatten",
     "functional", "init",
 ]
+__all__ += ["MultiheadAttention", "Transformer", "TransformerDecoder", "TransformerDecoderLayer",
+            "TransformerEncoder", "TransformerEncoderLayer"]
 
 
 def __getattr__(name: str):

@@ -78,6 +78,16 @@ def dropout(input: Any, p: float = 0.5, training: bool = True, inplace: bool = F
     return as_tensor_result(NF.dropout(input, p, train=bool(training)))
 
 
+def scaled_dot_product_attention(query: Any, key: Any, value: Any, attn_mask: Any = None,
+                                 dropout_p: float = 0.0, is_causal: bool = False,
+                                 scale: float | None = None, enable_gqa: bool = False) -> Any:
+    """softmax(query key^T scale + mask) value; dropout whenever dropout_p > 0, as in PyTorch."""
+    if enable_gqa:
+        raise NotImplementedError("scaled_dot_product_attention: enable_gqa is not supported")
+    return as_tensor_result(NF.scaled_dot_product_attention(
+        query, key, value, attn_mask, dropout_p, is_causal, scale, train=True))
+
+
 def embedding(input: Any, weight: Any) -> Any:  # noqa: A002
     return as_tensor_result(NF.embed_id(_labels(input), weight))
 
