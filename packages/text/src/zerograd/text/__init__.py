@@ -6,6 +6,8 @@
 - ``zerograd.text.sequence_layers``: ``SequenceLSTM``, ``SequenceGRU`` over a whole sequence
   (``torch.nn.LSTM``/``nn.GRU``), multi-layer and bidirectional.
 - ``zerograd.text.datasets``: ``Shakespear``, the book's character-level corpus.
+- ``zerograd.text.gpt``: ``GPT``, ``GPTConfig``, a small nanoGPT-style language model with
+  key/value-cached generation.
 - ``zerograd.text.vocabulary``: ``CharVocabulary``, characters <-> ids.
 
 >>> import numpy as np
@@ -17,12 +19,13 @@
 (2, 8)
 """
 
-from zerograd.text import datasets, functions, layers, vocabulary
+from zerograd.text import datasets, functions, gpt, layers, vocabulary
 from zerograd.text.datasets import Shakespear
+from zerograd.text.gpt import GPT, GPTConfig
 from zerograd.text.layers import GRU, LSTM, RNN
 from zerograd.text.sequence_layers import SequenceGRU, SequenceLSTM
 from zerograd.text.vocabulary import CharVocabulary
 
 __version__ = "0.1.0"
-__all__ = ["GRU", "LSTM", "RNN", "CharVocabulary", "Shakespear", "datasets", "functions",
-           "layers", "vocabulary", "SequenceGRU", "SequenceLSTM"]
+__all__ = ["GPT", "GRU", "LSTM", "RNN", "CharVocabulary", "GPTConfig", "Shakespear", "datasets",
+           "functions", "gpt", "layers", "vocabulary", "SequenceGRU", "SequenceLSTM"]

@@ -51,6 +51,7 @@ from zerograd.nn.functions.distance import (
     pairwise_distance,
     vector_norm,
 )
+from zerograd.nn.functions.attention import causal_mask, scaled_dot_product_attention
 from zerograd.nn.functions.dropout import dropout
 from zerograd.nn.functions.dropout_variants import alpha_dropout, channel_dropout
 from zerograd.nn.functions.embedding import embed_id, embedding, one_hot
@@ -88,3 +89,9 @@ from zerograd.nn.functions.normalization import batch_norm, layer_norm
 # Functions only: the submodules must not leak through `from zerograd.nn.functions import *`.
 __all__ = [name for name, value in globals().items()
            if not name.startswith("_") and not isinstance(value, types.ModuleType)]
+__all__ = [
+    "accuracy", "batch_norm", "binary_cross_entropy", "causal_mask", "dropout", "elu", "embed_id", "gelu",
+    "huber_loss", "layer_norm", "leaky_relu", "linear", "log_softmax", "mean_squared_error",
+    "nll_loss", "relu", "scaled_dot_product_attention", "sigmoid", "sigmoid_cross_entropy", "silu", "softmax",
+    "softmax_cross_entropy", "softplus",
+]

@@ -45,6 +45,6 @@ def dropout(x: Any, dropout_ratio: float = 0.5, *, train: bool | None = None) ->
     x = floating_variable("dropout", "x", x)
     if not 0 <= dropout_ratio <= 1:
         raise ValueError(f"dropout: dropout_ratio must lie in [0, 1], got {dropout_ratio}")
-    if not is_training(train):
+    if not is_training(train) or dropout_ratio == 0:  # nothing to drop: no mask to draw
         return x
     return Dropout(float(dropout_ratio))(x)

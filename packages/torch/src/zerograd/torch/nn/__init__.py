@@ -31,6 +31,14 @@ from zerograd.torch.nn.layers import (
 )
 from zerograd.torch.nn.module import Module
 from zerograd.torch.nn.recurrent import GRU, LSTM
+from zerograd.torch.nn.transformer import (
+    MultiheadAttention,
+    Transformer,
+    TransformerDecoder,
+    TransformerDecoderLayer,
+    TransformerEncoder,
+    TransformerEncoderLayer,
+)
 from zerograd.torch.tensor import Parameter
 
 __all__ = [
@@ -156,6 +164,8 @@ __all__ += [  # noqa: PLE0605
     "SmoothL1Loss", "SoftMarginLoss", "Softmax2d", "Softmin", "Softplus", "Softshrink",
     "Softsign", "Tanhshrink", "Threshold", "ZeroPad1d", "ZeroPad2d", "ZeroPad3d"
 ]
+__all__ += ["MultiheadAttention", "Transformer", "TransformerDecoder", "TransformerDecoderLayer",
+            "TransformerEncoder", "TransformerEncoderLayer"]
 
 
 def __getattr__(name: str):

@@ -112,6 +112,16 @@ def linear(input: Any, weight: Any, bias: Any = None) -> Any:
     return as_tensor_result(NF.linear(input, CF.transpose(weight), bias))
 
 
+def scaled_dot_product_attention(query: Any, key: Any, value: Any, attn_mask: Any = None,
+                                 dropout_p: float = 0.0, is_causal: bool = False,
+                                 scale: float | None = None, enable_gqa: bool = False) -> Any:
+    """softmax(query key^T scale + mask) value; dropout whenever dropout_p > 0, as in PyTorch."""
+    if enable_gqa:
+        raise NotImplementedError("scaled_dot_product_attention: enable_gqa is not supported")
+    return as_tensor_result(NF.scaled_dot_product_attention(
+        query, key, value, attn_mask, dropout_p, is_causal, scale, train=True))
+
+
 def layer_norm(input: Any, normalized_shape: Any, weight: Any = None, bias: Any = None,  # noqa: A002
                eps: float = 1e-5) -> Any:
     shape = (normalized_shape,) if isinstance(normalized_shape, int) else tuple(normalized_shape)
