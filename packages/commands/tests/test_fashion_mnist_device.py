@@ -75,7 +75,7 @@ def test_gpu_run_trains_and_resume_repeats_it_bitwise(device, fashion_root, tmp_
 def test_the_command_with_gpu_runs_on_the_standin_chosen_by_the_environment(fashion_root,
                                                                             tmp_path):
     out = tmp_path / "run"
-    command = [sys.executable, "-m", "zerograd.vision.train",
+    command = [sys.executable, "-m", "zerograd.commands.fashion_mnist",
                *_args(fashion_root, out, "--model", "mlp", "--epochs", "1")]
     result = subprocess.run(command, env={**os.environ, "ZEROGRAD_DEVICE": "standin",
                                           "MPLBACKEND": "Agg"},
