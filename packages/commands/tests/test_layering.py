@@ -1,4 +1,4 @@
-"""The monorepo's layering (DESIGN.md): no module imports a zerograd package its distribution does
+"""The monorepo's layering (README.md, "Packages"): no module imports a zerograd package its distribution does
 not depend on (by ``import`` or by an ``importlib`` string), and no distribution depends, through
 any extra, on one that depends on it. Reads every packages/*/pyproject.toml and src file."""
 
