@@ -15,7 +15,7 @@ except ImportError:  # Python 3.10
 
 PACKAGES = Path(__file__).resolve().parents[2]
 ZEROGRAD_NAME = re.compile(r"zerograd\.([a-z_]+)(\.[A-Za-z_.]+)?")
-REQUIREMENT = re.compile(r"zerograd-([a-z]+)")
+REQUIREMENT = re.compile(r"zerograd-([a-z]+(?:-[a-z]+)*)")  # zerograd-dezero-alias whole
 
 
 def _projects():
