@@ -14,10 +14,11 @@ import numpy as np
 import pytest
 
 from zerograd.commands import fashion_mnist, mpi_team
+from zerograd.commands.job import Job
 from zerograd.core import cuda, no_grad
 from zerograd.nn import test_mode
 from zerograd.nn.checkpoint import load_checkpoint
-from zerograd.training import folder, team
+from zerograd.training import ProgressBar, folder, team
 from zerograd.vision.datasets.idx import write_idx
 
 
@@ -354,6 +355,16 @@ def test_help_shows_the_command_the_user_typed_and_every_default(monkeypatch, ca
                     "(default: ./runs/fashion_mnist-<model>)"):
         assert default in text
     assert "--out DIR" in text and "--resume continue the run saved in --out DIR" in text
+    assert "--no-progress no progress bar" in text
+
+
+@pytest.mark.parametrize("flag, bar", [((), True), (("--no-progress",), False)])
+def test_no_progress_leaves_the_bar_out(fashion_root, tmp_path, flag, bar):
+    argv = _args(fashion_root, tmp_path / "run", *flag)
+    args = fashion_mnist.parse_args(argv)
+    job = Job(fashion_mnist.build_parser(), args, argv, {}, package="zerograd-commands")
+    trainer = fashion_mnist.build_trainer(job, export=None)
+    assert any(isinstance(e, ProgressBar) for e in trainer.extensions) == bar
 
 
 @pytest.mark.parametrize("name", sorted(fashion_mnist.MODELS))
