@@ -1,14 +1,17 @@
 """Test matrices, lint, build-alone checks, benchmarks and the main job for the zerograd monorepo.
 
-    nox -t ci            CI's default run (DESIGN.md): every package on 3.11 + NumPy 2 with the
+    nox -t ci            CI's default run (README.md): every package on 3.11 + NumPy 2 with the
                          PyTorch oracle, the boundaries (3.10 + NumPy 1.26, 3.13 + NumPy 2) without
                          it, lint, and the build-alone session
     nox -s tests         the full matrix: every package x Python 3.10-3.13 x NumPy 1.26 / 2
     nox -s "tests(core, python='3.11', numpy='2')"    one cell (`nox -l` lists them)
     nox -s build         build every wheel with hatch, install each alone, run its tests
     nox -s device        every package's suite on the GPU stand-in (ZEROGRAD_DEVICE=standin)
-    nox -s mpi           zerograd-distributed's tests under mpiexec -n 1, 2 and 4
+    nox -s mpi           zerograd-distributed's tests under mpiexec -n 1, 2 and 4 (the commands'
+                         mpiexec runs are launched by their own tests, in the 3.11 cell)
     nox -s bench         the speed comparisons against PyTorch (benchmarks/RESULTS.md)
+    nox -r -s train      the main job (python -m zerograd.commands.fashion_mnist), reusing its
+                         environment (./run.sh train does this)
 
 Every test session installs the packages (never the source tree), so a missing dependency
 declaration fails a test.
@@ -16,6 +19,7 @@ declaration fails a test.
 
 from __future__ import annotations
 
+import hashlib
 import os
 import shutil
 from pathlib import Path
@@ -64,6 +68,9 @@ PACKAGES = {
     # needs core, nn and data; its tests also train a CNN (vision) and an LSTM (text)
     "distributed": ["core", "nn", "data", "vision", "text"],
     "torch": ["core", "nn", "data", "vision", "text"],
+    "training": ["core", "nn", "data"],
+    # the main jobs' commands: above everything they use (onnx, distributed through extras)
+    "commands": ["core", "nn", "data", "vision", "training"],
 }
 NUMPYS = {"1.26": "numpy>=1.26,<1.27", "2": "numpy>=2,<3"}
 ORACLE_PYTHON = "3.11"  # the only interpreter with a CPU build of PyTorch on these machines
@@ -79,16 +86,17 @@ def present_packages() -> list[str]:
 
 # Optional extras whose code the tests exercise (a skipped test proves nothing): installed with
 # the package in every test session and in the build-alone check, and with it as a sibling.
-TEST_EXTRAS = {"data": "progress", "vision": "image,train", "dezero": "all", "nn": "safetensors",
+TEST_EXTRAS = {"data": "progress", "vision": "image", "dezero": "all", "nn": "safetensors",
                "onnx": "runtime",  # onnxruntime: the reference the export tests compare with
                "distributed": "mpich,test",
-               "torch": "safetensors"}  # the weights-crossing tests read and write .safetensors
-# Extras installed only where the package itself is tested, in the oracle cell (3.11): vision's
-# `onnx` and `mpi` extras bring the siblings to its right (the training command's --export-onnx
-# and mpiexec runs); their tests skip, naming the extra, in the boundary cells.
-OWN_TEST_EXTRAS = {"vision": "onnx,mpi"}
+               "torch": "safetensors",  # the weights-crossing tests read and write .safetensors
+               "training": "all"}  # tqdm and matplotlib: the progress bar and the plots
+# Extras installed only where the package itself is tested, in the oracle cell (3.11): the
+# commands' `onnx` and `mpi` extras (--export-onnx and mpiexec runs); their tests skip, naming the
+# extra, in the boundary cells.
+OWN_TEST_EXTRAS = {"commands": "onnx,mpi"}
 # The siblings those extras bring in, with what they need of their own.
-EXTRA_SIBLINGS = {"vision": ["text", "onnx", "distributed"]}
+EXTRA_SIBLINGS = {"commands": ["text", "onnx", "distributed"]}
 
 
 def with_extras(name: str, location: str, own: bool = False) -> str:
@@ -230,7 +238,8 @@ def mpi(session: nox.Session) -> None:
 # device session to keep it within CI's time; everything else runs with arrays on the stand-in.
 HOST_ONLY_TESTS = {
     "data": ["test_download.py", "test_datasets.py"],
-    "vision": ["test_datasets.py", "test_train.py"],
+    "vision": ["test_datasets.py"],
+    "commands": ["test_fashion_mnist.py", "test_layering.py"],
     "text": ["test_datasets.py", "test_vocabulary.py"],
     "onnx": ["test_inspect.py", "test_torch_models.py"],
 }
@@ -271,16 +280,34 @@ def bench(session: nox.Session) -> None:
         session.run("python", str(ROOT / "benchmarks" / "loader.py"))
 
 
+def sources_stamp(names: list[str], extras: str) -> str:
+    """A fingerprint of the named packages' pyproject.toml and sources (paths, sizes, times)."""
+    digest = hashlib.sha256(extras.encode())
+    for name in names:
+        folder = PACKAGES_DIR / name
+        for path in sorted([folder / "pyproject.toml", *(folder / "src").rglob("*")]):
+            if path.is_file():
+                stat = path.stat()
+                digest.update(f"{path}:{stat.st_size}:{stat.st_mtime_ns}\n".encode())
+    return digest.hexdigest()
+
+
 @nox.session(python=ORACLE_PYTHON)
 def train(session: nox.Session) -> None:
-    """The main job: train the CNN on Fashion-MNIST (python -m zerograd.vision.train); arguments
-    after `--` go to the command, e.g. `nox -s train -- --model mlp --epochs 3`."""
-    # --export-onnx needs zerograd-onnx, which brings vision (with its train extra) along
-    job = "onnx" if "--export-onnx" in session.posargs else "vision"
-    session.install(*package_with_siblings(job), *fresh_builds(PACKAGES[job] + [job]))
+    """The main job: train the CNN on Fashion-MNIST (python -m zerograd.commands.fashion_mnist);
+    arguments after `--` go to the command, e.g. `nox -s train -- --model mlp --epochs 3`.
+    With `-r` (as ./run.sh runs it) the environment is reused and the packages are reinstalled
+    only when their sources changed, so `./run.sh train --help` answers at once."""
+    own = "--export-onnx" in session.posargs  # zerograd-onnx comes with the commands' extra
+    names = local_packages("commands", own)
+    stamp = Path(session.virtualenv.location) / ".zerograd-sources"
+    current = sources_stamp(names, f"own={own}")
+    if not (stamp.exists() and stamp.read_text() == current):
+        session.install(*package_with_siblings("commands", own), *fresh_builds(names))
+        stamp.write_text(current)
     # On Ctrl-C the command saves a checkpoint before it exits (status 130): wait for it rather
     # than nox's default 0.3 s before SIGTERM and SIGKILL. --help and the resume hint name the
     # command the user typed (./run.sh sets it; a plain `nox -s train` gets its own).
     prog = os.environ.get("ZEROGRAD_TRAIN_PROG") or "nox -s train --"
-    session.run("python", "-m", "zerograd.vision.train", *session.posargs,
+    session.run("python", "-m", "zerograd.commands.fashion_mnist", *session.posargs,
                 env={"ZEROGRAD_TRAIN_PROG": prog}, interrupt_timeout=None)

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # The README's two commands for a fresh machine:
-#   ./run.sh train [ARGS]   set up and run the main job (nox session `train`)
+#   ./run.sh train [ARGS]   set up and run the main job (nox session `train`, its environment reused
+#                           and the packages reinstalled only when their sources changed)
 #   ./run.sh test  [ARGS]   set up and run CI's test run (nox -t ci: every package's tests,
 #                           the Python/NumPy boundaries, lint and the build-alone check)
 # Both create .venv-tools (nox + uv) and install the Debian packages they need when run as root
@@ -39,7 +40,7 @@ case "${1:-}" in
         debian_install /usr/share/datasets/fashion-mnist dataset-fashion-mnist
         setup_tools
         export ZEROGRAD_TRAIN_PROG="./run.sh train"   # what --help and the resume hint show
-        exec nox -s train -- "$@"
+        exec nox -r -s train -- "$@"
         ;;
     *)
         echo "usage: ./run.sh test | ./run.sh train [ARGS]" >&2

@@ -6,7 +6,7 @@
    MultiNodeOptimizer does it (pack each gradient divided by the rank count into 25 MiB buckets,
    one non-blocking allreduce per bucket, gradients handed out as views) against one bare mpi4py
    ``Allreduce`` of one buffer of the same size. The two alternate round by round; medians.
-2. The CNN training step of the main job (zerograd.vision.train's FashionCNN, batch 100 per rank)
+2. The CNN training step of the main job (zerograd.vision.models.FashionCNN, batch 100 per rank)
    with the gradients averaged during backward (overlap) and after it.
 
 Rank 0 prints the figures. Use one BLAS thread per rank (the default here) when ranks share cores.
@@ -82,7 +82,7 @@ def gradient_averaging(comm, rounds: int) -> tuple[float, float, int]:
 
 
 def cnn_steps(comm, steps: int, overlap: bool) -> float:
-    from zerograd.vision.train import FashionCNN
+    from zerograd.vision.models import FashionCNN
 
     np.random.seed(0)
     model = FashionCNN()

@@ -1,4 +1,4 @@
-"""The book's module layout: every name of the contract (DESIGN.md) is importable from the right
+"""The book's module layout: every name of the contract (the dezero README) is importable from the right
 facade module, and each facade object IS the object of its home package (no logic, no copies)."""
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""The seeding and RNG-state rules of DESIGN.md on the GPU stand-in: seed(n) seeds the device
+"""The seeding and RNG-state rules on the GPU stand-in: seed(n) seeds the device
 generator, dropout masks drawn on the device repeat under the same seed, and a checkpoint carries
 the device generator on exactly as the run that saved it continues."""
 

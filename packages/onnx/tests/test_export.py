@@ -17,8 +17,7 @@ from zerograd.onnx.export_table import EXPORTS, dynamic_shape
 from zerograd.text import SequenceGRU, SequenceLSTM
 from zerograd.text.functions import gru_sequence, lstm_sequence, rnn_cell
 from zerograd.vision.functions import average_pooling, deconv2d, im2col
-from zerograd.vision.models import VGG16, ResNet50
-from zerograd.vision.train import FashionCNN
+from zerograd.vision.models import VGG16, FashionCNN, ResNet50
 
 RTOL, ATOL = 1e-4, 1e-5
 

@@ -12,7 +12,7 @@ from onnx import TensorProto, helper
 
 from zerograd.onnx import export
 from zerograd.onnx.__main__ import main
-from zerograd.vision.train import FashionCNN
+from zerograd.vision.models import FashionCNN
 
 
 def test_inspect_reports_inputs_outputs_operators_and_parameters(tmp_path, capsys):

@@ -14,8 +14,7 @@ from zerograd.core import Parameter, Variable
 from zerograd.nn import Model
 from zerograd.onnx import OnnxImportError, export, load
 from zerograd.text import SequenceGRU, SequenceLSTM
-from zerograd.vision.models import ResNet18
-from zerograd.vision.train import FashionCNN
+from zerograd.vision.models import FashionCNN, ResNet18
 
 RTOL, ATOL = 1e-4, 1e-5
 FLOAT = TensorProto.FLOAT

@@ -117,7 +117,7 @@ def test_vgg16_preprocess():
 
 
 def _training_command_models():
-    from zerograd.vision.train import FashionCNN, FashionMLP
+    from zerograd.vision.models import FashionCNN, FashionMLP
 
     return [(FashionCNN, (4, 784)), (FashionMLP, (4, 784))]
 

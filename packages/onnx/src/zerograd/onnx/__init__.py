@@ -12,8 +12,6 @@
 
 from zerograd.onnx.export import ExportError, export, newest_opset
 from zerograd.onnx.load import OnnxImportError, OnnxModel, load
-from zerograd.onnx.training import export_for_training_command
 
 __version__ = "0.1.0"
-__all__ = ["ExportError", "OnnxImportError", "OnnxModel", "export", "export_for_training_command", "load",
-           "newest_opset"]
+__all__ = ["ExportError", "OnnxImportError", "OnnxModel", "export", "load", "newest_opset"]

@@ -1,4 +1,5 @@
-"""Image models: VGG16 and ResNet18/34/50/101/152, each optionally with pretrained weights.
+"""Image models: VGG16 and ResNet18/34/50/101/152, each optionally with pretrained weights, and
+the main job's small Fashion-MNIST classifiers FashionCNN and FashionMLP.
 
 >>> import numpy as np
 >>> from zerograd.nn import test_mode
@@ -8,6 +9,7 @@
 (1, 1000)
 """
 
+from zerograd.vision.models.fashion import FashionCNN, FashionMLP
 from zerograd.vision.models.resnet import (
     BasicBlock,
     BottleneckA,
@@ -22,5 +24,6 @@ from zerograd.vision.models.resnet import (
 )
 from zerograd.vision.models.vgg import VGG16
 
-__all__ = ["VGG16", "BasicBlock", "BottleneckA", "BottleneckB", "BuildingBlock", "ResNet",
+__all__ = ["VGG16", "FashionCNN", "FashionMLP", "BasicBlock", "BottleneckA", "BottleneckB",
+           "BuildingBlock", "ResNet",
            "ResNet18", "ResNet34", "ResNet50", "ResNet101", "ResNet152"]

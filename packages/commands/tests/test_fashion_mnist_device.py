@@ -10,12 +10,10 @@ import sys
 import numpy as np
 import pytest
 
-pytest.importorskip("tqdm", reason="the training command needs the `train` extra (tqdm)")
-pytest.importorskip("matplotlib", reason="the training command needs the `train` extra (matplotlib)")
-
-from zerograd.nn.checkpoint import load_checkpoint  # noqa: E402
-from zerograd.vision import train  # noqa: E402
-from zerograd.vision.datasets.idx import write_idx  # noqa: E402
+from zerograd.commands import fashion_mnist
+from zerograd.nn.checkpoint import load_checkpoint
+from zerograd.training import team, trainer
+from zerograd.vision.datasets.idx import write_idx
 
 
 class Crash(Exception):
@@ -49,25 +47,25 @@ def test_gpu_run_trains_and_resume_repeats_it_bitwise(device, fashion_root, tmp_
                                                       monkeypatch):
     whole, resumed = tmp_path / "whole", tmp_path / "resumed"
     arguments = ("--model", model, "--epochs", "2")
-    history = train.main(_args(fashion_root, whole, *arguments))
+    history = fashion_mnist.main(_args(fashion_root, whole, *arguments))
     assert len(history) == 2
     assert sorted(p.name for p in whole.iterdir()) == [
         "checkpoint.npz", "curves.png", "metrics.csv", "model.npz"]
-    values = load_checkpoint(whole / "checkpoint.npz", model=train.MODELS[model]())
+    values = load_checkpoint(whole / "checkpoint.npz", model=fashion_mnist.MODELS[model]())
     assert values["epoch"] == 2
 
-    real_save = train.save_checkpoint
+    real_save = team.save_checkpoint
 
     def save_then_crash(*args, **kwargs):
         real_save(*args, **kwargs)
         raise Crash
 
     with monkeypatch.context() as patch:
-        patch.setattr(train, "save_checkpoint", save_then_crash)
+        patch.setattr(team, "save_checkpoint", save_then_crash)
         with pytest.raises(Crash):
-            train.main(_args(fashion_root, resumed, *arguments))
+            fashion_mnist.main(_args(fashion_root, resumed, *arguments))
     assert len(_metrics_without_seconds(resumed)) == 1
-    train.main(_args(fashion_root, resumed, *arguments, "--resume"))
+    fashion_mnist.main(_args(fashion_root, resumed, *arguments, "--resume"))
     assert _metrics_without_seconds(resumed) == _metrics_without_seconds(whole)
     assert (resumed / "model.npz").read_bytes() == (whole / "model.npz").read_bytes()
 
@@ -75,7 +73,7 @@ def test_gpu_run_trains_and_resume_repeats_it_bitwise(device, fashion_root, tmp_
 def test_the_command_with_gpu_runs_on_the_standin_chosen_by_the_environment(fashion_root,
                                                                             tmp_path):
     out = tmp_path / "run"
-    command = [sys.executable, "-m", "zerograd.vision.train",
+    command = [sys.executable, "-m", "zerograd.commands.fashion_mnist",
                *_args(fashion_root, out, "--model", "mlp", "--epochs", "1")]
     result = subprocess.run(command, env={**os.environ, "ZEROGRAD_DEVICE": "standin",
                                           "MPLBACKEND": "Agg"},
@@ -91,8 +89,8 @@ def test_a_mid_epoch_stop_on_the_device_resumes_bitwise(device, fashion_root, tm
     and the resumed --gpu run repeats the uninterrupted one."""
     whole, stopped = tmp_path / "whole", tmp_path / "stopped"
     arguments = ("--model", "cnn", "--epochs", "3")
-    train.main(_args(fashion_root, whole, *arguments))
-    steps, real_add = [], train.EpochSums.add
+    fashion_mnist.main(_args(fashion_root, whole, *arguments))
+    steps, real_add = [], trainer.EpochSums.add
 
     def add_then_signal(self, *args):
         real_add(self, *args)
@@ -101,11 +99,11 @@ def test_a_mid_epoch_stop_on_the_device_resumes_bitwise(device, fashion_root, tm
             os.kill(os.getpid(), signal.SIGTERM)
 
     with monkeypatch.context() as patch:
-        patch.setattr(train.EpochSums, "add", add_then_signal)
+        patch.setattr(trainer.EpochSums, "add", add_then_signal)
         with pytest.raises(SystemExit) as exited:
-            train.main(_args(fashion_root, stopped, *arguments))
+            fashion_mnist.main(_args(fashion_root, stopped, *arguments))
     assert exited.value.code == 128 + signal.SIGTERM
     assert len(_metrics_without_seconds(stopped)) == 1
-    train.main(_args(fashion_root, stopped, *arguments, "--resume"))
+    fashion_mnist.main(_args(fashion_root, stopped, *arguments, "--resume"))
     assert _metrics_without_seconds(stopped) == _metrics_without_seconds(whole)
     assert (stopped / "model.npz").read_bytes() == (whole / "model.npz").read_bytes()

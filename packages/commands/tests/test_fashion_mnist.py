@@ -1,4 +1,4 @@
-"""The main job, python -m zerograd.vision.train, on a tiny Fashion-MNIST written by the test."""
+"""The main job, python -m zerograd.commands.fashion_mnist, on a tiny Fashion-MNIST written by the test."""
 
 import csv
 import importlib.util
@@ -13,12 +13,13 @@ import time
 import numpy as np
 import pytest
 
-pytest.importorskip("tqdm", reason="the training command needs the `train` extra (tqdm)")
-pytest.importorskip("matplotlib", reason="the training command needs the `train` extra (matplotlib)")
-
-from zerograd.nn.checkpoint import load_checkpoint  # noqa: E402
-from zerograd.vision import train  # noqa: E402
-from zerograd.vision.datasets.idx import write_idx  # noqa: E402
+from zerograd.commands import fashion_mnist, mpi_team
+from zerograd.commands.job import Job
+from zerograd.core import cuda, no_grad
+from zerograd.nn import test_mode
+from zerograd.nn.checkpoint import load_checkpoint
+from zerograd.training import ProgressBar, folder, team
+from zerograd.vision.datasets.idx import write_idx
 
 
 def _images_for(labels, rng):
@@ -52,16 +53,16 @@ def _metrics(out):
 
 def test_writes_metrics_curves_weights_and_checkpoint(fashion_root, tmp_path):
     out = tmp_path / "run"
-    history = train.main(_args(fashion_root, out, "--model", "mlp", "--epochs", "2"))
+    history = fashion_mnist.main(_args(fashion_root, out, "--model", "mlp", "--epochs", "2"))
     rows = _metrics(out)
     assert list(rows[0]) == ["epoch", "train_loss", "train_acc", "test_loss", "test_acc", "seconds"]
     assert [int(r["epoch"]) for r in rows] == [1, 2] and len(history) == 2
     assert float(rows[1]["train_loss"]) < float(rows[0]["train_loss"])
     assert (out / "curves.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
-    model = train.FashionMLP()
+    model = fashion_mnist.FashionMLP()
     model.load_weights(str(out / "model.npz"))
     assert model.fc1.W.shape == (784, 1000)
-    values = load_checkpoint(out / "checkpoint.npz", model=train.FashionMLP())
+    values = load_checkpoint(out / "checkpoint.npz", model=fashion_mnist.FashionMLP())
     assert values["epoch"] == 2 and len(values["history"]) == 2
     assert sorted(os.listdir(out)) == ["checkpoint.npz", "curves.png", "metrics.csv", "model.npz"]
     for name in ("metrics.csv", "curves.png"):  # readable like any file the user writes
@@ -74,26 +75,26 @@ class Crash(Exception):
 
 def _crash_after_first_checkpoint(monkeypatch):
     """The run dies right after epoch 1's checkpoint is on disk."""
-    real_save = train.save_checkpoint
+    real_save = team.save_checkpoint
 
     def save_then_crash(*args, **kwargs):
         real_save(*args, **kwargs)
         raise Crash
 
-    monkeypatch.setattr(train, "save_checkpoint", save_then_crash)
+    monkeypatch.setattr(team, "save_checkpoint", save_then_crash)
 
 
 @pytest.mark.parametrize("model", ["cnn", "mlp"])
 def test_resume_reproduces_the_uninterrupted_run(fashion_root, tmp_path, model, monkeypatch):
     whole, resumed = tmp_path / "whole", tmp_path / "resumed"
     arguments = ("--model", model, "--epochs", "3")
-    train.main(_args(fashion_root, whole, *arguments))
+    fashion_mnist.main(_args(fashion_root, whole, *arguments))
     with monkeypatch.context() as patch:
         _crash_after_first_checkpoint(patch)
         with pytest.raises(Crash):
-            train.main(_args(fashion_root, resumed, *arguments))
+            fashion_mnist.main(_args(fashion_root, resumed, *arguments))
     assert len(_metrics(resumed)) == 1
-    train.main(_args(fashion_root, resumed, *arguments, "--resume"))
+    fashion_mnist.main(_args(fashion_root, resumed, *arguments, "--resume"))
 
     def without_seconds(rows):
         return [{k: v for k, v in row.items() if k != "seconds"} for row in rows]
@@ -109,13 +110,15 @@ def test_sigkill_inside_the_checkpoint_write_keeps_the_previous_checkpoint(
     with monkeypatch.context() as patch:
         _crash_after_first_checkpoint(patch)
         with pytest.raises(Crash):
-            train.main(arguments)
+            fashion_mnist.main(arguments)
     after_epoch_1 = (out / "checkpoint.npz").read_bytes()
 
-    # Resume; the writer of epoch 2's checkpoint stops halfway (its write step patched) and is killed.
-    command = [sys.executable, "-m", "zerograd.vision.train", *arguments, "--resume"]
-    process = subprocess.Popen([sys.executable, "-c", PAUSED_WRITE, *command[3:]],
-                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    # Resume; the writer of epoch 2's checkpoint is killed once its temporary file is complete
+    # but not yet renamed over the checkpoint (the script below holds the rename back).
+    command = [sys.executable, "-m", "zerograd.commands.fashion_mnist", *arguments, "--resume"]
+    process = subprocess.Popen([sys.executable, "-c", PAUSE_BEFORE_CHECKPOINT_RENAME,
+                                *command[3:]], stdout=subprocess.DEVNULL,
+                               stderr=subprocess.DEVNULL)
     try:
         partial = _wait_for_partial_checkpoint(out, process, timeout=120)
         assert partial is not None, "the checkpoint writer never started its temporary file"
@@ -126,31 +129,23 @@ def test_sigkill_inside_the_checkpoint_write_keeps_the_previous_checkpoint(
     assert process.returncode == -signal.SIGKILL
     assert 0 < size < len(after_epoch_1)  # a partial file existed when the process died
     assert (out / "checkpoint.npz").read_bytes() == after_epoch_1
-    assert load_checkpoint(out / "checkpoint.npz", model=train.FashionMLP())["epoch"] == 1
+    assert load_checkpoint(out / "checkpoint.npz", model=fashion_mnist.FashionMLP())["epoch"] == 1
 
     subprocess.run(command, check=True, capture_output=True)  # the next resume finishes the run
     assert [int(r["epoch"]) for r in _metrics(out)] == [1, 2]
     assert not list(out.glob(".*.tmp"))  # the killed run's temporary was cleared away
 
 
-# Runs the command with the archive's write step replaced by one that stops halfway through a
-# checkpoint's temporary file, so that the test can kill the process mid-write.
-PAUSED_WRITE = """
-import inspect, os, runpy, sys, time
-from zerograd.nn.serialization import writing
-
-def paused(file, payload):
-    if not any(frame.function == "save_checkpoint" for frame in inspect.stack()):
-        return file.write(payload)
-    file.write(payload[: len(payload) // 2])
-    file.flush()
-    os.fsync(file.fileno())
-    time.sleep(120)
-    file.write(payload[len(payload) // 2:])
-
-writing._write_payload = paused
-sys.argv[0] = "zerograd.vision.train"
-runpy.run_module("zerograd.vision.train", run_name="__main__", alter_sys=True)
+# The command with the rename of a finished checkpoint.npz temporary held back for two minutes.
+PAUSE_BEFORE_CHECKPOINT_RENAME = """
+import os, runpy, time
+real_replace = os.replace
+def slow_replace(source, target, *args, **kwargs):
+    if os.fspath(target).endswith("checkpoint.npz"):
+        time.sleep(120)
+    return real_replace(source, target, *args, **kwargs)
+os.replace = slow_replace
+runpy.run_module("zerograd.commands.fashion_mnist", run_name="__main__")
 """
 
 
@@ -167,7 +162,7 @@ def _wait_for_partial_checkpoint(out, process, timeout):
 def _refused(capsys, arguments, message):
     """main(arguments) stops with status 2 and an argparse-style message on stderr."""
     with pytest.raises(SystemExit) as stopped:
-        train.main(arguments)
+        fashion_mnist.main(arguments)
     assert stopped.value.code == 2
     error = capsys.readouterr().err
     assert re.search(message, error), error
@@ -179,16 +174,17 @@ def _refused(capsys, arguments, message):
 # so the stop lands at a known point; the real handler, exit path and printed hint all run.
 SIGNAL_AFTER_STEP = """
 import os, signal, sys
-from zerograd.vision import train
-steps, real_add = 0, train.EpochSums.add
+from zerograd.commands import fashion_mnist
+from zerograd.training import trainer
+steps, real_add = 0, trainer.EpochSums.add
 def add_then_signal(self, *args):
     global steps
     real_add(self, *args)
     steps += 1
     if steps == int(os.environ["STEP"]):
         os.kill(os.getpid(), getattr(signal, os.environ["SIGNAL"]))
-train.EpochSums.add = add_then_signal
-train.main(sys.argv[1:])
+trainer.EpochSums.add = add_then_signal
+fashion_mnist.main(sys.argv[1:])
 """
 
 
@@ -201,7 +197,8 @@ def test_a_signal_saves_the_exact_point_and_resuming_repeats_the_whole_run(
     whole, stopped = tmp_path / "whole", tmp_path / "stopped"
     arguments = _args(fashion_root, stopped, "--model", model, "--epochs", "3")
     env = dict(os.environ, STEP=str(step), SIGNAL=signal_name,
-               **{train.PROG_VARIABLE: f"{shlex.quote(sys.executable)} -m zerograd.vision.train"})
+               **{fashion_mnist.PROG_VARIABLE:
+                  f"{shlex.quote(sys.executable)} -m zerograd.commands.fashion_mnist"})
     process = subprocess.run([sys.executable, "-c", SIGNAL_AFTER_STEP, *arguments], env=env,
                              capture_output=True, text=True, timeout=600)
     assert process.returncode == 128 + getattr(signal, signal_name), process.stderr
@@ -210,10 +207,12 @@ def test_a_signal_saves_the_exact_point_and_resuming_repeats_the_whole_run(
     hint = f"stopped {where}; checkpoint saved. Resume with: "
     assert last_line.startswith(hint), process.stdout
     resume = shlex.split(last_line[len(hint):])
-    assert resume == [sys.executable, "-m", "zerograd.vision.train", *arguments, "--resume"]
+    assert resume == [sys.executable, "-m", "zerograd.commands.fashion_mnist", *arguments, "--resume"]
 
-    subprocess.run(resume, env=env, check=True, capture_output=True, timeout=600)
-    train.main(_args(fashion_root, whole, "--model", model, "--epochs", "3"))
+    resumed = subprocess.run(resume, env=env, check=True, capture_output=True, text=True,
+                             timeout=600)
+    assert resumed.stdout.startswith(f"resuming {where} from "), resumed.stdout
+    fashion_mnist.main(_args(fashion_root, whole, "--model", model, "--epochs", "3"))
 
     def without_seconds(rows):
         return [{k: v for k, v in row.items() if k != "seconds"} for row in rows]
@@ -222,19 +221,9 @@ def test_a_signal_saves_the_exact_point_and_resuming_repeats_the_whole_run(
     assert (stopped / "model.npz").read_bytes() == (whole / "model.npz").read_bytes()
 
 
-def test_a_signal_ignored_from_the_start_stays_ignored():
-    previous = signal.signal(signal.SIGINT, signal.SIG_IGN)  # as nohup or `cmd &` in a script
-    try:
-        with train.StopRequest().installed():
-            assert signal.getsignal(signal.SIGINT) is signal.SIG_IGN
-            assert isinstance(signal.getsignal(signal.SIGTERM), train.StopRequest)
-    finally:
-        signal.signal(signal.SIGINT, previous)
-
-
 def test_resume_with_other_arguments_is_refused(fashion_root, tmp_path, capsys):
     out = tmp_path / "run"
-    train.main(_args(fashion_root, out, "--model", "mlp", "--epochs", "1"))
+    fashion_mnist.main(_args(fashion_root, out, "--model", "mlp", "--epochs", "1"))
     _refused(capsys, _args(fashion_root, out, "--model", "mlp", "--epochs", "3", "--lr", "0.01",
                            "--resume"),
              r"error: --resume: the checkpoint's run used --epochs 1 \(not 3\), --lr 0.001 "
@@ -243,7 +232,7 @@ def test_resume_with_other_arguments_is_refused(fashion_root, tmp_path, capsys):
 
 def test_resume_with_another_model_or_optimizer_names_the_settings(fashion_root, tmp_path, capsys):
     out = tmp_path / "run"
-    train.main(_args(fashion_root, out, "--model", "mlp", "--epochs", "1"))
+    fashion_mnist.main(_args(fashion_root, out, "--model", "mlp", "--epochs", "1"))
     error = _refused(capsys, _args(fashion_root, out, "--model", "cnn", "--optimizer", "sgd",
                                    "--epochs", "1", "--resume"),
                      r"used --model mlp \(not cnn\), --optimizer adam \(not sgd\)")
@@ -259,11 +248,11 @@ def test_resume_without_a_checkpoint_says_where_it_looked(fashion_root, tmp_path
 def test_resume_of_a_finished_run_says_nothing_is_left(fashion_root, tmp_path, capsys):
     out = tmp_path / "run"
     arguments = _args(fashion_root, out, "--model", "mlp", "--epochs", "1")
-    train.main(arguments)
+    fashion_mnist.main(arguments)
     before = {name: (out / name).read_bytes() for name in os.listdir(out)}
-    history = train.main([*arguments, "--resume"])
+    history = fashion_mnist.main([*arguments, "--resume"])
     assert "nothing left to train: the run in" in capsys.readouterr().out
-    assert [row.epoch for row in history] == [1]
+    assert [row["epoch"] for row in history] == [1]
     assert {name: (out / name).read_bytes() for name in os.listdir(out)} == before
 
 
@@ -283,7 +272,7 @@ def test_bad_arguments_are_refused_before_anything_runs(bad, message, tmp_path, 
     assert not out.exists()
 
 
-@pytest.mark.skipif(train.cuda.gpu_enable, reason="checks the error raised without CuPy")
+@pytest.mark.skipif(cuda.gpu_enable, reason="checks the error raised without CuPy")
 def test_gpu_without_cupy_is_refused_before_anything_runs(tmp_path, capsys):
     _refused(capsys, ["--out", str(tmp_path / "run"), "--gpu"],
              r"--gpu needs CuPy with a usable CUDA device")
@@ -293,7 +282,7 @@ def test_an_out_that_cannot_be_written_is_refused_before_the_first_step(fashion_
                                                                        capsys, monkeypatch):
     blocker = tmp_path / "a-file"
     blocker.write_text("not a folder")
-    monkeypatch.setattr(train, "build_run", _must_not_run)
+    monkeypatch.setattr(fashion_mnist, "build_trainer", _must_not_run)
     _refused(capsys, _args(fashion_root, blocker / "run"),
              rf"--out {re.escape(str(blocker / 'run'))} is not a writable directory")
 
@@ -309,8 +298,8 @@ def test_a_read_only_out_is_refused_before_the_first_step(fashion_root, tmp_path
     if os.geteuid() == 0:  # root writes into a 0o555 folder: let the OS refuse as it would a user
         def refused(*args, **kwargs):
             raise PermissionError(13, "Permission denied")
-        monkeypatch.setattr(train.tempfile, "TemporaryFile", refused)
-    monkeypatch.setattr(train, "build_run", _must_not_run)
+        monkeypatch.setattr(folder.tempfile, "TemporaryFile", refused)
+    monkeypatch.setattr(fashion_mnist, "build_trainer", _must_not_run)
     _refused(capsys, _args(fashion_root, out), r"is not a writable directory")
 
 
@@ -320,7 +309,7 @@ def test_a_loss_that_stops_being_finite_ends_the_run(fashion_root, tmp_path, cap
     out = tmp_path / "run"
     arguments = _args(fashion_root, out, "--model", "mlp", "--optimizer", "sgd", "--epochs", "2")
     with pytest.raises(SystemExit) as stopped:
-        train.main([*arguments, "--lr", "1e30"])
+        fashion_mnist.main([*arguments, "--lr", "1e30"])
     assert re.fullmatch(r"stopped in epoch 1, step \d: the training loss is (nan|inf); lower --lr "
                         r"\(now 1e\+30\)\. The outputs in .* are from the last completed epoch\.",
                         str(stopped.value.code))
@@ -334,11 +323,11 @@ def test_only_the_commands_own_temporaries_are_removed(fashion_root, tmp_path):
     kept = [".notes.tmp", ".checkpoint.npz.tmp", ".checkpoint.npz.mine-too-long.tmp", "x.tmp"]
     for name in leftovers + kept:
         (out / name).write_text("")
-    train.main(_args(fashion_root, out, "--model", "mlp", "--epochs", "1"))
+    fashion_mnist.main(_args(fashion_root, out, "--model", "mlp", "--epochs", "1"))
     assert sorted(name for name in os.listdir(out) if name.endswith(".tmp")) == sorted(kept)
 
 
-@pytest.mark.skipif(train.fcntl is None, reason="needs POSIX advisory locks")
+@pytest.mark.skipif(folder.fcntl is None, reason="needs POSIX advisory locks")
 def test_a_second_run_into_the_same_folder_is_refused(fashion_root, tmp_path, capsys):
     out = tmp_path / "run"
     out.mkdir()
@@ -346,7 +335,7 @@ def test_a_second_run_into_the_same_folder_is_refused(fashion_root, tmp_path, ca
     writing.write_text("half")
     handle = os.open(out, os.O_RDONLY)
     try:
-        train.fcntl.flock(handle, train.fcntl.LOCK_EX)  # what the other run holds
+        folder.fcntl.flock(handle, folder.fcntl.LOCK_EX)  # what the other run holds
         _refused(capsys, _args(fashion_root, out, "--model", "mlp", "--epochs", "1"),
                  r"--out .* is in use by another training run")
     finally:
@@ -355,9 +344,9 @@ def test_a_second_run_into_the_same_folder_is_refused(fashion_root, tmp_path, ca
 
 
 def test_help_shows_the_command_the_user_typed_and_every_default(monkeypatch, capsys):
-    monkeypatch.setenv(train.PROG_VARIABLE, "./run.sh train")
+    monkeypatch.setenv(fashion_mnist.PROG_VARIABLE, "./run.sh train")
     with pytest.raises(SystemExit) as stopped:
-        train.parse_args(["--help"])
+        fashion_mnist.parse_args(["--help"])
     assert stopped.value.code == 0
     text = " ".join(capsys.readouterr().out.split())
     assert text.startswith("usage: ./run.sh train [-h]")
@@ -366,24 +355,21 @@ def test_help_shows_the_command_the_user_typed_and_every_default(monkeypatch, ca
                     "(default: ./runs/fashion_mnist-<model>)"):
         assert default in text
     assert "--out DIR" in text and "--resume continue the run saved in --out DIR" in text
+    assert "--no-progress no progress bar" in text
 
 
-def test_a_missing_optional_dependency_is_named(monkeypatch):
-    real_import = train.importlib.import_module
-
-    def without_tqdm(name, *args):
-        if name == "tqdm":
-            raise ImportError("No module named 'tqdm'")
-        return real_import(name, *args)
-
-    monkeypatch.setattr(train.importlib, "import_module", without_tqdm)
-    with pytest.raises(SystemExit, match=r"needs tqdm: pip install 'zerograd-vision\[train\]'"):
-        train.main(["--epochs", "1"])
+@pytest.mark.parametrize("flag, bar", [((), True), (("--no-progress",), False)])
+def test_no_progress_leaves_the_bar_out(fashion_root, tmp_path, flag, bar):
+    argv = _args(fashion_root, tmp_path / "run", *flag)
+    args = fashion_mnist.parse_args(argv)
+    job = Job(fashion_mnist.build_parser(), args, argv, {}, package="zerograd-commands")
+    trainer = fashion_mnist.build_trainer(job, export=None)
+    assert any(isinstance(e, ProgressBar) for e in trainer.extensions) == bar
 
 
-@pytest.mark.parametrize("name", sorted(train.MODELS))
+@pytest.mark.parametrize("name", sorted(fashion_mnist.MODELS))
 def test_a_model_in_eval_mode_gives_the_same_output_twice(name):
-    model = train.MODELS[name]()
+    model = fashion_mnist.MODELS[name]()
     x = np.random.default_rng(0).random((4, 784), dtype=np.float32)
     model(x)  # size the lazy layers in training mode
     model.eval()
@@ -391,10 +377,10 @@ def test_a_model_in_eval_mode_gives_the_same_output_twice(name):
 
 
 def test_the_cnn_drops_units_in_training_mode_only():
-    model = train.FashionCNN(dropout_ratio=0.5)
+    model = fashion_mnist.FashionCNN(dropout_ratio=0.5)
     x = np.random.default_rng(0).random((8, 784), dtype=np.float32)
     assert not np.array_equal(model(x).data, model(x).data)
-    with train.test_mode():
+    with test_mode():
         np.testing.assert_array_equal(model(x).data, model(x).data)
 
 
@@ -416,7 +402,7 @@ def test_export_onnx_writes_a_model_that_onnx_runtime_serves_like_the_model(
     pytest.importorskip("zerograd.onnx", reason="--export-onnx needs zerograd-onnx")
     pytest.importorskip("onnxruntime", reason="serving the exported model needs onnxruntime")
     monkeypatch.chdir(tmp_path)  # the README's path: the default --out of the cnn
-    train.main(["--data-root", str(fashion_root), "--batch-size", "40", "--epochs", "1",
+    fashion_mnist.main(["--data-root", str(fashion_root), "--batch-size", "40", "--epochs", "1",
                 "--export-onnx"])
     out = tmp_path / "runs" / "fashion_mnist-cnn"
     assert sorted(os.listdir(out)) == ["checkpoint.npz", "curves.png", "metrics.csv", "model.npz",
@@ -424,10 +410,10 @@ def test_export_onnx_writes_a_model_that_onnx_runtime_serves_like_the_model(
     images = np.random.default_rng(1).random((5, 784), dtype=np.float32)
     namespace = {"images": images}
     exec(_readme_serving_lines(), namespace)
-    model = train.FashionCNN()
+    model = fashion_mnist.FashionCNN()
     model(images[:1])  # size the lazy layers, then take the trained weights
     model.load_weights(str(out / "model.npz"))
-    with train.test_mode(), train.no_grad():
+    with test_mode(), no_grad():
         expected = model(images).data
     np.testing.assert_allclose(namespace["logits"], expected, rtol=1e-4, atol=1e-5)
 
@@ -438,7 +424,7 @@ def test_export_onnx_without_zerograd_onnx_stops_before_the_first_step(
     out = tmp_path / "run"
     error = _refused(capsys, _args(fashion_root, out, "--export-onnx"),
                      r"--export-onnx needs zerograd.onnx")
-    assert "pip install 'zerograd-vision[onnx]'" in error
+    assert "pip install 'zerograd-commands[onnx]'" in error
     assert not out.exists()
 
 
@@ -447,11 +433,11 @@ def test_export_onnx_without_zerograd_onnx_stops_before_the_first_step(
     ({}, 1), ({"PMI_SIZE": "2"}, 2), ({"OMPI_COMM_WORLD_SIZE": "4"}, 4), ({"PMI_SIZE": "1"}, 1)])
 def test_the_size_of_an_mpiexec_job_is_read_from_the_launchers_variables(
         monkeypatch, environment, size):
-    for name in train.MPI_SIZE_VARIABLES:
+    for name in mpi_team.MPI_SIZE_VARIABLES:
         monkeypatch.delenv(name, raising=False)
     for name, value in environment.items():
         monkeypatch.setenv(name, value)
-    assert train.mpi_world_size() == size
+    assert mpi_team.mpi_world_size() == size
 
 
 def test_a_global_batch_that_does_not_divide_by_the_ranks_is_refused(monkeypatch, tmp_path,
@@ -467,13 +453,13 @@ def test_mpiexec_without_zerograd_distributed_names_the_pip_line(fashion_root, t
     monkeypatch.setitem(sys.modules, "zerograd.distributed", None)
     error = _refused(capsys, _args(fashion_root, tmp_path / "run"),
                      r"a run under mpiexec \(2 processes\) needs zerograd.distributed")
-    assert "pip install 'zerograd-vision[mpi]'" in error
+    assert "pip install 'zerograd-commands[mpi]'" in error
 
 
 def test_resuming_under_another_number_of_processes_is_refused(fashion_root, tmp_path, capsys,
                                                                monkeypatch):
     out = tmp_path / "run"
-    train.main(_args(fashion_root, out, "--model", "mlp", "--epochs", "1"))
+    fashion_mnist.main(_args(fashion_root, out, "--model", "mlp", "--epochs", "1"))
     monkeypatch.setenv("PMI_SIZE", "2")
     _refused(capsys, _args(fashion_root, out, "--model", "mlp", "--epochs", "2", "--resume"),
              r"--resume: the checkpoint's run used 1 process\(es\), this one 2; resume with one "
@@ -501,7 +487,7 @@ def refuse_writes(event, args):
 
 if os.environ.get("PMI_RANK") != "0":
     sys.addaudithook(refuse_writes)
-runpy.run_module("zerograd.vision.train", run_name="__main__")
+runpy.run_module("zerograd.commands.fashion_mnist", run_name="__main__")
 """
 
 
@@ -545,7 +531,7 @@ def test_mpiexec_two_ranks_train_one_model_as_well_as_one_process(fashion_root, 
     if importlib.util.find_spec("zerograd.onnx") is not None:
         arguments += ("--export-onnx",)
     single, ranks = tmp_path / "single", tmp_path / "ranks"
-    train.main(_args(fashion_root, single, *arguments))
+    fashion_mnist.main(_args(fashion_root, single, *arguments))
     status, output = _run_two_ranks(_args(fashion_root, ranks, *arguments))
     assert status == 0, output
     assert sorted(os.listdir(ranks)) == sorted(os.listdir(single))
@@ -555,7 +541,7 @@ def test_mpiexec_two_ranks_train_one_model_as_well_as_one_process(fashion_root, 
     assert float(two[1]["train_loss"]) < float(two[0]["train_loss"])
     for column in ("test_acc", "train_acc"):  # 60 test images: 0.1 is six of them
         assert abs(float(two[-1][column]) - float(one[-1][column])) <= 0.1, (one, two)
-    values = load_checkpoint(ranks / "checkpoint.npz", model=train.FashionCNN())
+    values = load_checkpoint(ranks / "checkpoint.npz", model=fashion_mnist.FashionCNN())
     assert values["ranks"] == 2 and values["epoch"] == 2
 
 
@@ -590,7 +576,8 @@ def test_a_loss_that_stops_being_finite_ends_every_rank(fashion_root, tmp_path):
 
 
 def test_one_process_never_imports_mpi_or_onnx(fashion_root, tmp_path):
-    script = ("import sys\nfrom zerograd.vision import train\ntrain.main(sys.argv[1:])\n"
+    script = ("import sys\nfrom zerograd.commands import fashion_mnist\n"
+              "fashion_mnist.main(sys.argv[1:])\n"
               "loaded = [m for m in ('mpi4py', 'zerograd.distributed', 'zerograd.onnx', 'onnx')"
               " if m in sys.modules]\nassert not loaded, loaded\n")
     env = {k: v for k, v in os.environ.items() if not k.startswith(("PMI_", "OMPI_"))}
