@@ -48,7 +48,7 @@ def window_max(x: Any, tables: list[Any]) -> tuple[Variable, Any]:
     xp = get_array_module(x.data)
     k = len(tables)
     n, c, spatial = x.shape[0], x.shape[1], x.shape[2:]
-    if x.size == 0:
+    if x.data.size == 0:
         raise ValueError(f"max_pool: x of shape {x.shape} is empty")
     padded = xp.full((n, c) + tuple(s + 1 for s in spatial), -np.inf, dtype=x.dtype)
     padded[(slice(None), slice(None)) + tuple(slice(0, s) for s in spatial)] = x.data
