@@ -10,6 +10,7 @@ from typing import Any
 from zerograd.nn import Layer
 from zerograd.nn import layers as native
 from zerograd.torch.nn.module import Module
+from zerograd.torch.nn.printing import module_repr
 from zerograd.torch.tensor import Parameter
 
 
@@ -42,6 +43,9 @@ class ModuleList(_SlicedAsSelf, native.LayerList, Module):
     def _checked(self, value: Any) -> Any:
         return _module(value, "ModuleList: entries")
 
+    def __repr__(self) -> str:
+        return module_repr(self, fold_repeats=True)  # PyTorch folds runs of equal entries
+
 
 class Sequential(ModuleList):
     """``Sequential(m1, m2, ...)`` or ``Sequential(OrderedDict(name=module))``; calls them in turn."""
@@ -58,6 +62,9 @@ class Sequential(ModuleList):
         for module in self._entries():
             x = module(x)
         return x
+
+    def __repr__(self) -> str:
+        return module_repr(self)
 
 
 class ParameterList(_SlicedAsSelf, native.ParameterList, Module):
