@@ -337,3 +337,18 @@ def test_a_user_module_prints_as_in_pytorch():
                 return self.head(x)
         texts.append(repr(Net()))
     assert texts[1] == texts[0]
+
+
+def test_native_machinery_reads_moves_and_loads_tensor_buffers():
+    # nn.Layer's walks read a Tensor buffer's array and replace it inside the same Tensor
+    from zerograd.nn import Layer
+    module = ztorch.nn.BatchNorm1d(3)
+    module(ztorch.tensor(rng.standard_normal((4, 3)).astype(np.float32)))
+    running = module.running_mean
+    saved = {k: v.copy() for k, v in Layer.state_dict(module).items()}
+    assert isinstance(saved["running_mean"], np.ndarray)
+    running.data[...] = 0
+    Layer.load_state_dict(module, saved)
+    assert module.running_mean is running and isinstance(running, ztorch.Tensor)
+    np.testing.assert_array_equal(running.numpy(), saved["running_mean"])
+    assert module.cpu().running_mean is running
