@@ -322,6 +322,19 @@ def test_module_repr_is_pytorchs(name):
     assert repr(REPR_CASES[name](zt.nn)) == repr(REPR_CASES[name](torch.nn))
 
 
+def test_parameter_containers_print_as_in_pytorch():
+    torch, zt = _both()
+    texts = []
+    for lib in (torch, zt):
+        ones = lib.ones
+        texts.append([repr(lib.nn.ParameterList([lib.nn.Parameter(ones(3)),
+                                                 lib.nn.Parameter(ones(2, 2).double())])),
+                      repr(lib.nn.ParameterDict({"a": lib.nn.Parameter(ones(3)),
+                                                 "b": lib.nn.Parameter(ones(3, 1))})),
+                      repr(lib.nn.ParameterList())])
+    assert texts[1] == texts[0]
+
+
 def test_a_user_module_prints_as_in_pytorch():
     torch, zt = _both()
     texts = []

@@ -76,6 +76,13 @@ class ParameterList(_SlicedAsSelf, native.ParameterList, Module):
     def _checked(self, value: Any) -> Any:
         return _parameter(value)
 
+    def extra_repr(self) -> str:
+        return "\n".join(f"  ({i}): Parameter containing: [torch.{p.dtype} of size "
+                         f"{'x'.join(map(str, p.shape))}]" for i, p in enumerate(self))
+
+    def __repr__(self) -> str:
+        return module_repr(self)
+
 
 class _Keyed(Module):
     """Entries registered as attributes under their keys, in insertion order; ``_checked(value)``
@@ -127,9 +134,20 @@ class ModuleDict(_Keyed):
         return _module(value, "ModuleDict: values")
 
 
+# torch.typename of a tensor of each dtype, as ParameterDict prints it
+_TENSOR_TYPES = {"float16": "HalfTensor", "float32": "FloatTensor", "float64": "DoubleTensor",
+                 "int64": "LongTensor", "int32": "IntTensor", "uint8": "ByteTensor",
+                 "bool": "BoolTensor"}
+
+
 class ParameterDict(_Keyed):
     def __init__(self, parameters: Mapping[str, Any] | None = None) -> None:
         super().__init__(parameters)
 
     def _checked(self, value: Any) -> Any:
         return _parameter(value)
+
+    def extra_repr(self) -> str:
+        return "\n".join(f"  ({k}): Parameter containing: [torch."
+                         f"{_TENSOR_TYPES.get(str(p.dtype), str(p.dtype))} of size "
+                         f"{'x'.join(map(str, p.shape))}]" for k, p in self.items())
