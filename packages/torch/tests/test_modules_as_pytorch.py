@@ -278,6 +278,8 @@ def test_shape_mismatches_raise_runtime_error_as_pytorch(call):
     (lambda lib: lib.nn.Dropout(1.5), ValueError),
     (lambda lib: lib.nn.Linear(3, 2).add_module("m", 3), TypeError),
     (lambda lib: lib.nn.Linear(2, 2).load_state_dict([1, 2]), TypeError),
+    (lambda lib: lib.nn.Conv2d("3", 8, 3), TypeError),
+    (lambda lib: lib.nn.Conv2d(3, 8, 3, groups=2), ValueError),
 ])
 def test_bad_argument_types_and_values_raise_pytorchs_exception_classes(call, error):
     torch, zt = _both()
@@ -291,6 +293,8 @@ def test_unsupported_features_name_the_argument():
         ztorch.nn.Linear(2, 2).register_forward_hook(lambda *a: None, with_kwargs=True)
     with pytest.raises(NotImplementedError, match="approximate='tanh'"):
         ztorch.nn.GELU(approximate="tanh")
+    with pytest.raises(NotImplementedError, match="padding_mode='reflect'"):
+        ztorch.nn.Conv2d(3, 8, 3, padding_mode="reflect")
 
 
 # --- printing --------------------------------------------------------------------------------

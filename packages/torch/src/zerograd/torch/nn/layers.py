@@ -81,8 +81,18 @@ class Conv2d(Module):
     """Convolution over (N, C, H, W) with weight (out, in / groups, KH, KW), PyTorch's init."""
 
     def __init__(self, in_channels: int, out_channels: int, kernel_size: Any, stride: Any = 1,
-                 padding: Any = 0, dilation: Any = 1, groups: int = 1, bias: bool = True) -> None:
+                 padding: Any = 0, dilation: Any = 1, groups: int = 1, bias: bool = True,
+                 padding_mode: str = "zeros", device: Any = None, dtype: Any = None) -> None:
         super().__init__()
+        for name, value in (("in_channels", in_channels), ("out_channels", out_channels),
+                            ("groups", groups)):
+            check_positive_int("Conv2d", name, value)
+        if in_channels % groups or out_channels % groups:
+            raise ValueError(f"Conv2d: in_channels ({in_channels}) and out_channels "
+                             f"({out_channels}) must be divisible by groups ({groups})")
+        if padding_mode != "zeros":
+            raise NotImplementedError(f"Conv2d: padding_mode={padding_mode!r} is not supported "
+                                      f"(only 'zeros')")
         kh, kw = _pair(kernel_size)
         self.in_channels, self.out_channels = in_channels, out_channels
         self.kernel_size, self.stride = (kh, kw), _pair(stride)
@@ -91,6 +101,7 @@ class Conv2d(Module):
         self.weight = _empty_parameter(out_channels, in_channels // groups, kh, kw)
         self.bias = _empty_parameter(out_channels) if bias else None
         self.reset_parameters()
+        self._cast(_float_dtype("Conv2d", dtype))
 
     def reset_parameters(self) -> None:
         fan_in = self.weight.shape[1] * self.kernel_size[0] * self.kernel_size[1]
