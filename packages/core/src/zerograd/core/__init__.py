@@ -11,6 +11,7 @@ variable(14.0)
 
 from zerograd.core import cuda, functions, utils
 from zerograd.core.config import Config, no_grad, using_config
+from zerograd.core.errors import ShapeError
 from zerograd.core.function import Function
 from zerograd.core.operators import setup_variable
 from zerograd.core.seeding import seed
@@ -20,6 +21,7 @@ setup_variable()  # the operators are built from the functions, so they are atta
 
 __version__ = "0.1.0"
 __all__ = [
-    "Config", "Function", "Parameter", "Variable", "as_array", "as_variable", "cuda", "functions",
+    "Config", "Function", "Parameter", "ShapeError", "Variable", "as_array", "as_variable", "cuda",
+    "functions",
     "no_grad", "seed", "setup_variable", "using_config", "utils",
 ]

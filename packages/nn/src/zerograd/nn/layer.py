@@ -388,11 +388,26 @@ def _walk_buffers(root: Layer, prefix: str) -> Iterator[tuple[str, Layer, str]]:
             yield (f"{layer_name}.{name}" if layer_name else name), layer, name
 
 
+def _buffer_array(layer: Layer, name: str) -> Any:
+    """A buffer's array (zerograd.torch keeps Tensors in buffers: their data), or None."""
+    value = _entry(layer, name)
+    return value.data if isinstance(value, Variable) else value
+
+
+def _set_buffer_array(layer: Layer, name: str, array: Any) -> None:
+    """Put ``array`` in a buffer; a buffer holding a Tensor keeps the Tensor object."""
+    value = _entry(layer, name)
+    if isinstance(value, Variable):
+        value.data = array
+    else:
+        object.__setattr__(layer, name, array)
+
+
 def _buffer_arrays(root: Layer, prefix: str) -> Iterator[tuple[str, Any]]:
     """(dotted name, array) for every buffer that holds an array."""
     for name, layer, attr in _walk_buffers(root, prefix):
-        if _entry(layer, attr) is not None:
-            yield name, _entry(layer, attr)
+        if _buffer_array(layer, attr) is not None:
+            yield name, _buffer_array(layer, attr)
 
 
 def _move(root: Layer, convert: Callable[[Any], Any]) -> None:
@@ -400,8 +415,8 @@ def _move(root: Layer, convert: Callable[[Any], Any]) -> None:
         if param.data is not None:
             param.data = convert(param.data)
     for _, layer, name in _walk_buffers(root, ""):
-        if _entry(layer, name) is not None:
-            object.__setattr__(layer, name, convert(_entry(layer, name)))
+        if _buffer_array(layer, name) is not None:
+            _set_buffer_array(layer, name, convert(_buffer_array(layer, name)))
 
 
 def _slots(root: Layer) -> dict[str, Slot]:
@@ -410,8 +425,8 @@ def _slots(root: Layer) -> dict[str, Slot]:
     for name, param in _walk_params(root, ""):
         slots[name] = Slot(param.data, lambda array, p=param: setattr(p, "data", array))
     for key, layer, name in _walk_buffers(root, ""):
-        slots[key] = Slot(_entry(layer, name), lambda array, owner=layer, attr=name:
-                          object.__setattr__(owner, attr, array))
+        slots[key] = Slot(_buffer_array(layer, name), lambda array, owner=layer, attr=name:
+                          _set_buffer_array(owner, attr, array))
     return slots
 
 

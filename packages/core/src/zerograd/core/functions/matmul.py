@@ -6,6 +6,7 @@ from typing import Any
 
 from zerograd.core.checks import check_has_data
 from zerograd.core.cuda import get_array_module
+from zerograd.core.errors import ShapeError
 from zerograd.core.function import Function
 from zerograd.core.functions.shape import reshape, sum_to, swapaxes
 from zerograd.core.variable import Variable, as_variable
@@ -49,7 +50,7 @@ def matmul(a: Any, b: Any) -> Variable:
         raise ValueError("matmul: operands must have at least one dimension, "
                          f"got shapes {a.shape} and {b.shape}")
     if a.shape[-1] != b.shape[-2 if b.ndim > 1 else 0]:
-        raise ValueError(f"matmul: shapes {a.shape} and {b.shape} do not align "
+        raise ShapeError(f"matmul: shapes {a.shape} and {b.shape} do not align "
                          f"({a.shape[-1]} != {b.shape[-2 if b.ndim > 1 else 0]})")
     if a.ndim > 1 and b.ndim > 1:
         return MatMul()(a, b)

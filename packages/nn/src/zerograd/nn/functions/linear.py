@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from zerograd.core import Function, Variable, as_variable
+from zerograd.core import Function, ShapeError, Variable, as_variable
 from zerograd.core import functions as CF
 from zerograd.nn.functions._grad import needed_gradients, spread
 
@@ -95,7 +95,7 @@ def linear(x: Any, W: Any, b: Any = None) -> Variable:
     if x.ndim == 0:
         raise ValueError("linear: x must have at least one axis (..., in), got a 0-d array")
     if W.ndim != 2 or x.shape[-1] != W.shape[0]:
-        raise ValueError(f"linear: x of shape {x.shape} and W of shape {W.shape} do not align "
+        raise ShapeError(f"linear: x of shape {x.shape} and W of shape {W.shape} do not align "
                          "(x: (..., in), W: (in, out))")
     if W.shape[0] == 0:
         raise ValueError(f"linear: x of shape {x.shape} has no input features (its last axis is 0)")
@@ -103,6 +103,6 @@ def linear(x: Any, W: Any, b: Any = None) -> Variable:
         return Linear()(x, W)
     b = as_variable(b)
     if b.data is None or b.shape != (W.shape[1],):
-        raise ValueError(f"linear: b must have shape ({W.shape[1]},) to match W of shape "
+        raise ShapeError(f"linear: b must have shape ({W.shape[1]},) to match W of shape "
                          f"{W.shape}, got {None if b.data is None else b.shape}")
     return Linear()(x, W, b)

@@ -10,6 +10,7 @@ from typing import Any
 from zerograd.nn import Layer
 from zerograd.nn import layers as native
 from zerograd.torch.nn.module import Module
+from zerograd.torch.nn.printing import module_repr
 from zerograd.torch.tensor import Parameter
 
 
@@ -42,6 +43,9 @@ class ModuleList(_SlicedAsSelf, native.LayerList, Module):
     def _checked(self, value: Any) -> Any:
         return _module(value, "ModuleList: entries")
 
+    def __repr__(self) -> str:
+        return module_repr(self, fold_repeats=True)  # PyTorch folds runs of equal entries
+
 
 class Sequential(ModuleList):
     """``Sequential(m1, m2, ...)`` or ``Sequential(OrderedDict(name=module))``; calls them in turn."""
@@ -59,6 +63,9 @@ class Sequential(ModuleList):
             x = module(x)
         return x
 
+    def __repr__(self) -> str:
+        return module_repr(self)
+
 
 class ParameterList(_SlicedAsSelf, native.ParameterList, Module):
     """zerograd's ParameterList as a Module; values become ``nn.Parameter``s."""
@@ -68,6 +75,13 @@ class ParameterList(_SlicedAsSelf, native.ParameterList, Module):
 
     def _checked(self, value: Any) -> Any:
         return _parameter(value)
+
+    def extra_repr(self) -> str:
+        return "\n".join(f"  ({i}): Parameter containing: [torch.{p.dtype} of size "
+                         f"{'x'.join(map(str, p.shape))}]" for i, p in enumerate(self))
+
+    def __repr__(self) -> str:
+        return module_repr(self)
 
 
 class _Keyed(Module):
@@ -120,9 +134,20 @@ class ModuleDict(_Keyed):
         return _module(value, "ModuleDict: values")
 
 
+# torch.typename of a tensor of each dtype, as ParameterDict prints it
+_TENSOR_TYPES = {"float16": "HalfTensor", "float32": "FloatTensor", "float64": "DoubleTensor",
+                 "int64": "LongTensor", "int32": "IntTensor", "uint8": "ByteTensor",
+                 "bool": "BoolTensor"}
+
+
 class ParameterDict(_Keyed):
     def __init__(self, parameters: Mapping[str, Any] | None = None) -> None:
         super().__init__(parameters)
 
     def _checked(self, value: Any) -> Any:
         return _parameter(value)
+
+    def extra_repr(self) -> str:
+        return "\n".join(f"  ({k}): Parameter containing: [torch."
+                         f"{_TENSOR_TYPES.get(str(p.dtype), str(p.dtype))} of size "
+                         f"{'x'.join(map(str, p.shape))}]" for k, p in self.items())

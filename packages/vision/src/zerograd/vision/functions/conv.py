@@ -17,7 +17,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from zerograd.core import Function, Variable, as_variable, cuda
+from zerograd.core import Function, ShapeError, Variable, as_variable, cuda
 from zerograd.core import functions as CF
 from zerograd.core.checks import check_int_pair
 from zerograd.core.utils import get_conv_outsize as conv_outsize
@@ -293,7 +293,7 @@ def _inputs_with_bias(func: str, x: Variable, W: Variable, b: Any, channels: int
     b = as_variable(b)
     if b.data is None or tuple(b.shape) != (channels,):
         shape = None if b.data is None else tuple(b.shape)
-        raise ValueError(f"{func}: b must have shape ({channels},) for {channels} output channels "
+        raise ShapeError(f"{func}: b must have shape ({channels},) for {channels} output channels "
                          f"(W of shape {tuple(W.shape)}), got {shape}")
     return x, W, b
 
@@ -325,10 +325,10 @@ def conv2d(x: Any, W: Any, b: Any = None, stride: Any = 1, pad: Any = 0, dilatio
     oc, cg = W.shape[:2]
     if x.shape[1] != cg * groups:
         expected = f"{cg * groups}" + (f" ({cg} per group x {groups} groups)" if groups > 1 else "")
-        raise ValueError(f"conv2d: x of shape {tuple(x.shape)} has {x.shape[1]} channels but W of "
+        raise ShapeError(f"conv2d: x of shape {tuple(x.shape)} has {x.shape[1]} channels but W of "
                          f"shape {tuple(W.shape)} expects {expected}")
     if oc % groups:
-        raise ValueError(f"conv2d: W of shape {tuple(W.shape)} has {oc} output channels, not "
+        raise ShapeError(f"conv2d: W of shape {tuple(W.shape)} has {oc} output channels, not "
                          f"divisible by groups={groups}")
     output_hw("conv2d", x.shape, W.shape[2:], stride, pad, dilation)
     return Convolution2D(stride, pad, dilation, groups)(*_inputs_with_bias("conv2d", x, W, b, oc))
@@ -359,7 +359,7 @@ def deconv2d(x: Any, W: Any, b: Any = None, stride: Any = 1, pad: Any = 0, outsi
     x, W, groups, stride, pad, dilation = _checked_arguments(
         "deconv2d", x, W, "(C, OC / groups, KH, KW)", groups, stride, pad, dilation)
     if x.shape[1] != W.shape[0]:
-        raise ValueError(f"deconv2d: x of shape {tuple(x.shape)} has {x.shape[1]} channels but W "
+        raise ShapeError(f"deconv2d: x of shape {tuple(x.shape)} has {x.shape[1]} channels but W "
                          f"of shape {tuple(W.shape)} expects {W.shape[0]}")
     if x.shape[1] % groups:
         raise ValueError(f"deconv2d: {x.shape[1]} input channels (x of shape {tuple(x.shape)}) are "
