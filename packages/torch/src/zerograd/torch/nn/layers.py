@@ -192,13 +192,12 @@ SiLU = _activation("SiLU", F.silu)
 class GELU(Module):
     def __init__(self, approximate: str = "none") -> None:
         super().__init__()
-        if approximate != "none":
-            raise NotImplementedError(f"GELU: approximate={approximate!r} is not supported "
-                                      f"(only 'none')")
+        if approximate not in ("none", "tanh"):
+            raise ValueError(f"GELU: approximate must be 'none' or 'tanh', got {approximate!r}")
         self.approximate = approximate
 
     def forward(self, x: Any) -> Any:
-        return F.gelu(x)
+        return F.gelu(x, approximate=self.approximate)
 
     def extra_repr(self) -> str:
         return f"approximate={self.approximate!r}"
