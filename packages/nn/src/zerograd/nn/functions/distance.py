@@ -70,7 +70,7 @@ def vector_norm(x: Any, p: float = 2.0, axis: Any = None, keepdims: bool = False
 
     >>> import numpy as np
     >>> vector_norm(np.array([3.0, 4.0]))
-    variable(5.)
+    variable(5.0)
     """
     x = floating_variable("vector_norm", "x", x)
     if axis is None:
