@@ -156,3 +156,16 @@ def test_bad_input(call, message):
     with pytest.raises(ValueError) as info:
         call()
     assert message in str(info.value)
+
+
+def test_max_unpooling_against_pytorch():
+    torch = _torch()
+    x = _input("adaptive_max", np.float32)
+    values, indices = torch.nn.functional.max_pool2d(torch.tensor(x), 2, return_indices=True)
+    check_against_torch(lambda v: VF.max_unpooling_nd(v, indices.numpy(), (7, 5)),
+                        lambda v: torch.nn.functional.max_unpool2d(v, indices, 2, output_size=(7, 5)),
+                        values.numpy())
+    check_backward(lambda v: VF.max_unpooling_nd(v, indices.numpy(), (7, 5)),
+                   values.numpy().astype(np.float64))
+    with pytest.raises(NotImplementedError, match="max_unpool: repeated indices"):
+        VF.max_unpooling_nd(np.ones((1, 1, 2)), np.array([[[1, 1]]]), (3,))

@@ -180,3 +180,11 @@ def cosine_similarity(x1: Any, x2: Any, dim: int = 1, eps: float = 1e-8) -> Any:
 def pairwise_distance(x1: Any, x2: Any, p: float = 2.0, eps: float = 1e-6,
                       keepdim: bool = False) -> Any:
     return as_tensor_result(NF.pairwise_distance(floating(x1), floating(x2), p, eps, keepdim))
+
+
+def pdist(input: Any, p: float = 2) -> Any:
+    return as_tensor_result(NF.pdist(floating(input), p))
+
+
+def bilinear(input1: Any, input2: Any, weight: Any, bias: Any = None) -> Any:
+    return as_tensor_result(NF.bilinear(input1, input2, weight, bias))
