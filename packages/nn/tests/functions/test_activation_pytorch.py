@@ -104,3 +104,17 @@ def test_bad_input(call, error, message):
     with pytest.raises(error) as info:
         call()
     assert message in str(info.value)
+
+
+def test_pdist_and_bilinear_against_pytorch(rng, torch_check):
+    import torch
+    x = rng.standard_normal((5, 3)).astype(np.float32)
+    torch_check(F.pdist, torch.nn.functional.pdist, [x])
+    check_backward(lambda v: F.pdist(v, 3.0), x)
+    a, b = rng.standard_normal((2, 3, 4)), rng.standard_normal((2, 3, 5))
+    w, bias = rng.standard_normal((6, 4, 5)), rng.standard_normal(6)
+    torch_check(F.bilinear, torch.nn.functional.bilinear,
+                [v.astype(np.float32) for v in (a, b, w, bias)])
+    check_backward(F.bilinear, a, b, w, bias)
+    with pytest.raises(ValueError, match=r"bilinear: expected x1 \(\.\.\., I\)"):
+        F.bilinear(a, b, w[:, :3])

@@ -59,7 +59,7 @@ def test_cross_entropy_gradients_and_double_backward(rng):
 
 def test_cross_entropy_of_the_hard_path_keeps_only_its_inputs(rng):
     """The fused Function saves x and the labels: no per-class array lives in the graph."""
-    loss = F.cross_entropy(Variable(rng.standard_normal((3, 4))), np.array([0, 1, 2]))
+    loss = F.cross_entropy(Variable(rng.standard_normal((3, 4, 1))), np.array([[0], [1], [2]]))
     targets = loss.creator.targets
     assert targets.probs is None and targets.keep is None and targets.weight is None
 

@@ -45,10 +45,12 @@ from zerograd.nn.functions.activation_smooth import (
     softsign,
     tanhshrink,
 )
+from zerograd.nn.functions.bilinear import bilinear
 from zerograd.nn.functions.distance import (
     cosine_similarity,
     normalize,
     pairwise_distance,
+    pdist,
     vector_norm,
 )
 from zerograd.nn.functions.attention import causal_mask, scaled_dot_product_attention

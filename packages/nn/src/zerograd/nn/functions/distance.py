@@ -6,6 +6,8 @@ from __future__ import annotations
 import math
 from typing import Any
 
+import numpy as np
+
 from zerograd.core import Function, Variable
 from zerograd.core import functions as CF
 from zerograd.core.checks import normalize_axis
@@ -70,7 +72,7 @@ def vector_norm(x: Any, p: float = 2.0, axis: Any = None, keepdims: bool = False
 
     >>> import numpy as np
     >>> vector_norm(np.array([3.0, 4.0]))
-    variable(5.)
+    variable(5.0)
     """
     x = floating_variable("vector_norm", "x", x)
     if axis is None:
@@ -141,3 +143,18 @@ def pairwise_distance(x1: Any, x2: Any, p: float = 2.0, eps: float = 1e-6,
     if diff.ndim == 0:
         diff = CF.reshape(diff, (1,))
     return vector_norm(diff + float(eps), p, -1, keepdims)
+
+
+def pdist(x: Any, p: float = 2.0) -> Variable:
+    """The p-norm distances between every pair of rows i < j of x (N, M), in row-major pair
+    order: shape (N (N - 1) / 2,) (PyTorch's pdist).
+
+    >>> import numpy as np
+    >>> pdist(np.array([[0.0, 0.0], [3.0, 4.0], [0.0, 1.0]]))
+    variable([5.         1.         4.24264069])
+    """
+    x = floating_variable("pdist", "x", x)
+    if x.ndim != 2:
+        raise ValueError(f"pdist: x must be a matrix (N, M), got shape {x.shape}")
+    i, j = (get_array_module(x.data).asarray(k) for k in np.triu_indices(x.shape[0], 1))
+    return vector_norm(CF.get_item(x, i) - CF.get_item(x, j), p, 1)

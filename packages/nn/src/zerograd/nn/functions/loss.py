@@ -25,7 +25,6 @@ from zerograd.nn.functions.activation import (
     softmax_array,
     softmax_gradient,
 )
-from zerograd.nn.functions.loss_cross_entropy import nll_loss  # noqa: F401  (its old home)
 
 
 def _scalar_array(xp: Any, value: Any, dtype: Any) -> Any:

@@ -25,6 +25,7 @@ from zerograd.nn.functions.activation import (
     softmax_array,
     softmax_gradient,
 )
+from zerograd.nn.functions.loss import SoftmaxCrossEntropy
 
 
 class _Targets:
@@ -224,6 +225,9 @@ def cross_entropy(x: Any, t: Any, weight: Any = None, ignore_index: int = -100,
     t = t.data if isinstance(t, Variable) else t
     x, t, single = _as_batch(op, x, t)
     tg = _targets(op, x, t, weight, ignore_index, float(label_smoothing), reduction)
+    if (x.ndim == 2 and x.shape[0] and reduction == "mean" and tg.probs is None
+            and tg.keep is None and tg.weight is None and not tg.eps):
+        return SoftmaxCrossEntropy(tg.labels)(x)  # the book's fused loss: the same number, faster
     y = CrossEntropy(tg, reduction)(x)
     return CF.reshape(y, ()) if single and reduction == "none" else y
 

@@ -28,7 +28,7 @@ def margin_ranking_loss(x1: Any, x2: Any, y: Any, margin: float = 0.0,
 
     >>> import numpy as np
     >>> margin_ranking_loss(np.array([1.0]), np.array([0.0]), np.array([1.0]))
-    variable(0.)
+    variable(0.0)
     """
     op = "margin_ranking_loss"
     check_reduction(op, reduction)
@@ -62,7 +62,7 @@ def soft_margin_loss(x: Any, y: Any, reduction: str = "mean") -> Variable:
 
     >>> import numpy as np
     >>> soft_margin_loss(np.array([0.0]), np.array([1.0]))
-    variable(0.69314718)
+    variable(0.6931471805599453)
     """
     op = "soft_margin_loss"
     check_reduction(op, reduction)
@@ -78,7 +78,7 @@ def multilabel_soft_margin_loss(x: Any, y: Any, weight: Any = None,
 
     >>> import numpy as np
     >>> multilabel_soft_margin_loss(np.zeros((1, 2)), np.ones((1, 2)))
-    variable(0.69314718)
+    variable(0.6931471805599453)
     """
     op = "multilabel_soft_margin_loss"
     check_reduction(op, reduction)
@@ -98,8 +98,8 @@ def cosine_embedding_loss(x1: Any, x2: Any, y: Any, margin: float = 0.0,
     last axis with PyTorch's 1e-12 added to each squared norm.
 
     >>> import numpy as np
-    >>> cosine_embedding_loss(np.array([[1.0, 0.0]]), np.array([[1.0, 0.0]]), np.array([1]))
-    variable(0.)
+    >>> cosine_embedding_loss(np.array([[1.0, 0.0]]), np.array([[0.0, 1.0]]), np.array([-1]))
+    variable(0.0)
     """
     op = "cosine_embedding_loss"
     check_reduction(op, reduction)
@@ -129,7 +129,7 @@ def triplet_margin_loss(anchor: Any, positive: Any, negative: Any, margin: float
     >>> import numpy as np
     >>> a = np.zeros((1, 2))
     >>> triplet_margin_loss(a, a, np.array([[3.0, 4.0]]), eps=0.0)
-    variable(0.)
+    variable(0.0)
     """
     op = "triplet_margin_loss"
     check_reduction(op, reduction)
@@ -152,7 +152,7 @@ def multi_margin_loss(x: Any, y: Any, p: int = 1, margin: float = 1.0, weight: A
 
     >>> import numpy as np
     >>> multi_margin_loss(np.array([[0.0, 2.0]]), np.array([1]))
-    variable(0.)
+    variable(0.0)
     """
     op = "multi_margin_loss"
     check_reduction(op, reduction)

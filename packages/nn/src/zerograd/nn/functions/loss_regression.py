@@ -88,7 +88,7 @@ def kl_div(x: Any, t: Any, reduction: str = "mean", log_target: bool = False) ->
 
     >>> import numpy as np
     >>> kl_div(np.log(np.array([0.5, 0.5])), np.array([0.5, 0.5]))
-    variable(0.)
+    variable(0.0)
     """
     check_reduction("kl_div", reduction, ("batchmean",))
     x, t = _pair("kl_div", x, t)
@@ -106,7 +106,7 @@ def poisson_nll_loss(x: Any, t: Any, log_input: bool = True, full: bool = False,
 
     >>> import numpy as np
     >>> poisson_nll_loss(np.zeros(2), np.ones(2))
-    variable(1.)
+    variable(1.0)
     """
     check_reduction("poisson_nll_loss", reduction)
     x, t = _pair("poisson_nll_loss", x, t)
@@ -128,7 +128,7 @@ def gaussian_nll_loss(x: Any, t: Any, var: Any, full: bool = False, eps: float =
 
     >>> import numpy as np
     >>> gaussian_nll_loss(np.zeros(2), np.zeros(2), np.ones(2))
-    variable(0.)
+    variable(0.0)
     """
     op = "gaussian_nll_loss"
     check_reduction(op, reduction)
@@ -183,7 +183,7 @@ def bce_loss(p: Any, t: Any, weight: Any = None, reduction: str = "mean") -> Var
 
     >>> import numpy as np
     >>> bce_loss(np.array([0.5]), np.array([1.0]))
-    variable(0.69314718)
+    variable(0.6931471805599453)
     """
     op = "binary_cross_entropy"
     check_reduction(op, reduction)
@@ -207,7 +207,7 @@ def bce_with_logits_loss(x: Any, t: Any, weight: Any = None, pos_weight: Any = N
 
     >>> import numpy as np
     >>> bce_with_logits_loss(np.array([0.0]), np.array([1.0]))
-    variable(0.69314718)
+    variable(0.6931471805599453)
     """
     op = "binary_cross_entropy_with_logits"
     check_reduction(op, reduction)

@@ -99,6 +99,7 @@ from zerograd.torch.nn.loss_modules import (  # noqa: E402
     PoissonNLLLoss,
     SmoothL1Loss,
     SoftMarginLoss,
+    TripletMarginLoss,
 )
 from zerograd.torch.nn.normalization_modules import (  # noqa: E402
     Bilinear,
@@ -161,7 +162,8 @@ __all__ += [  # noqa: PLE0605
     "MaxPool3d", "Mish", "MultiLabelMarginLoss", "MultiLabelSoftMarginLoss", "MultiMarginLoss",
     "NLLLoss", "PReLU", "PoissonNLLLoss", "ReLU6", "ReflectionPad1d", "ReflectionPad2d",
     "ReflectionPad3d", "ReplicationPad1d", "ReplicationPad2d", "ReplicationPad3d", "SELU",
-    "SmoothL1Loss", "SoftMarginLoss", "Softmax2d", "Softmin", "Softplus", "Softshrink",
+    "SmoothL1Loss", "SoftMarginLoss", "Softmax2d", "TripletMarginLoss", "Softmin", "Softplus",
+    "Softshrink",
     "Softsign", "Tanhshrink", "Threshold", "ZeroPad1d", "ZeroPad2d", "ZeroPad3d"
 ]
 __all__ += ["MultiheadAttention", "Transformer", "TransformerDecoder", "TransformerDecoderLayer",

@@ -18,6 +18,7 @@ from zerograd.core import functions as CF
 from zerograd.nn import functions as NF
 from zerograd.torch.nn._functional_common import constant, data, inplace_result
 from zerograd.torch.nn.functional_activations import (  # noqa: F401  (re-exported)
+    bilinear,
     celu,
     cosine_similarity,
     elu,
@@ -36,6 +37,7 @@ from zerograd.torch.nn.functional_activations import (  # noqa: F401  (re-export
     mish,
     normalize,
     pairwise_distance,
+    pdist,
     prelu,
     relu,
     relu6,
@@ -93,6 +95,9 @@ from zerograd.torch.nn.functional_vision import (  # noqa: F401  (re-exported)
     max_pool1d,
     max_pool2d,
     max_pool3d,
+    max_unpool1d,
+    max_unpool2d,
+    max_unpool3d,
     pad,
     pixel_shuffle,
     pixel_unshuffle,

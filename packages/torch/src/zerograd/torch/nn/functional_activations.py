@@ -4,10 +4,16 @@ from __future__ import annotations
 
 from typing import Any
 
-from zerograd.core import as_variable
+from zerograd.core import Variable, as_variable
 from zerograd.core import functions as CF
 from zerograd.nn import functions as NF
-from zerograd.torch.nn._functional_common import floating, inplace_result, integer_exact, with_dtype
+from zerograd.torch.nn._functional_common import (
+    data,
+    floating,
+    inplace_result,
+    integer_exact,
+    with_dtype,
+)
 from zerograd.torch.tensor import as_tensor_result
 
 # PyTorch's parameter is called ``input``: every signature below shadows the builtin on purpose.
@@ -180,3 +186,17 @@ def cosine_similarity(x1: Any, x2: Any, dim: int = 1, eps: float = 1e-8) -> Any:
 def pairwise_distance(x1: Any, x2: Any, p: float = 2.0, eps: float = 1e-6,
                       keepdim: bool = False) -> Any:
     return as_tensor_result(NF.pairwise_distance(floating(x1), floating(x2), p, eps, keepdim))
+
+
+def pdist(input: Any, p: float = 2) -> Any:
+    return as_tensor_result(NF.pdist(floating(input), p))
+
+
+def bilinear(input1: Any, input2: Any, weight: Any, bias: Any = None) -> Any:
+    def native(x1: Any, x2: Any, w: Any, *b: Any) -> Any:
+        return NF.bilinear(x1, x2, w, *b)
+
+    integer = [input2, weight] + ([] if bias is None else [bias])
+    exact = integer_exact(native, input1, *(Variable(data(v).astype("float64"), requires_grad=False)
+                                           for v in integer))
+    return exact if exact is not None else as_tensor_result(NF.bilinear(input1, input2, weight, bias))

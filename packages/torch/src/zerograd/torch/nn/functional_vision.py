@@ -9,7 +9,7 @@ from typing import Any
 
 import numpy as np
 
-from zerograd.torch.nn._functional_common import batched, constant, tuple_of, unbatched
+from zerograd.torch.nn._functional_common import batched, constant, data, tuple_of, unbatched
 from zerograd.torch.tensor import as_tensor_result
 from zerograd.vision import functions as VF
 
@@ -121,6 +121,40 @@ def _integer_average(x: Any, kernel: tuple[int, ...], stride: tuple[int, ...],
             / VF.average_pooling_nd(ones, kernel, stride, padding, ceil_mode,
                                     count_include_pad, None).data)
     return constant(np.trunc(np.round(sums) / divisor).astype(x.dtype))
+
+
+def _max_unpool(n: int, func: str, input: Any, indices: Any, kernel_size: Any, stride: Any,
+                padding: Any, output_size: Any) -> Any:
+    x, single = batched(input, n)
+    idx = data(indices)
+    idx = idx[None] if single else idx
+    kernel = tuple_of(kernel_size, n, "kernel_size", func)
+    stride = _stride(stride, kernel, n, func)
+    padding = tuple_of(padding, n, "padding", func)
+    if output_size is None:
+        spatial = tuple((s - 1) * st - 2 * p + k
+                        for s, st, p, k in zip(x.shape[2:], stride, padding, kernel))
+    else:
+        spatial = tuple(int(s) for s in output_size)[-n:]
+    return unbatched(as_tensor_result(VF.max_unpooling_nd(x, idx, spatial)), single)
+
+
+def max_unpool1d(input: Any, indices: Any, kernel_size: Any, stride: Any = None,
+                 padding: Any = 0, output_size: Any = None) -> Any:
+    return _max_unpool(1, "max_unpool1d", input, indices, kernel_size, stride, padding,
+                       output_size)
+
+
+def max_unpool2d(input: Any, indices: Any, kernel_size: Any, stride: Any = None,
+                 padding: Any = 0, output_size: Any = None) -> Any:
+    return _max_unpool(2, "max_unpool2d", input, indices, kernel_size, stride, padding,
+                       output_size)
+
+
+def max_unpool3d(input: Any, indices: Any, kernel_size: Any, stride: Any = None,
+                 padding: Any = 0, output_size: Any = None) -> Any:
+    return _max_unpool(3, "max_unpool3d", input, indices, kernel_size, stride, padding,
+                       output_size)
 
 
 def avg_pool1d(input: Any, kernel_size: Any, stride: Any = None, padding: Any = 0,

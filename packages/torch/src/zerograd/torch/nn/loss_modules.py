@@ -13,7 +13,7 @@ from zerograd.torch.nn.module import Module
 __all__ = ["BCELoss", "BCEWithLogitsLoss", "CosineEmbeddingLoss", "CrossEntropyLoss",
            "GaussianNLLLoss", "HingeEmbeddingLoss", "HuberLoss", "KLDivLoss", "L1Loss",
            "MSELoss", "MarginRankingLoss", "MultiLabelMarginLoss", "MultiLabelSoftMarginLoss",
-           "MultiMarginLoss", "NLLLoss", "PoissonNLLLoss", "SmoothL1Loss", "SoftMarginLoss"]
+           "MultiMarginLoss", "NLLLoss", "PoissonNLLLoss", "SmoothL1Loss", "SoftMarginLoss", "TripletMarginLoss"]
 
 REDUCTIONS = ("none", "mean", "sum")
 
@@ -33,14 +33,15 @@ class _Loss(Module):
     module's options and reduction."""
 
     function = ""
+    reductions = REDUCTIONS
 
     def __init__(self, size_average: Any = None, reduce: Any = None, reduction: str = "mean",
                  **arguments: Any) -> None:
         super().__init__()
         reduction = legacy_reduction(size_average, reduce, reduction)
-        if reduction not in REDUCTIONS:
-            raise ValueError(f"{type(self).__name__}: reduction must be 'none', 'mean' or "
-                             f"'sum', got {reduction!r}")
+        if reduction not in self.reductions:
+            raise ValueError(f"{type(self).__name__}: reduction must be one of "
+                             f"{', '.join(map(repr, self.reductions))}, got {reduction!r}")
         self.reduction = reduction
         self.arguments = arguments
 
@@ -105,6 +106,7 @@ class HuberLoss(_Loss):
 
 class KLDivLoss(_Loss):
     function = "kl_div"
+    reductions = REDUCTIONS + ("batchmean",)
 
     def __init__(self, size_average: Any = None, reduce: Any = None, reduction: str = "mean",
                  log_target: bool = False) -> None:
@@ -122,6 +124,16 @@ class MarginRankingLoss(_Loss):
 
 class CosineEmbeddingLoss(MarginRankingLoss):
     function = "cosine_embedding_loss"
+
+
+class TripletMarginLoss(_Loss):
+    function = "triplet_margin_loss"
+
+    def __init__(self, margin: float = 1.0, p: float = 2.0, eps: float = 1e-6, swap: bool = False,
+                 size_average: Any = None, reduce: Any = None, reduction: str = "mean") -> None:
+        super().__init__(size_average, reduce, reduction,
+                         **options(margin=(margin, 1.0), p=(p, 2.0), eps=(eps, 1e-6),
+                                   swap=(swap, False)))
 
 
 class HingeEmbeddingLoss(_Loss):

@@ -47,7 +47,11 @@ from zerograd.vision.functions.unfold import (
     pixel_unshuffle,
     unfold,
 )
-from zerograd.vision.functions.window_max import adaptive_max_pooling, max_pooling_nd
+from zerograd.vision.functions.window_max import (
+    adaptive_max_pooling,
+    max_pooling_nd,
+    max_unpooling_nd,
+)
 from zerograd.vision.functions.windows import Col2im, Im2col, col2im, col2im_array, im2col, im2col_array
 
 __all__ = [name for name, value in globals().items()

@@ -152,7 +152,7 @@ def adaptive_average_pooling(x: Any, output_size: tuple[int, ...]) -> Variable:
 
     >>> import numpy as np
     >>> adaptive_average_pooling(np.arange(5.0).reshape(1, 1, 5), (2,)).data
-    array([[[1. , 3. ]]])
+    array([[[1., 3.]]])
     """
     x = as_variable(x)
     spatial = _spatial("adaptive_average_pooling", x, len(output_size))

@@ -113,3 +113,36 @@ def adaptive_max_pooling(x: Any, output_size: tuple[Any, ...]) -> tuple[Variable
     if min(sizes) < 1:
         raise ValueError(f"adaptive_max_pool: output_size must be positive, got {output_size}")
     return window_max(x, [adaptive_table(n, o) for n, o in zip(x.shape[2:], sizes)])
+
+
+def max_unpooling_nd(x: Any, indices: Any, output_spatial: tuple[int, ...]) -> Variable:
+    """The adjoint of max pooling's gather: zeros of (N, C, *output_spatial) with each value of
+    x (N, C, *spatial) at its flat index (PyTorch's max_unpool). Repeated indices are refused:
+    PyTorch leaves their result unspecified.
+
+    >>> import numpy as np
+    >>> max_unpooling_nd(np.array([[[3.0, 2.0]]]), np.array([[[1, 2]]]), (4,)).data
+    array([[[0., 3., 2., 0.]]])
+    """
+    x = as_variable(x)
+    xp = get_array_module(x.data)
+    n, c = x.shape[:2]
+    size = int(np.prod(output_spatial))
+    idx = indices.reshape(n, c, -1)
+    if idx.shape[2] != int(np.prod(x.shape[2:])):
+        raise ValueError(f"max_unpool: indices of shape {indices.shape} do not match x of shape "
+                         f"{x.shape}")
+    if xp is np and idx.size:
+        if int(idx.min()) < 0 or int(idx.max()) >= size:
+            raise ValueError(f"max_unpool: indices must lie in [0, {size}) for an output of "
+                             f"{output_spatial}, got values from {int(idx.min())} to "
+                             f"{int(idx.max())}")
+        ordered = np.sort(idx, axis=2)
+        if (ordered[:, :, 1:] == ordered[:, :, :-1]).any():
+            raise NotImplementedError("max_unpool: repeated indices (overlapping pooling "
+                                      "windows) have no defined result")
+    rows = xp.arange(n).reshape(n, 1, 1)
+    cols = xp.arange(c).reshape(1, c, 1)
+    flat = CF.reshape(x, (n, c, -1))
+    y = CF.GetItemGrad((rows, cols, xp.asarray(idx)), (n, c, size), x.dtype)(flat)
+    return CF.reshape(y, (n, c) + tuple(output_spatial))
