@@ -45,6 +45,7 @@ from zerograd.nn.functions.activation_smooth import (
     softsign,
     tanhshrink,
 )
+from zerograd.nn.functions.attention import causal_mask, scaled_dot_product_attention
 from zerograd.nn.functions.bilinear import bilinear
 from zerograd.nn.functions.distance import (
     cosine_similarity,
@@ -53,7 +54,6 @@ from zerograd.nn.functions.distance import (
     pdist,
     vector_norm,
 )
-from zerograd.nn.functions.attention import causal_mask, scaled_dot_product_attention
 from zerograd.nn.functions.dropout import dropout
 from zerograd.nn.functions.dropout_variants import alpha_dropout, channel_dropout
 from zerograd.nn.functions.embedding import embed_id, embedding, one_hot
