@@ -65,3 +65,13 @@ def test_cells_take_pytorchs_layout_and_unbatched_input():
         nn.GRUCell(3, 2)(torch.ones(4, 3), torch.ones(3, 2))
     with pytest.raises(ValueError, match="RNNCell: nonlinearity must be 'tanh' or 'relu'"):
         nn.RNNCell(3, 2, nonlinearity="gelu")
+
+
+def test_rnn_shapes_and_relu():
+    rnn = nn.RNN(3, 4, 2, nonlinearity="relu", bidirectional=True, batch_first=True)
+    assert rnn.weight_ih_l1_reverse.shape == (4, 8)
+    output, h_n = rnn(torch.ones(5, 6, 3))
+    assert output.shape == (5, 6, 8) and h_n.shape == (4, 5, 4)
+    assert float(output.data.min()) >= 0
+    with pytest.raises(ValueError, match="RNN: nonlinearity must be 'tanh' or 'relu'"):
+        nn.RNN(3, 4, nonlinearity="sigmoid")

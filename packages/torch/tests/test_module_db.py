@@ -23,7 +23,8 @@ pytestmark = pytest.mark.filterwarnings("ignore::UserWarning")  # torch's deprec
 # Entries whose functions this branch has: they must match outright.
 MUST_MATCH = {"ReLU", "LeakyReLU", "GELU", "Tanh", "Softmax2d", "MSELoss", "L1Loss",
               "Embedding", "GRU", "Bilinear", "GroupNorm", "InstanceNorm1d", "InstanceNorm2d",
-              "InstanceNorm3d", "LocalResponseNorm", "RMSNorm", "RNNCell", "GRUCell", "LSTMCell"}
+              "InstanceNorm3d", "LocalResponseNorm", "RMSNorm", "RNNCell", "GRUCell", "LSTMCell",
+              "RNN"}
 
 
 @pytest.mark.parametrize("info", module_db, ids=lambda info: info.module_cls.__name__)

@@ -136,10 +136,11 @@ from zerograd.torch.nn.pooling import (  # noqa: E402
     MaxPool3d,
 )
 from zerograd.torch.nn.recurrent_cells import GRUCell, LSTMCell, RNNCell  # noqa: E402
+from zerograd.torch.nn.recurrent_rnn import RNN  # noqa: E402
 
 __all__ += [  # noqa: PLE0605
     "LazyConv1d", "LazyConv2d", "LazyConvTranspose1d", "LazyConvTranspose2d",
-    "GRUCell", "LSTMCell", "RNNCell",
+    "GRUCell", "LSTMCell", "RNN", "RNNCell",
     "Bilinear", "GroupNorm", "InstanceNorm1d", "InstanceNorm2d", "InstanceNorm3d",
     "LocalResponseNorm", "RMSNorm",
     "AdaptiveAvgPool1d", "AdaptiveAvgPool2d", "AdaptiveAvgPool3d", "AdaptiveMaxPool1d",
