@@ -42,6 +42,13 @@ OPTIMIZERS = [
     lambda: optimizers.SGD(0.1), lambda: optimizers.MomentumSGD(0.1),
     lambda: optimizers.AdaGrad(), lambda: optimizers.AdaDelta(), lambda: optimizers.Adam(),
     lambda: optimizers.AdamW(), lambda: optimizers.RMSprop(),
+    # PyTorch's options and the optimizers the book lacks (issue 22)
+    lambda: optimizers.MomentumSGD(0.1, dampening=0.5, weight_decay=0.1, maximize=True),
+    lambda: optimizers.Adam(amsgrad=True, weight_decay=0.1),
+    lambda: optimizers.RMSprop(centered=True, momentum=0.5),
+    lambda: optimizers.AdaGrad(lr_decay=0.1, initial_accumulator_value=0.1),
+    lambda: optimizers.Adamax(), lambda: optimizers.NAdam(), lambda: optimizers.RAdam(),
+    lambda: optimizers.Rprop(), lambda: optimizers.ASGD(t0=1), lambda: optimizers.Adafactor(),
 ]
 
 

@@ -78,3 +78,14 @@ def test_rprop_and_adafactor_check_their_pairs():
         O.Rprop(step_sizes=1.0)
     with pytest.raises(ValueError, match=r"Adafactor: eps\[1\] must be a finite number >= 0"):
         O.Adafactor(eps=(None, -1.0))
+
+
+def test_a_scalar_parameter_keeps_its_state_arrays_through_load_state_dict():
+    # 0-d state arrays used to come back as Python floats, which the slot check refused.
+    p = Parameter(np.array(1.0))
+    optimizer = O.Adam().setup([p])
+    _steps(optimizer, p, [2.0])
+    again = O.Adam().setup([Parameter(np.array(1.0))])
+    again.load_state_dict(optimizer.state_dict())
+    state = next(iter(again.state.values()))
+    assert state["m"].shape == () and state["step"] == 1

@@ -21,8 +21,10 @@ from zerograd.torch import nn  # noqa: E402
 pytestmark = pytest.mark.filterwarnings("ignore::UserWarning")  # torch's deprecation notes
 
 # Entries whose functions this branch has: they must match outright.
-MUST_MATCH = {"ReLU", "LeakyReLU", "GELU", "Tanh", "Softmax2d", "MSELoss", "L1Loss",
-              "Embedding", "GRU"}
+MUST_MATCH = {"ReLU", "LeakyReLU", "GELU", "Tanh", "Softmax2d",
+              "Embedding", "GRU", "Bilinear", "GroupNorm", "InstanceNorm1d", "InstanceNorm2d",
+              "InstanceNorm3d", "LocalResponseNorm", "RMSNorm", "RNNCell", "GRUCell", "LSTMCell",
+              "RNN"}
 
 
 @pytest.mark.parametrize("info", module_db, ids=lambda info: info.module_cls.__name__)

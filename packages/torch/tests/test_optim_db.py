@@ -58,3 +58,36 @@ def test_tensor_lr_and_per_group_betas():
     p.grad, q.grad = ztorch.ones(2), ztorch.ones(2)
     optimizer.step()
     np.testing.assert_allclose(p.data, 0.9, rtol=1e-6)
+
+
+@pytest.mark.parametrize("name", ["SGD", "Adam", "AdamW", "Adagrad", "Adadelta", "Adamax",
+                                  "NAdam", "RAdam", "RMSprop", "Rprop", "ASGD", "Adafactor"])
+def test_resumes_from_pytorchs_state_dict(name):
+    # PyTorch's optimizer steps twice and saves; zerograd's loads that state and both step on.
+    kwargs = {"SGD": {"momentum": 0.9}, "Adam": {"amsgrad": True},
+              "RMSprop": {"centered": True, "momentum": 0.5}}.get(name, {})
+    rng = np.random.default_rng(1)
+    shapes = optims.SHAPES
+    grads = [[rng.standard_normal(s).astype(np.float32) for s in shapes] for _ in range(4)]
+    tparams = [torch.nn.Parameter(torch.tensor(rng.standard_normal(s).astype(np.float32)))
+               for s in shapes]
+    topt = getattr(torch.optim, name)(tparams, **kwargs)
+    for step in range(2):
+        for p, g in zip(tparams, grads[step]):
+            p.grad = torch.tensor(g)
+        topt.step()
+    zparams = [ztorch.nn.Parameter(ztorch.tensor(p.detach().numpy().copy())) for p in tparams]
+    zopt = getattr(ztorch.optim, name)(zparams, **kwargs)
+    zopt.load_state_dict({"state": {k: {n: optims._as_zerograd(v, torch, ztorch)
+                                        for n, v in s.items()}
+                                    for k, s in topt.state_dict()["state"].items()},
+                          "param_groups": topt.state_dict()["param_groups"]})
+    for step in range(2, 4):
+        for tp, zp, g in zip(tparams, zparams, grads[step]):
+            tp.grad, zp.grad = torch.tensor(g), ztorch.tensor(g.copy())
+        topt.step()
+        zopt.step()
+    for tp, zp in zip(tparams, zparams):
+        np.testing.assert_allclose(zp.data, tp.detach().numpy(), rtol=1e-5, atol=1e-6)
+    expected = set(topt.state_dict()["state"][0])
+    assert expected <= set(zopt.state_dict()["state"][0]) <= expected | {"step"}

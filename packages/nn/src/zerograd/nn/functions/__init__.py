@@ -57,6 +57,12 @@ from zerograd.nn.functions.distance import (
 from zerograd.nn.functions.dropout import dropout
 from zerograd.nn.functions.dropout_variants import alpha_dropout, channel_dropout
 from zerograd.nn.functions.embedding import embed_id, embedding, one_hot
+from zerograd.nn.functions.feature_normalization import (
+    group_norm,
+    instance_norm,
+    local_response_norm,
+    rms_norm,
+)
 from zerograd.nn.functions.linear import linear
 from zerograd.nn.functions.loss import (
     binary_cross_entropy,

@@ -63,7 +63,8 @@ class Adafactor(Optimizer):
         eps1, eps2 = h["eps"]
         eps1 = float(np.finfo(p.dtype).eps) if eps1 is None else eps1
         weight = t ** h["beta2_decay"]  # 1 - beta2_t
-        alpha = max(eps2, float(xp.linalg.norm(p)) / math.sqrt(p.size)) * min(lr, 1 / math.sqrt(t))
+        # alpha and the clipping stay 0-d device arrays: no transfer to the host per step
+        alpha = xp.maximum(xp.sqrt(xp.mean(p * p)), eps2) * min(lr, 1 / math.sqrt(t))
         if h["weight_decay"]:
             p *= 1 - lr * h["weight_decay"]  # after alpha, which reads the undecayed p
         square = g * g
@@ -77,5 +78,5 @@ class Adafactor(Optimizer):
             variance = self.lazy_slot(state, "variance", g)
             variance += weight * (square - variance)
         update = g / xp.sqrt(xp.maximum(variance, eps1 * eps1))
-        rms = float(xp.linalg.norm(update)) / (math.sqrt(update.size) * h["d"])
-        p -= alpha / max(1.0, rms) * update
+        rms = xp.sqrt(xp.mean(update * update)) / h["d"]
+        p -= (alpha / xp.maximum(rms, 1.0)).astype(p.dtype) * update

@@ -122,7 +122,9 @@ def _copied(value: Any) -> Any:
 
 def _restored(value: Any, param: Variable, where: str, key: str, shape: Any) -> Any:
     """A saved state value, copied onto the parameter's device and dtype."""
-    if not hasattr(value, "shape") or not hasattr(value, "dtype") or value.ndim == 0:
+    if not hasattr(value, "shape") or not hasattr(value, "dtype") or (
+            value.ndim == 0 and (key == "step" or tuple(shape or ()) != ())):
+        # a 0-d array is a number, except as the state array of a 0-d parameter
         return value.item() if hasattr(value, "item") else value
     data = param.data
     if data is None:

@@ -38,6 +38,17 @@ def _arrays_within(value: Any) -> Any:
     return value
 
 
+def _state_value(key: str, value: Any, params: list[Any], number: Any) -> Any:
+    """A state entry as zerograd keeps it: PyTorch's float step as an int, and its None
+    momentum buffer (SGD before momentum ever applied) as zeros shaped like the parameter."""
+    if key == "step":
+        return int(value)
+    if value is None and isinstance(number, int) and 0 <= number < len(params):
+        data = params[number].data
+        return get_array_module(data).zeros_like(data)
+    return value
+
+
 def _number(value: Any) -> Any:
     """A one-element Tensor hyperparameter (``lr=torch.tensor(0.01)``) as a Python float."""
     if isinstance(value, Variable) and value.data is not None and value.data.size == 1:
@@ -95,10 +106,36 @@ class Optimizer(native.Optimizer):
                 raise RuntimeError(f"{type(self).__name__}: capturable=True needs the parameters "
                                    f"on a GPU (cuda); these are on the cpu")
 
+    # zerograd's state names that PyTorch spells otherwise (Adam's m is PyTorch's exp_avg...)
+    torch_state_names: dict[str, str] = {}
+
+    def state_dict(self) -> dict[str, Any]:
+        """PyTorch's layout (``state`` keyed by parameter number with PyTorch's names, and
+        ``param_groups``) plus zerograd's ``type`` and update count ``t``."""
+        saved = super().state_dict()
+        names = self.torch_state_names
+        saved["state"] = {number: {names.get(key, key): value for key, value in state.items()}
+                          for number, state in saved["state"].items()}
+        return saved
+
     def load_state_dict(self, state_dict: dict[str, Any]) -> None:
         """Restore ``state_dict()``'s state, also after ``torch.save``/``torch.load`` (which
-        hand its arrays back as Tensors)."""
-        super().load_state_dict(_arrays_within(state_dict))
+        hand its arrays back as Tensors), or one that PyTorch's optimizer of the same name
+        saved (its step counts are floats; ``t`` becomes the largest)."""
+        saved = _arrays_within(state_dict)
+        if not isinstance(saved, dict) or not isinstance(saved.get("state"), dict):
+            super().load_state_dict(saved)  # the native checks word the error
+            return
+        native = {torch_name: name for name, torch_name in self.torch_state_names.items()}
+        params = [p for group in self.param_groups for p in group["params"]]
+        # PyTorch's SGD keeps no step count: a saved state means at least one step was taken.
+        state = {number: {"step": 1, **{native.get(key, key): _state_value(key, value, params,
+                                                                           number)
+                                        for key, value in entry.items()}}
+                 for number, entry in saved["state"].items()}
+        steps = [entry.get("step", 0) for entry in state.values()]
+        saved = {"type": type(self).__name__, "t": max(steps, default=0), **saved, "state": state}
+        super().load_state_dict(saved)
 
     def zero_grad(self, set_to_none: bool = True) -> None:
         for group in self.param_groups:
@@ -134,6 +171,8 @@ class SGD(Optimizer, native.MomentumSGD):
 
 
 class Adam(Optimizer, native.Adam):
+    torch_state_names = {"m": "exp_avg", "v": "exp_avg_sq", "max_v": "max_exp_avg_sq"}
+
     def __init__(self, params: Any, lr: float = 1e-3, betas: tuple[float, float] = (0.9, 0.999),
                  eps: float = 1e-8, weight_decay: float = 0, amsgrad: bool = False, *,
                  foreach: Any = None, maximize: bool = False, capturable: bool = False,
@@ -147,6 +186,8 @@ class Adam(Optimizer, native.Adam):
 
 
 class AdamW(Optimizer, native.AdamW):
+    torch_state_names = Adam.torch_state_names
+
     def __init__(self, params: Any, lr: float = 1e-3, betas: tuple[float, float] = (0.9, 0.999),
                  eps: float = 1e-8, weight_decay: float = 1e-2, amsgrad: bool = False, *,
                  maximize: bool = False, foreach: Any = None, capturable: bool = False,
@@ -158,6 +199,8 @@ class AdamW(Optimizer, native.AdamW):
 
 
 class Adagrad(Optimizer, native.AdaGrad):
+    torch_state_names = {"sum_sq": "sum"}
+
     def __init__(self, params: Any, lr: float = 1e-2, lr_decay: float = 0, weight_decay: float = 0,
                  initial_accumulator_value: float = 0, eps: float = 1e-10, foreach: Any = None,
                  *, maximize: bool = False, differentiable: bool = False, fused: Any = None
@@ -189,6 +232,8 @@ class RMSprop(Optimizer, native.RMSprop):
 
 
 class Adamax(Optimizer, native.Adamax):
+    torch_state_names = {"m": "exp_avg", "u": "exp_inf"}
+
     def __init__(self, params: Any, lr: float = 2e-3, betas: tuple[float, float] = (0.9, 0.999),
                  eps: float = 1e-8, weight_decay: float = 0, foreach: Any = None, *,
                  maximize: bool = False, differentiable: bool = False, capturable: bool = False
@@ -199,6 +244,8 @@ class Adamax(Optimizer, native.Adamax):
 
 
 class NAdam(Optimizer, native.NAdam):
+    torch_state_names = {"m": "exp_avg", "v": "exp_avg_sq"}
+
     def __init__(self, params: Any, lr: float = 2e-3, betas: tuple[float, float] = (0.9, 0.999),
                  eps: float = 1e-8, weight_decay: float = 0, momentum_decay: float = 4e-3,
                  decoupled_weight_decay: bool = False, *, foreach: Any = None,
@@ -211,6 +258,8 @@ class NAdam(Optimizer, native.NAdam):
 
 
 class RAdam(Optimizer, native.RAdam):
+    torch_state_names = {"m": "exp_avg", "v": "exp_avg_sq"}
+
     def __init__(self, params: Any, lr: float = 1e-3, betas: tuple[float, float] = (0.9, 0.999),
                  eps: float = 1e-8, weight_decay: float = 0, decoupled_weight_decay: bool = False,
                  *, foreach: Any = None, maximize: bool = False, capturable: bool = False,
