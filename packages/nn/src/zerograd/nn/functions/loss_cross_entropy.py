@@ -98,7 +98,12 @@ def _scale(gy: Any, reduction: str, divisor: Any, ndim: int) -> Any:
     """The factor of every element's gradient: gy / divisor (mean), gy (sum), gy per element."""
     if reduction == "none":
         return gy[:, None]
-    return gy / divisor if reduction == "mean" else gy
+    if reduction == "sum":
+        return gy
+    # Every target ignored: divisor 0, and q is 0 everywhere, so the gradient is 0 (as PyTorch's),
+    # not 0 * inf.
+    xp = get_array_module(gy)
+    return gy / xp.where(xp.asarray(divisor) == 0, 1, divisor)
 
 
 class CrossEntropyGrad(Function):

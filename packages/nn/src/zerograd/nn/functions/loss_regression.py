@@ -75,11 +75,11 @@ def smooth_l1_loss(x: Any, t: Any, reduction: str = "mean", beta: float = 1.0) -
 
 
 def _xlogy(t: Variable) -> Variable:
-    """t log t with 0 where t = 0."""
+    """t log t with 0 where t = 0 (PyTorch's xlogy(t, t): NaN where t < 0, as the log is)."""
     xp = get_array_module(t.data)
-    positive = t.data > 0
-    safe = CF.where(positive, t, xp.ones_like(t.data))
-    return CF.where(positive, t * CF.log(safe), xp.zeros_like(t.data))
+    zero = t.data == 0
+    safe = CF.where(zero, xp.ones_like(t.data), t)
+    return CF.where(zero, xp.zeros_like(t.data), t * CF.log(safe))
 
 
 def kl_div(x: Any, t: Any, reduction: str = "mean", log_target: bool = False) -> Variable:
