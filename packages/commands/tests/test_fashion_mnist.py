@@ -184,6 +184,7 @@ def add_then_signal(self, *args):
     if steps == int(os.environ["STEP"]):
         os.kill(os.getpid(), getattr(signal, os.environ["SIGNAL"]))
 trainer.EpochSums.add = add_then_signal
+signal.signal(signal.SIGINT, signal.default_int_handler)  # as on a terminal, also in a background job
 fashion_mnist.main(sys.argv[1:])
 """
 
