@@ -127,7 +127,7 @@ def test_sigkill_inside_the_checkpoint_write_keeps_the_previous_checkpoint(
         process.send_signal(signal.SIGKILL)
         process.wait()
     assert process.returncode == -signal.SIGKILL
-    assert 0 < size < len(after_epoch_1)  # a partial file existed when the process died
+    assert size > 0  # epoch 2's temporary checkpoint existed when the process died
     assert (out / "checkpoint.npz").read_bytes() == after_epoch_1
     assert load_checkpoint(out / "checkpoint.npz", model=fashion_mnist.FashionMLP())["epoch"] == 1
 
@@ -184,6 +184,7 @@ def add_then_signal(self, *args):
     if steps == int(os.environ["STEP"]):
         os.kill(os.getpid(), getattr(signal, os.environ["SIGNAL"]))
 trainer.EpochSums.add = add_then_signal
+signal.signal(signal.SIGINT, signal.default_int_handler)  # as on a terminal, also in a background job
 fashion_mnist.main(sys.argv[1:])
 """
 

@@ -34,7 +34,7 @@ def toy_data():
 class SignalAt(Extension):
     """Sends ``signum`` to this process after the ``step``-th step of the run."""
 
-    def __init__(self, step, signum=signal.SIGINT):
+    def __init__(self, step, signum=signal.SIGTERM):  # SIGINT is ignored in background jobs
         self.step, self.signum, self.steps = step, signum, 0
 
     def step_end(self, trainer):

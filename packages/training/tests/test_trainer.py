@@ -87,7 +87,7 @@ def test_a_signal_mid_epoch_saves_the_exact_point_and_resume_repeats_the_run(
     stopped = make_trainer(toy_data, tmp_path / "stopped", [*extensions(), signal_at(6)],
                            **options)
     stopped.run()
-    assert stopped.stop_signal == signal.SIGINT
+    assert stopped.stop_signal == signal.SIGTERM
     assert stopped.position() == "in epoch 2, step 2" and len(stopped.history) == 1
     resumed = make_trainer(toy_data, tmp_path / "stopped", extensions(), **options)
     resumed.resume(tmp_path / "stopped" / "checkpoint.npz")

@@ -23,10 +23,11 @@ writability and a resumed checkpoint's settings are checked before the first ste
 with status 2, as argparse's do); a loss that stops being finite ends the run with status 1.
 
 Under ``mpiexec -n N`` the N processes train one model data-parallel (zerograd.distributed, the
-`mpi` extra): --batch-size stays the global batch (it must divide by N), rank 0 alone shows the
-bar, evaluates and writes, and --resume continues under the same number of ranks. The loop, the
-outputs and the resume are zerograd.training's, the models zerograd.vision's (FashionCNN,
-FashionMLP); this module holds the arguments.
+`mpi` extra): --batch-size stays the global batch (it must divide by N), rank 0 alone
+evaluates, prints and writes (the bar stays off: mpiexec hands the ranks a pipe for stderr), and
+--resume continues under the same number of ranks. The loop, the outputs and the resume are
+zerograd.training's, the models zerograd.vision's (FashionCNN, FashionMLP); this module holds
+the arguments.
 """
 
 from __future__ import annotations
