@@ -1,3 +1,6 @@
+"""Shared fixtures of zerograd-core's tests: a seeded random generator and the device fixture
+(NumPy, or the GPU stand-in when the session asks for it)."""
+
 import numpy as np
 import pytest
 

@@ -1,3 +1,6 @@
+"""The MPI communicator (allreduce, start_allreduce, broadcast) over every rank of the run, and
+NCCL's: picked with a GPU, its unique id from rank 0, what to install without CuPy."""
+
 from __future__ import annotations
 
 import numpy as np

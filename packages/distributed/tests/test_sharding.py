@@ -1,3 +1,6 @@
+"""scatter_index and DistributedDataLoader: each rank gets its own disjoint shard of a data set,
+every sample once per epoch."""
+
 from __future__ import annotations
 
 import pickle

@@ -1,4 +1,5 @@
-"""save_npz / load_npz: atomic writes and whole-file reads."""
+"""save_npz / load_npz: atomic writes, whole-file reads and the reader's checks (pickled members,
+.npy files, members that declare more than they hold) as Layer.load_weights meets them."""
 
 from __future__ import annotations
 
@@ -7,6 +8,7 @@ import os
 import numpy as np
 import pytest
 
+from zerograd.nn.layers import Linear
 from zerograd.nn.serialization import load_npz, save_npz
 
 
@@ -74,3 +76,29 @@ def test_the_write_step_is_the_only_place_bytes_reach_the_disk(tmp_path, monkeyp
         bytes(payload)) or file.write(payload))
     save_npz(path, {"x": np.zeros(3)})
     assert len(written) == 1 and open(path, "rb").read() == written[0]
+
+
+# --- the reader's checks, as Layer.load_weights meets them ---------------------------------------
+def test_pickled_objects_are_refused(tmp_path):
+    path = tmp_path / "evil.npz"
+    np.savez(path, W=np.array([{"a": 1}], dtype=object))
+    with pytest.raises(ValueError, match="not a readable .npz archive"):
+        Linear(2).load_weights(path)
+
+
+def test_npy_file_is_refused(tmp_path):
+    np.save(tmp_path / "W.npy", np.zeros(2))
+    with pytest.raises(ValueError, match=r"single array \(.npy\)"):
+        Linear(2).load_weights(tmp_path / "W.npy")
+
+
+def test_a_member_declaring_more_than_it_holds_is_refused_before_reading(tmp_path):
+    import zipfile
+
+    path = tmp_path / "w.npz"
+    header = {"descr": "<f4", "fortran_order": False, "shape": (100_000, 10_000)}
+    with zipfile.ZipFile(path, "w") as archive, archive.open("W.npy", "w") as member:
+        np.lib.format.write_array_header_1_0(member, header)
+        member.write(b"\0" * 64)
+    with pytest.raises(ValueError, match=r"'W' declares shape \(100000, 10000\) .* but holds 64"):
+        Linear(3).load_weights(path)

@@ -1,3 +1,6 @@
+"""Shared fixtures of zerograd-text's tests: a seeded generator, the device fixture, and the
+comparisons of recurrent Functions with PyTorch (values, gradients, second derivatives)."""
+
 from collections.abc import Callable
 
 import numpy as np

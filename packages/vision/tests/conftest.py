@@ -1,3 +1,6 @@
+"""Shared fixtures of zerograd-vision's tests: a seeded generator, the device fixture, and a local
+HTTP server for the download tests (no test reaches the network)."""
+
 import numpy as np
 import pytest
 

@@ -1,4 +1,4 @@
-"""accuracy."""
+"""accuracy: the fraction of correct predictions, and clear errors for bad shapes and labels."""
 
 from __future__ import annotations
 

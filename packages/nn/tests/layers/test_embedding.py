@@ -1,4 +1,4 @@
-"""EmbedID layer."""
+"""EmbedID: row lookup, the book's initialisation, and clear errors for bad sizes."""
 
 from __future__ import annotations
 
