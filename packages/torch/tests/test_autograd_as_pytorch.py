@@ -123,7 +123,11 @@ def test_grad_mode_switches(same_as_torch):
         def f():
             return x * 2
 
-        flags = [t.requires_grad for t in (a, b, c, d, e, f())]
+        @torch.set_grad_enabled(False)
+        def g():
+            return x * 2
+
+        flags = [t.requires_grad for t in (a, b, c, d, e, f(), g(), x * 2)]
         return [float(v) for v in flags] + [float(torch.is_grad_enabled())]
 
     same_as_torch(snippet)
@@ -181,3 +185,17 @@ def test_the_books_backward_keeps_its_meaning():
     assert float(h.grad.data) == 1.0  # the book: retain_grad keeps intermediate gradients
     y.backward()  # the graph always stays, and the kept gradient of h is added again:
     assert float(x.grad.data) == 36.0  # the book's meaning (PyTorch's retain_graph gives 24)
+
+
+@pytest.mark.parametrize("module", ["zerograd", "torch"])
+def test_requires_grad_rules(module):
+    torch = ztorch if module == "zerograd" else pytest.importorskip("torch")
+    with pytest.raises(RuntimeError, match="floating point"):
+        torch.tensor([1, 2], requires_grad=True)
+    with pytest.raises(RuntimeError, match="floating point"):
+        torch.tensor([1, 2]).requires_grad_()
+    x = torch.ones(2, requires_grad=True)
+    y = x * 2
+    assert y.requires_grad and not y.is_leaf and not (torch.ones(2) * 2).requires_grad
+    with pytest.raises(RuntimeError, match="leaf variables"):
+        y.requires_grad_(False)

@@ -10,7 +10,7 @@ from zerograd.core import cuda
 from zerograd.core.checks import ARRAY_TYPES, is_array
 from zerograd.core.config import Config
 from zerograd.core.variable import Variable, as_array, as_variable
-from zerograd.core.versions import MODIFIED, REBASED, now
+from zerograd.core.versions import MODIFIED, now
 
 
 class Function:
@@ -77,7 +77,7 @@ class Function:
         if record:
             self.generation = generation
             self.inputs = inputs
-            if MODIFIED or REBASED:  # the version check's clock: only once something was
+            if MODIFIED:  # the version check's clock: only once something was
                 self._tick = now()  # written in place (see versions.py)
             # Weak references: the outputs hold their creator, so strong ones would make a cycle
             # that only the garbage collector could free.

@@ -22,7 +22,7 @@ import numpy as np
 from zerograd.core import cuda, versions
 from zerograd.core.checks import ARRAY_TYPES, is_array
 from zerograd.core.config import using_config
-from zerograd.core.versions import MODIFIED, REBASED
+from zerograd.core.versions import MODIFIED
 
 
 def as_array(x: Any, array_module: Any = np) -> Any:
@@ -242,7 +242,7 @@ def _run_backward(roots: list[Any], retain_grad: bool, free_graph: bool = False)
         func = pop(heap)[2]
         if not func.inputs:  # only a freed Function has none: recording needs an input
             raise RuntimeError(FREED_GRAPH_MESSAGE)
-        if MODIFIED or REBASED:  # empty unless something was written in place
+        if MODIFIED:  # empty unless something was written in place (a rebase writes too)
             versions.check(func)
         # Plain loops, not comprehensions: each of those costs a call on Python 3.11 (see
         # Function.__call__), and this loop runs once per Function of the graph.

@@ -7,7 +7,8 @@ counter per storage, so that a program which never writes in place pays nothing:
 - ``bump(array)`` (called by every in-place method of the torch facade) stamps the array's owner
   (the end of its ``.base`` chain, so a view and its base share one stamp) with a fresh tick;
 - ``Function.__call__`` stamps a recorded Function with the current tick, only once something has
-  been written in place (``MODIFIED`` is empty until then);
+  been written in place (``MODIFIED`` is empty until then; a rebase always comes with a write, so
+  the hot paths test ``MODIFIED`` alone);
 - backward calls ``check(func)`` (again only when ``MODIFIED`` is not empty): an input written after
   the Function was recorded raises PyTorch's RuntimeError. Functions whose backward reads only the
   shapes of their inputs (``VALUE_FREE``) are exempt for data writes, as in PyTorch, where ``x + 1``

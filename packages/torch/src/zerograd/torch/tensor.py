@@ -98,9 +98,21 @@ class Tensor(InPlaceMethods, ConversionMethods, Variable):
         constructor ``torch.Tensor(data)`` copies ``data`` to float32, ``torch.Tensor(2, 3)`` makes
         an uninitialised float32 tensor of that size."""
         if requires_grad is not None and len(args) == 1 and isinstance(args[0], ARRAY_TYPES):
+            if requires_grad and args[0].dtype.kind not in "fc":
+                _refuse_integer_grad(args[0].dtype)
             Variable.__init__(self, args[0], name, requires_grad)
             return
         Variable.__init__(self, _legacy_data(args), name, bool(requires_grad))
+
+    def requires_grad_(self, requires_grad: bool = True) -> Tensor:
+        """PyTorch's rules: only floating tensors, and only leaves, may change the flag."""
+        if requires_grad and self.data is not None and self.data.dtype.kind not in "fc":
+            _refuse_integer_grad(self.data.dtype)
+        if self.creator is not None and not requires_grad:
+            raise RuntimeError("you can only change requires_grad flags of leaf variables. If you "
+                               "want to use a computed variable in a subgraph that doesn't require "
+                               "differentiation use var_no_grad = var.detach().")
+        return Variable.requires_grad_(self, requires_grad)
 
     # --- sizes ------------------------------------------------------------------------------------
     def size(self, dim: int | None = None) -> Any:  # type: ignore[override]
@@ -330,6 +342,11 @@ def _dims(dim: Any) -> Any:
 def _dim(op: str, dim: int, ndim: int) -> int:
     from zerograd.torch.tensor_selection import normalize_dim
     return normalize_dim(op, dim, ndim)
+
+
+def _refuse_integer_grad(dtype: Any) -> None:
+    raise RuntimeError(f"Only Tensors of floating point and complex dtype can require gradients "
+                       f"(got dtype {dtype})")
 
 
 def _legacy_data(args: tuple[Any, ...]) -> Any:

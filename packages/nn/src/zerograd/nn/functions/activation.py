@@ -139,6 +139,8 @@ def _erf(x: Any) -> Any:
     """The error function (Abramowitz and Stegun 7.1.26, absolute error below 1.5e-7), in x's
     dtype; NumPy has no erf of its own. Computed in place in two working arrays: the GELU of a
     Transformer's MLP runs it on millions of elements, where each temporary costs a pass."""
+    if x.ndim == 0:  # arithmetic on 0-d arrays gives scalars, which cannot take out=
+        return _erf(x.reshape(1)).reshape(())
     xp = get_array_module(x)
     a = xp.abs(x)
     t = a * 0.3275911

@@ -58,6 +58,10 @@ class set_grad_enabled(_GradMode):  # noqa: N801
     def __enter__(self) -> None:
         pass  # already switched by the constructor, as in PyTorch
 
+    def __call__(self, func: Any) -> Any:
+        Config.enable_backprop = self._previous  # as a decorator it switches only inside
+        return super().__call__(func)
+
     def _copy(self) -> _GradMode:
         return _Fixed(self.mode)
 
