@@ -6,6 +6,7 @@ both with Adam; and generation tokens/s, zerograd's key/value cache against nano
     python benchmarks/gpt.py --rounds 5              # the training step
     python benchmarks/gpt.py --generate --rounds 5   # 100 new tokens after a 1-token prompt
     python benchmarks/gpt.py --profile               # cProfile of zerograd's step
+    python benchmarks/gpt.py --in-process            # both steps in one process, alternating
 """
 
 from __future__ import annotations
@@ -186,6 +187,29 @@ def generation() -> None:
                    "pytorch, cache": "torch_cached_generate_case"}, reference="pytorch, no cache")
 
 
+def compare_in_process(seconds: float = 2.0, rounds: int = 3) -> None:
+    """zerograd's and PyTorch's steps alternating in one process (threads: OMP_NUM_THREADS, as
+    BLAS's), median of rounds: on a loaded machine steadier than fresh processes."""
+    import os
+    import statistics
+
+    import torch
+    from _harness import time_step
+
+    from zerograd.core.allocator import tune_malloc
+
+    torch.set_num_threads(int(os.environ.get("OMP_NUM_THREADS", "2")))
+    tune_malloc()
+    cases = {"zerograd": zerograd_case(), "pytorch": torch_case()}
+    samples = {label: [] for label in cases}
+    for _ in range(rounds):
+        for label, step in cases.items():
+            samples[label].append(time_step(step, seconds))
+    medians = {label: statistics.median(times) for label, times in samples.items()}
+    for label, median in medians.items():
+        print(f"  {label:<10} {median * 1e3:10.1f} ms/step   {median / medians['pytorch']:6.2f}x pytorch")
+
+
 def profile() -> None:
     import cProfile
     import pstats
@@ -203,4 +227,5 @@ def profile() -> None:
 if __name__ == "__main__":
     run_benchmark(__file__, f"GPT training step (n_layer {N_LAYER}, n_embd {N_EMBD}, block {BLOCK}, "
                             f"batch {BATCH})", {"zerograd": "zerograd_case", "pytorch": "torch_case"},
-                  modes={"--generate": generation, "--profile": profile})
+                  modes={"--generate": generation, "--profile": profile,
+                         "--in-process": compare_in_process})

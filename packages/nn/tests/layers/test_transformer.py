@@ -213,3 +213,20 @@ def test_bad_arguments(rng):
         L.TransformerEncoderLayer(8, 2, activation="tanh")
     with pytest.raises(NotImplementedError, match="add_bias_kv"):
         L.MultiheadAttention(8, 2, add_bias_kv=True)
+
+
+def test_callable_activation_and_dropout_modes(rng):
+    np.random.seed(0)
+    calls = []
+
+    def activation(x):
+        calls.append(x.shape)
+        return x * 0.5
+
+    layer = L.TransformerEncoderLayer(8, 2, dim_feedforward=16, dropout=0.5, batch_first=True,
+                                      activation=activation)
+    x = _x(rng, 2, 5, 8)
+    assert not np.allclose(layer(x).data, layer(x).data)  # dropout draws afresh in train mode
+    layer.eval()
+    np.testing.assert_array_equal(layer(x).data, layer(x).data)
+    assert calls[-1] == (2, 5, 16)
