@@ -16,6 +16,7 @@ from zerograd.core import Config, Variable
 from zerograd.core import Parameter as CoreParameter
 from zerograd.core import functions as CF
 from zerograd.core.cuda import as_cupy, as_numpy, get_array_module
+from zerograd.torch.tensor_methods import TensorMethods
 
 _GRAD_SLOT = Variable.grad  # the slot descriptor the backward engine reads and writes
 
@@ -72,7 +73,7 @@ class ValuesIndices(NamedTuple):
     indices: Any
 
 
-class Tensor(Variable):
+class Tensor(TensorMethods, Variable):
     """zerograd's Variable under PyTorch's names (see the package README for what differs)."""
 
     __slots__ = ()
