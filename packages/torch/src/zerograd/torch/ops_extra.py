@@ -161,6 +161,8 @@ def unique_consecutive(input: Any, return_inverse: bool = False, return_counts: 
 
 def diff(input: Any, n: int = 1, dim: int = -1, prepend: Any = None, append: Any = None) -> Tensor:  # noqa: A002
     x = tensor_of(input)
+    if n == 0:
+        return alias_copy(x)
     if x.data.dtype.kind == "b":  # bools differ where neighbours differ (no gradient)
         xp = get_array_module(x.data)
         parts = [data_of(p) for p in (prepend, x, append) if p is not None]
@@ -350,6 +352,8 @@ def sum_to_size(input: Any, *size: Any) -> Tensor:  # noqa: A002
     if len(size) == 1 and isinstance(size[0], (tuple, list)):
         size = tuple(size[0])
     x = tensor_of(input)
+    if x.data.dtype.kind == "b":  # PyTorch's result dtype here depends on the sizes
+        raise NotImplementedError("sum_to_size: bool tensors are not supported")
     if tuple(size) == x.data.shape:
         return alias_copy(x)
     if x.data.dtype.kind in "biu":  # integers and bools add up in int64, as PyTorch
