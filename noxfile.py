@@ -129,10 +129,10 @@ def install_torch(session: nox.Session) -> None:
     """Install the CPU build of PyTorch; uv does not read pip's find-links, so name the folder."""
     for folder in (os.environ.get("ZEROGRAD_TORCH_WHEELS"), "/opt/wheels"):
         if folder and any(Path(folder).glob("torch-2.13.0*cp311*.whl")):
-            session.install("--find-links", folder, TORCH)
+            session.install("--find-links", folder, TORCH, "expecttest")
             return
     session.warn("No local CPU wheel of torch; installing it from the index (large download).")
-    session.install(TORCH)
+    session.install(TORCH, "expecttest")  # expecttest: torch.testing._internal's op_db needs it
 
 
 def run_tests(session: nox.Session, package: str, python_bin: str = "python",

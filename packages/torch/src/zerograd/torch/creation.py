@@ -17,6 +17,7 @@ from zerograd.core.checks import ARRAY_TYPES
 from zerograd.torch import random
 from zerograd.torch.devices import device as as_device
 from zerograd.torch.dtypes import DEFAULT_FLOAT
+from zerograd.torch.promotion import get_default_dtype
 from zerograd.torch.tensor import Tensor, _sizes
 
 
@@ -29,7 +30,7 @@ def _placed(array: Any, device: Any, requires_grad: bool) -> Tensor:
 
 def _default_dtype(array: np.ndarray) -> Any:
     if array.dtype == np.float64:
-        return DEFAULT_FLOAT
+        return get_default_dtype()
     if array.dtype.kind == "i":
         return np.int64
     return array.dtype
@@ -56,7 +57,8 @@ def from_numpy(array: np.ndarray) -> Tensor:
 
 def _filled(maker: Any, size: tuple[Any, ...], dtype: Any, device: Any, requires_grad: bool,
             *args: Any) -> Tensor:
-    return _placed(maker(_sizes(size), *args, dtype=dtype or DEFAULT_FLOAT), device, requires_grad)
+    return _placed(maker(_sizes(size), *args, dtype=dtype or get_default_dtype()), device,
+                   requires_grad)
 
 
 def zeros(*size: Any, dtype: Any = None, device: Any = None, requires_grad: bool = False) -> Tensor:
@@ -73,9 +75,11 @@ def empty(*size: Any, dtype: Any = None, device: Any = None, requires_grad: bool
 
 def full(size: Any, fill_value: Any, dtype: Any = None, device: Any = None,
          requires_grad: bool = False) -> Tensor:
-    if dtype is None and isinstance(fill_value, (int, np.integer)) and not isinstance(fill_value, bool):
+    if dtype is None and isinstance(fill_value, (bool, np.bool_)):
+        dtype = np.bool_
+    elif dtype is None and isinstance(fill_value, (int, np.integer)):
         dtype = np.int64
-    return _placed(np.full(_sizes((size,)), fill_value, dtype=dtype or DEFAULT_FLOAT), device,
+    return _placed(np.full(_sizes((size,)), fill_value, dtype=dtype or get_default_dtype()), device,
                    requires_grad)
 
 
@@ -132,16 +136,27 @@ def arange(start: Any, end: Any = None, step: Any = 1, dtype: Any = None, device
            requires_grad: bool = False) -> Tensor:
     if end is None:
         start, end = 0, start
+    start, end, step = (_number(v) for v in (start, end, step))
     if dtype is None:
         exact = all(isinstance(v, (int, np.integer)) for v in (start, end, step))
-        dtype = np.int64 if exact else DEFAULT_FLOAT
+        dtype = np.int64 if exact else get_default_dtype()
+    if np.dtype(dtype).kind in "iu":  # PyTorch casts the bounds to the integer dtype first
+        start, end, step = int(start), int(end), int(step)
     return _placed(np.arange(start, end, step).astype(dtype), device, requires_grad)
 
 
 def linspace(start: Any, end: Any, steps: int, dtype: Any = None, device: Any = None,
              requires_grad: bool = False) -> Tensor:
-    array = np.linspace(start, end, steps).astype(dtype or DEFAULT_FLOAT)
+    start, end = _number(start), _number(end)
+    if dtype is not None and np.dtype(dtype).kind in "iu":
+        start, end = int(start), int(end)
+    array = np.linspace(start, end, steps).astype(dtype or get_default_dtype())
     return _placed(array, device, requires_grad)
+
+
+def _number(value: Any) -> Any:
+    """A bound given as a number or a one-element tensor, as a Python number."""
+    return value.data.item() if isinstance(value, Variable) else value
 
 
 def manual_seed(value: int) -> Any:

@@ -24,6 +24,7 @@ from zerograd.core.variable import RETAINED_GRADS
 from zerograd.torch.dtypes import DEFAULT_FLOAT
 from zerograd.torch.tensor_conversion import ConversionMethods
 from zerograd.torch.tensor_inplace import InPlaceMethods, array_index
+from zerograd.torch.tensor_methods import TensorMethods
 
 _GRAD_SLOT = Variable.grad  # the slot descriptor the backward engine reads and writes
 
@@ -70,7 +71,7 @@ class Size(tuple):
         return f"torch.Size({list(self)})"
 
 
-class Tensor(InPlaceMethods, ConversionMethods, Variable):
+class Tensor(InPlaceMethods, ConversionMethods, TensorMethods, Variable):
     """zerograd's Variable under PyTorch's names (see the package README for what differs)."""
 
     __slots__ = ()

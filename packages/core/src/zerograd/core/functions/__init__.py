@@ -3,6 +3,15 @@ selection and matrix products. Each public function wraps one Function class."""
 
 import types
 
+from zerograd.core.functions.accumulation import (
+    count_nonzero,
+    cumprod,
+    cumsum,
+    logcumsumexp,
+    prod,
+    std,
+    vector_norm,
+)
 from zerograd.core.functions.arithmetic import (
     Add,
     AddConstant,
@@ -29,6 +38,53 @@ from zerograd.core.functions.arithmetic import (
     sub,
 )
 from zerograd.core.functions.cast import AsType, astype
+from zerograd.core.functions.elementwise import (
+    arccos,
+    arccosh,
+    arcsin,
+    arcsinh,
+    arctan,
+    arctanh,
+    atan2,
+    ceil,
+    copysign,
+    cosh,
+    exp2,
+    expm1,
+    floor,
+    fmod,
+    frac,
+    hypot,
+    lerp,
+    log1p,
+    log2,
+    log10,
+    logaddexp,
+    reciprocal,
+    remainder,
+    rsqrt,
+    sign,
+    sinc,
+    sinh,
+    square,
+    tan,
+    trunc,
+    xlogy,
+)
+from zerograd.core.functions.indexing import (
+    gather,
+    index_add,
+    index_copy,
+    index_map,
+    index_select,
+    masked_fill,
+    masked_select,
+    nonzero,
+    scatter,
+    scatter_add_along,
+    take_along_axis,
+)
+from zerograd.core.functions.linalg import det, inv, matrix_norm, norm, solve, svdvals
 from zerograd.core.functions.math import (
     Abs,
     Cos,
@@ -46,6 +102,24 @@ from zerograd.core.functions.math import (
     tanh,
 )
 from zerograd.core.functions.matmul import MatMul, matmul
+from zerograd.core.functions.products import dot, einsum, kron, outer, tensordot
+from zerograd.core.functions.rearrange import (
+    chunk,
+    diag,
+    diagonal,
+    flip,
+    moveaxis,
+    narrow,
+    repeat,
+    repeat_interleave,
+    roll,
+    split_sizes,
+    tile,
+    tril,
+    triu,
+    unbind,
+    unflatten,
+)
 from zerograd.core.functions.reduction import (
     LogSumExp,
     Max,
@@ -91,6 +165,7 @@ from zerograd.core.functions.shape import (
     swapaxes,
     transpose,
 )
+from zerograd.core.functions.sorting import argsort, kthvalue, max_along, median, min_along, sort, topk
 
 # Functions and Function classes only: the submodules (math among them) must not leak through
 # `from zerograd.core.functions import *`.
