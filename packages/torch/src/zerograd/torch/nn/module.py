@@ -204,8 +204,10 @@ class Module(Layer):
         return self
 
     # --- state -------------------------------------------------------------------------------
-    def _state_entries(self) -> dict[str, Any]:
-        """{PyTorch key: Parameter or buffer Tensor} for every entry state_dict saves."""
+    def _state_entries(self, sized_only: bool = True) -> dict[str, Any]:
+        """{PyTorch key: Parameter or buffer Tensor} for every entry state_dict saves (with
+        ``sized_only=False`` also the parameters a lazy module has not sized yet, which
+        loading sizes)."""
         from zerograd.torch.convert import entries
         values: dict[str, Any] = dict(Layer.named_params(self))
         for module_name, module in Layer.named_modules(self):
@@ -214,7 +216,8 @@ class Module(Layer):
                 if name not in skipped and module.__dict__[name] is not None:
                     values[f"{module_name}.{name}" if module_name else name] = module.__dict__[name]
         return {entry.native: values[entry.native] for entry in entries(self)
-                if entry.native in values and buffer_array(values[entry.native]) is not None}
+                if entry.native in values
+                and (not sized_only or buffer_array(values[entry.native]) is not None)}
 
     def state_dict(self, *args: Any, destination: Any = None, prefix: str = "",
                    keep_vars: bool = False) -> dict:
@@ -238,7 +241,7 @@ class Module(Layer):
         from zerograd.torch.convert import loadable
         if not isinstance(state_dict, Mapping):
             raise TypeError(f"Expected state_dict to be dict-like, got {type(state_dict)}.")
-        expected = self._state_entries()
+        expected = self._state_entries(sized_only=False)
         state = {key: loadable(value) for key, value in state_dict.items()}
         for key in _counters_to_keep(expected, state):
             state[key] = buffer_array(expected[key])  # PyTorch keeps the count it has

@@ -15,8 +15,7 @@ def _add_indent(text: str, spaces: int) -> str:
 
 
 def _children(module: Layer) -> list[tuple[str, Layer]]:
-    return [(name, module.__dict__[name]) for name in module.__dict__["_params"]
-            if isinstance(module.__dict__[name], Layer)]
+    return list(Layer.named_children(module))
 
 
 def _folded(children: list[tuple[str, Layer]]) -> list[str]:

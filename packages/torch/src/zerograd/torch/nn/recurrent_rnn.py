@@ -53,6 +53,14 @@ class RNN(_Recurrent):
         z = CF.matmul(x, W_x) + CF.matmul(h, W_h)
         return NF.relu(z if b is None else z + b)
 
+    def _run_layers(self, x: Any, weights: list, states: tuple) -> tuple[Any, list]:
+        """RecurrentStack's hook: output and [h_n] through the layers ``weights`` covers, in the
+        layout of ``batch_first``."""
+        if self.batch_first:
+            y, finals = self._sequence(CF.transpose(x, (1, 0, 2)), weights, states)
+            return CF.transpose(y, (1, 0, 2)), finals
+        return self._sequence(x, weights, states)
+
     def _sequence(self, x: Any, weights: list, states: tuple) -> tuple[Any, list]:
         """Output (T, N, D*H) and h_n of time-major x through the layers ``weights`` covers."""
         h0, directions = states[0], self.directions
