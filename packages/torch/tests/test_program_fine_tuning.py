@@ -81,12 +81,9 @@ def _inputs():
     return initial, data
 
 
-ZERO_D_SAVE = pytest.mark.xfail(reason="torch.save/torch.load turn the 0-d num_batches_tracked "
-                                        "into shape (1,) (issue 23 point 6, another helper's)",
-                                 raises=ValueError, strict=False)
 
 
-@pytest.mark.parametrize("checkpoint", ["deepcopy", pytest.param("torch.save", marks=ZERO_D_SAVE)])
+@pytest.mark.parametrize("checkpoint", ["deepcopy", "torch.save"])
 def test_fine_tuning_with_frozen_layers_and_resume_matches_pytorch(checkpoint, tmp_path):
     torch = torch_or_skip()
     initial, data = _inputs()

@@ -220,6 +220,9 @@ def count_nonzero(input: Any, dim: Any = None) -> Tensor:  # noqa: A002
 def median(input: Any, dim: Any = None, keepdim: bool = False) -> Any:  # noqa: A002
     """median(input): the lower median; median(input, dim): (values, indices)."""
     x = tensor_of(input)
+    if dim is None and x.data.dtype.kind == "f":  # the gradient shared over ties, as PyTorch
+        from zerograd.torch.tensor_selection import median as shared_median
+        return shared_median(x)
     if dim is None:
         return result(S.median(x))
     values, indices = S.median(x, dim, keepdim)

@@ -228,12 +228,14 @@ class Tensor(InPlaceMethods, ConversionMethods, TensorMethods, Variable):
         """``max()``: the largest value (ties share the gradient); ``max(dim)``: (values,
         indices), the gradient going to the one index returned; ``max(other)``: elementwise."""
         if isinstance(dim, Variable):
-            return as_tensor_result(CF.maximum(self, dim))
+            from zerograd.torch.ops_math import maximum
+            return maximum(self, dim)
         return extreme(self, CF.max, "argmax", dim, keepdim)
 
     def min(self, dim: Any = None, keepdim: bool = False) -> Any:  # type: ignore[override]
         if isinstance(dim, Variable):
-            return as_tensor_result(CF.neg(CF.maximum(CF.neg(self), CF.neg(dim))))
+            from zerograd.torch.ops_math import minimum
+            return minimum(self, dim)
         return extreme(self, CF.min, "argmin", dim, keepdim)
 
     def amax(self, dim: Any = None, keepdim: bool = False) -> Tensor:
@@ -242,36 +244,15 @@ class Tensor(InPlaceMethods, ConversionMethods, TensorMethods, Variable):
     def amin(self, dim: Any = None, keepdim: bool = False) -> Tensor:
         return as_tensor_result(CF.min(self, _dims(dim), keepdim))
 
-    def sort(self, dim: int = -1, descending: bool = False, stable: bool = False) -> ValuesIndices:
-        """(values, indices) along ``dim``; each value's gradient goes to its own index."""
-        return sort(self, dim, descending)
-
-    def median(self, dim: int | None = None, keepdim: bool = False) -> Any:
-        """The lower median (PyTorch's); with ``dim``, (values, indices)."""
-        return median(self, dim, keepdim)
-
     def argmax(self, dim: int | None = None, keepdim: bool = False) -> Tensor:
-        return _indices(self.data, "argmax", dim, keepdim)
+        from zerograd.torch.ops_reduce import argmax
+        return argmax(self, dim, keepdim)
 
     def argmin(self, dim: int | None = None, keepdim: bool = False) -> Tensor:
-        return _indices(self.data, "argmin", dim, keepdim)
+        from zerograd.torch.ops_reduce import argmin
+        return argmin(self, dim, keepdim)
 
     # --- elementwise ------------------------------------------------------------------------------
-    def exp(self) -> Tensor:
-        return as_tensor_result(CF.exp(self))
-
-    def log(self) -> Tensor:
-        return as_tensor_result(CF.log(self))
-
-    def sqrt(self) -> Tensor:
-        return as_tensor_result(CF.sqrt(self))
-
-    def abs(self) -> Tensor:
-        return as_tensor_result(CF.abs(self))
-
-    def tanh(self) -> Tensor:
-        return as_tensor_result(CF.tanh(self))
-
     def pow(self, exponent: Any) -> Tensor:
         return as_tensor_result(CF.pow(self, exponent))
 
