@@ -51,27 +51,33 @@ class _TorchParts:
 
 
 class MultiheadAttention(_TorchParts, native_attention.MultiheadAttention, Module):
-    __doc__ = native_attention.MultiheadAttention.__doc__
+    """``torch.nn.MultiheadAttention`` with PyTorch's arguments and state_dict keys, on zerograd.nn's
+    layer of the same name (its docstring lists the arguments)."""
 
 
 class TransformerEncoderLayer(_TorchParts, native.TransformerEncoderLayer, Module):
-    __doc__ = native.TransformerEncoderLayer.__doc__
+    """``torch.nn.TransformerEncoderLayer`` with PyTorch's arguments and state_dict keys, on zerograd.nn's
+    layer of the same name (its docstring lists the arguments)."""
 
 
 class TransformerDecoderLayer(_TorchParts, native.TransformerDecoderLayer, Module):
-    __doc__ = native.TransformerDecoderLayer.__doc__
+    """``torch.nn.TransformerDecoderLayer`` with PyTorch's arguments and state_dict keys, on zerograd.nn's
+    layer of the same name (its docstring lists the arguments)."""
 
 
 class TransformerEncoder(_TorchParts, native.TransformerEncoder, Module):
-    __doc__ = native.TransformerEncoder.__doc__
+    """``torch.nn.TransformerEncoder`` with PyTorch's arguments and state_dict keys, on zerograd.nn's
+    layer of the same name (its docstring lists the arguments)."""
 
 
 class TransformerDecoder(_TorchParts, native.TransformerDecoder, Module):
-    __doc__ = native.TransformerDecoder.__doc__
+    """``torch.nn.TransformerDecoder`` with PyTorch's arguments and state_dict keys, on zerograd.nn's
+    layer of the same name (its docstring lists the arguments)."""
 
 
 class Transformer(_TorchParts, native.Transformer, Module):
-    __doc__ = native.Transformer.__doc__
+    """``torch.nn.Transformer`` with PyTorch's arguments and state_dict keys, on zerograd.nn's
+    layer of the same name (its docstring lists the arguments)."""
     encoder_layer_class = TransformerEncoderLayer
     decoder_layer_class = TransformerDecoderLayer
     encoder_class = TransformerEncoder
