@@ -102,11 +102,11 @@ def test_nanogpt_weights_give_the_same_logits_loss_and_gradients():
 
 
 def test_nanogpt_weights_load_from_safetensors(tmp_path):
+    torch, reference, _ = _pair(1)  # skips without torch, which safetensors.torch needs
     pytest.importorskip("safetensors", reason="the optional safetensors extra")
     import safetensors.numpy
     import safetensors.torch
 
-    torch, reference, _ = _pair(1)
     path = str(tmp_path / "nanogpt.safetensors")
     safetensors.torch.save_model(reference, path)  # writes the tied matrix once, as lm_head.weight
     model = GPT(GPTConfig(**SMALL))

@@ -6,6 +6,7 @@ from typing import Any
 
 from zerograd.core import Variable
 from zerograd.core import functions as CF
+from zerograd.core.cuda import get_array_module
 
 REDUCTIONS = ("mean", "sum", "none")
 
@@ -33,6 +34,10 @@ def as_target(op: str, name: str, t: Any, like: Variable) -> Variable:
     t = t if isinstance(t, Variable) else Variable(t, requires_grad=False)
     if t.data is None:
         raise ValueError(f"{op}: {name} has no data")
+    if not t.requires_grad:  # a constant target goes to like's device, as CuPy's asarray does
+        data = get_array_module(like.data).asarray(t.data)
+        if data is not t.data:
+            t = Variable(data, requires_grad=False)
     if t.dtype != like.dtype:
         t = CF.astype(t, like.dtype) if t.requires_grad else Variable(
             t.data.astype(like.dtype), requires_grad=False)

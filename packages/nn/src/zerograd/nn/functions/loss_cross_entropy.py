@@ -187,6 +187,8 @@ def _as_batch(op: str, x: Variable, t: Any) -> tuple[Variable, Any, bool]:
 def _targets(op: str, x: Variable, t: Any, weight: Any, ignore_index: int, eps: float,
              reduction: str) -> _Targets:
     w = _weight(op, weight, x.shape[1], x.dtype)
+    if w is not None:
+        w = get_array_module(x.data).asarray(w)
     if t.dtype.kind == "f":
         if tuple(t.shape) != tuple(x.shape):
             raise ValueError(f"{op}: probability targets must have the input's shape "
@@ -228,6 +230,7 @@ def cross_entropy(x: Any, t: Any, weight: Any = None, ignore_index: int = -100,
     if isinstance(t, Variable) and t.requires_grad and t.dtype.kind == "f":
         return _cross_entropy_soft(x, t, weight, reduction, float(label_smoothing))
     t = t.data if isinstance(t, Variable) else t
+    t = get_array_module(x.data).asarray(t)  # host labels go to x's device, as CuPy's asarray does
     x, t, single = _as_batch(op, x, t)
     tg = _targets(op, x, t, weight, ignore_index, float(label_smoothing), reduction)
     if (x.ndim == 2 and x.shape[0] and reduction == "mean" and tg.probs is None
