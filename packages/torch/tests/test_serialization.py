@@ -213,3 +213,25 @@ def test_a_plain_npz_archive_loads_as_a_dict_of_tensors(tmp_path):
     (tmp_path / "weights.npz").write_bytes(buffer.getvalue())
     loaded = ztorch.load(tmp_path / "weights.npz")
     assert loaded["w"].shape == (2, 2) and loaded["n"].shape == ()
+
+
+def test_save_and_load_through_open_binary_files():
+    """torch.save(obj, buffer) and torch.load(buffer), as code that ships weights over a network
+    does; both directions with real PyTorch."""
+    saved = every_kind()
+    buffer = io.BytesIO()
+    ztorch.save(saved, buffer)
+    buffer.seek(0)
+    assert_same(ztorch.load(buffer), saved)
+    torch = torch_or_skip()
+    buffer.seek(0)
+    assert torch.load(buffer, weights_only=True)["count"].item() == 7
+    theirs = io.BytesIO()
+    torch.save({"w": torch.arange(4.0)}, theirs)
+    theirs.seek(0)
+    np.testing.assert_array_equal(ztorch.load(theirs)["w"].numpy(), np.arange(4.0, dtype=np.float32))
+
+
+def test_load_names_a_corrupt_buffer():
+    with pytest.raises(ValueError, match="load: '<BytesIO>' is not a readable zip archive"):
+        ztorch.load(io.BytesIO(b"not a zip"))

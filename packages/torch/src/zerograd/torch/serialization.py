@@ -19,7 +19,7 @@ import io
 import math
 import os
 import pickle
-from typing import Any, NamedTuple
+from typing import Any, BinaryIO, NamedTuple
 
 import numpy as np
 
@@ -29,9 +29,11 @@ from zerograd.nn.serialization import (
     NpzArchive,
     SafetensorsArchive,
     ZipArchive,
+    is_file_object,
     is_safetensors,
     save_safetensors,
     write_zip,
+    zip_bytes,
 )
 from zerograd.torch.tensor import Parameter, Tensor
 
@@ -143,10 +145,11 @@ def _records(obj: Any, where: str) -> Any:
                     "torch.load(weights_only=True) reads them")
 
 
-def save(obj: Any, f: str | os.PathLike) -> None:
-    """Write ``obj`` to ``f`` in PyTorch's format, atomically (a crash leaves any earlier file
-    whole); a '.safetensors' path takes a flat {name: tensor} dict."""
-    if is_safetensors(f):
+def save(obj: Any, f: str | os.PathLike | BinaryIO) -> None:
+    """Write ``obj`` to ``f`` in PyTorch's format: a path is written atomically (a crash leaves
+    any earlier file whole), an open binary file (``io.BytesIO``) gets the bytes at its position;
+    a '.safetensors' path takes a flat {name: tensor} dict."""
+    if not is_file_object(f) and is_safetensors(f):
         save_safetensors(f, _flat_arrays(obj), "save")
         return
     storages: dict[str, bytes] = {}
@@ -156,7 +159,10 @@ def save(obj: Any, f: str | os.PathLike) -> None:
                PREFIX + ".storage_alignment": b"64", PREFIX + "byteorder": b"little"}
     members.update({f"{PREFIX}data/{key}": data for key, data in storages.items()})
     members[PREFIX + "version"] = b"3\n"
-    write_zip(f, members, align=64)
+    if is_file_object(f):
+        f.write(zip_bytes(members, align=64))
+    else:
+        write_zip(f, members, align=64)
 
 
 def _flat_arrays(obj: Any) -> dict[str, Any]:
@@ -268,15 +274,16 @@ def _unpickle(unpickler: _WeightsUnpickler) -> Any:
                                      f"{type(err).__name__}: {err}") from None
 
 
-def load(f: str | os.PathLike, map_location: Any = None, weights_only: bool | None = None,
+def load(f: str | os.PathLike | BinaryIO, map_location: Any = None, weights_only: bool | None = None,
          **kwargs: Any) -> Any:
     """Read a file written by ``torch.save`` (PyTorch's or this one) as PyTorch's
     ``weights_only=True`` does, or a .safetensors file, or a plain .npz archive of arrays.
-    Tensors come back on the CPU; ``map_location`` is accepted for PyTorch's signature."""
+    ``f`` is a path or an open binary file. Tensors come back on the CPU; ``map_location`` is
+    accepted for PyTorch's signature."""
     if weights_only is False:
         raise NotImplementedError("load: weights_only=False would let the file run code; "
                                   "zerograd.torch.load reads weights only")
-    if is_safetensors(f):
+    if not is_file_object(f) and is_safetensors(f):
         with SafetensorsArchive(f, "load") as archive:
             return {name: Tensor(archive.read(name), requires_grad=False) for name in archive.names}
     with ZipArchive(f, "load") as archive:

@@ -21,6 +21,7 @@ from zerograd.nn.serialization.archives import (
     ArchiveMember,
     NpzArchive,
     ZipArchive,
+    is_file_object,
     load_npz,
 )
 from zerograd.nn.serialization.safetensors_format import (
@@ -29,12 +30,20 @@ from zerograd.nn.serialization.safetensors_format import (
     is_safetensors,
     save_safetensors,
 )
-from zerograd.nn.serialization.writing import npy_bytes, npz_path, save_npz, write_file, write_npz, write_zip
+from zerograd.nn.serialization.writing import (
+    npy_bytes,
+    npz_path,
+    save_npz,
+    write_file,
+    write_npz,
+    write_zip,
+    zip_bytes,
+)
 
 __all__ = ["MAX_DEFLATE_RATIO", "SAFETENSORS_DTYPES", "ArchiveError", "ArchiveMember", "NpzArchive",
-           "SafetensorsArchive", "ZipArchive", "is_safetensors", "load_npz", "npy_bytes", "npz_path",
+           "SafetensorsArchive", "ZipArchive", "is_file_object", "is_safetensors", "load_npz", "npy_bytes", "npz_path",
            "open_weights", "save_npz", "save_safetensors", "save_weights_file", "write_file",
-           "write_npz", "write_zip"]
+           "write_npz", "write_zip", "zip_bytes"]
 
 
 def open_weights(path: str | os.PathLike, caller: str) -> NpzArchive | SafetensorsArchive:

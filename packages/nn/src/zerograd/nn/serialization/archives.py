@@ -7,7 +7,7 @@ import contextlib
 import math
 import os
 import zipfile
-from typing import Any, TypeVar
+from typing import Any, BinaryIO, TypeVar
 
 import numpy as np
 
@@ -49,6 +49,11 @@ class ArchiveMember:
     def read(self) -> np.ndarray:
         self._read_header()
         return self._archive.read(self.name)
+
+
+def is_file_object(f: Any) -> bool:
+    """Whether ``f`` is an open file (or file-like object) rather than a path."""
+    return hasattr(f, "read") or hasattr(f, "write")
 
 
 _ArchiveType = TypeVar("_ArchiveType", bound="_Archive")
@@ -94,15 +99,20 @@ class ZipArchive(_Archive):
 
     FORMAT = "zip archive"
 
-    def __init__(self, path: str | os.PathLike, caller: str) -> None:
-        path = os.fspath(path)
-        if not os.path.exists(path):
-            raise FileNotFoundError(f"{caller}: no such file: {path!r}")
+    def __init__(self, path: str | os.PathLike | BinaryIO, caller: str) -> None:
+        """``path`` may also be an open binary file (one with ``read`` and ``seek``)."""
+        if is_file_object(path):
+            source: Any = path
+            path = str(getattr(path, "name", f"<{type(path).__name__}>"))
+        else:
+            source = path = os.fspath(path)
+            if not os.path.exists(path):
+                raise FileNotFoundError(f"{caller}: no such file: {path!r}")
         super().__init__(path, caller)
         try:
-            self._zip = self._resources.enter_context(zipfile.ZipFile(path))
+            self._zip = self._resources.enter_context(zipfile.ZipFile(source))
         except (zipfile.BadZipFile, OSError, EOFError) as err:
-            raise self.error(_not_a_zip_reason(path, err)) from None
+            raise self.error(_not_a_zip_reason(source, err)) from None
         self.names = self._zip.namelist()
 
     def read_bytes(self, name: str, size: int | None = None) -> bytes:
@@ -197,10 +207,15 @@ class NpzArchive(ZipArchive):
             raise KeyError(f"{self.caller}: {self.path!r} has no array named {name!r}") from None
 
 
-def _not_a_zip_reason(path: str, err: Exception) -> str:
-    with open(path, "rb") as file:
-        if file.read(6) == b"\x93NUMPY":
-            return "it holds a single array (.npy), not an .npz archive"
+def _not_a_zip_reason(source: Any, err: Exception) -> str:
+    if is_file_object(source):
+        source.seek(0)
+        magic = source.read(6)
+    else:
+        with open(source, "rb") as file:
+            magic = file.read(6)
+    if magic == b"\x93NUMPY":
+        return "it holds a single array (.npy), not an .npz archive"
     return f"it is not an .npz archive (a zip of .npy arrays): {err}"
 
 

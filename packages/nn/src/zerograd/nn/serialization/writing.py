@@ -32,9 +32,15 @@ def write_file(path: str | os.PathLike, payload: Any) -> str:
 
 def write_zip(path: str | os.PathLike, members: Mapping[str, Any], compress: bool = False,
               align: int = 0) -> str:
-    """Write a zip archive of ``members`` (name -> bytes) to ``path`` atomically. With ``align``,
-    each stored member's data starts at a multiple of that many bytes (PyTorch's readers map
-    storages straight from the file)."""
+    """Write a zip archive of ``members`` (name -> bytes) to ``path`` atomically (see
+    ``zip_bytes`` for ``align``)."""
+    return write_file(path, zip_bytes(members, compress, align))
+
+
+def zip_bytes(members: Mapping[str, Any], compress: bool = False, align: int = 0) -> memoryview:
+    """A zip archive of ``members`` (name -> bytes), in memory. With ``align``, each stored
+    member's data starts at a multiple of that many bytes (PyTorch's readers map storages
+    straight from the file)."""
     buffer = io.BytesIO()
     method = zipfile.ZIP_DEFLATED if compress else zipfile.ZIP_STORED
     with zipfile.ZipFile(buffer, "w", compression=method, allowZip64=True) as archive:
@@ -47,7 +53,7 @@ def write_zip(path: str | os.PathLike, members: Mapping[str, Any], compress: boo
                 info.extra = struct.pack("<HH", 0xCAFE, padding) + bytes(padding)
             with archive.open(info, "w", force_zip64=True) as member:
                 member.write(data)
-    return write_file(path, buffer.getbuffer())
+    return buffer.getbuffer()
 
 
 def npz_path(path: str | os.PathLike) -> str:
