@@ -41,7 +41,8 @@ from zerograd.nn.serialization.writing import (
 )
 
 __all__ = ["MAX_DEFLATE_RATIO", "SAFETENSORS_DTYPES", "ArchiveError", "ArchiveMember", "NpzArchive",
-           "SafetensorsArchive", "ZipArchive", "is_file_object", "is_safetensors", "load_npz", "npy_bytes", "npz_path",
+           "SafetensorsArchive", "ZipArchive", "is_file_object", "is_safetensors", "load_npz",
+           "npy_bytes", "npz_path",
            "open_weights", "save_npz", "save_safetensors", "save_weights_file", "write_file",
            "write_npz", "write_zip", "zip_bytes"]
 
