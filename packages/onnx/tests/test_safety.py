@@ -231,3 +231,12 @@ def test_the_element_limit_is_configurable(monkeypatch):
     monkeypatch.setenv("ZEROGRAD_ONNX_MAX_ELEMENTS", "lots")
     with pytest.raises(ValueError, match="ZEROGRAD_ONNX_MAX_ELEMENTS='lots' must be a positive integer"):
         safety._limit_from_environment("ZEROGRAD_ONNX_MAX_ELEMENTS", 2**28)
+
+
+def test_a_model_of_weights_only_has_no_inputs():
+    """The weights become graph inputs only in the light copy the checker sees, not for the check
+    that the graph has inputs."""
+    weight = numpy_helper.from_array(np.zeros(4096, np.float32), "w")
+    proto = _model([N("Identity", ["w"], ["y"], name="out")], [], [Y], [weight])
+    with pytest.raises(InvalidModelError, match="no inputs"):
+        load(proto)

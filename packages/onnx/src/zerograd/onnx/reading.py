@@ -18,6 +18,8 @@ from zerograd.onnx import safety
 from zerograd.onnx.safety import InvalidModelError
 from zerograd.onnx.validate import validate_model
 
+_LIGHT_BYTES = 4096
+
 
 @dataclass
 class _ExternalRead:
@@ -73,7 +75,7 @@ def read_model(source: str | os.PathLike | bytes | onnx.ModelProto,
         if not safety.is_external(tensor):
             _checked(label, safety.check_inline_tensor, tensor)
     reads = _plan_external_reads(tensors, base_dir, label)
-    validate_model(_skeleton(proto, reads) if reads else proto, label)
+    validate_model(proto, label, light=_skeleton(proto, reads))
     if reads:
         proto = _read_external(proto, reads)
     return proto
@@ -144,9 +146,11 @@ def _plan_one(index: int, tensor: Any, base: str) -> _ExternalRead:
 
 
 def _skeleton(proto: onnx.ModelProto, reads: list[_ExternalRead]) -> onnx.ModelProto:
-    """A copy to validate before any external byte is read: external initializers become graph
-    inputs of the same type and shape; other external tensors (a Constant's value, rare) get zero
-    bytes of their declared size, which the plan has bounded."""
+    """A copy to validate before any external byte is read, light enough that shape inference and
+    the checker do not serialize the weights: external initializers and those above
+    ``_LIGHT_BYTES`` (weights; shape constants are smaller) become graph inputs of the same type and
+    shape; other external tensors (a Constant's value, rare) get zero bytes of their declared
+    size, which the plan has bounded."""
     skeleton = onnx.ModelProto()
     skeleton.CopyFrom(proto)
     graph = skeleton.graph
@@ -156,13 +160,14 @@ def _skeleton(proto: onnx.ModelProto, reads: list[_ExternalRead]) -> onnx.ModelP
     for index in external:
         if index >= initializers:
             _inline(tensors[index], bytes(safety.tensor_bytes(tensors[index])))
+    heavy = external | {i for i in range(initializers) if safety.tensor_bytes(tensors[i]) > _LIGHT_BYTES}
     listed = {value.name for value in graph.input}
-    for index in sorted(i for i in external if i < initializers):
+    for index in sorted(i for i in heavy if i < initializers):
         tensor = tensors[index]
         if tensor.name not in listed:
             graph.input.append(onnx.helper.make_tensor_value_info(tensor.name, tensor.data_type,
                                                                   tensor.dims))
-    kept = [_copy_of(tensors[i]) for i in range(initializers) if i not in external]
+    kept = [_copy_of(tensors[i]) for i in range(initializers) if i not in heavy]
     del graph.initializer[:]
     graph.initializer.extend(kept)
     return skeleton

@@ -27,11 +27,13 @@ def node_label(node: Any, index: int) -> str:
     return f"node {node.name!r} ({node.op_type})" if node.name else f"node #{index} ({node.op_type})"
 
 
-def validate_model(proto: onnx.ModelProto, label: str) -> None:
-    """Refuse (InvalidModelError naming ``label``, the node and the reason) a malformed graph."""
+def validate_model(proto: onnx.ModelProto, label: str, light: onnx.ModelProto | None = None) -> None:
+    """Refuse (InvalidModelError naming ``label``, the node and the reason) a malformed graph.
+    ``light``, when given, is ``proto`` with its weights as graph inputs (``reading``'s skeleton):
+    shape inference and the checker run on it, so that they do not copy the weights."""
     try:
         check_structure(proto.graph)
-        inferred = _infer_shapes(proto)
+        inferred = _infer_shapes(proto if light is None else light)
         check_constant_shapes(inferred.graph)
         _onnx_checker(inferred)
     except InvalidModelError as err:
