@@ -8,6 +8,7 @@ import os
 import sys
 
 import numpy as np
+import onnx
 import pytest
 from onnx import TensorProto, helper, numpy_helper
 
@@ -55,6 +56,28 @@ def test_external_data_beside_the_model_file_is_read(tmp_path):
     (tmp_path / "w.bin").write_bytes(b"pad!" + WEIGHT.tobytes())
     model = load(_save(tmp_path, _add_model(_external("w.bin", offset=4))))
     np.testing.assert_array_equal(model(np.ones(4, np.float32)).data, WEIGHT + 1)
+
+
+def test_onnx_own_external_data_files_load_and_match(tmp_path, zoo):
+    """A model written by onnx.save_model(save_as_external_data=True), the way large exports are."""
+    from zerograd.onnx import export
+    from zerograd.vision.models import FashionCNN
+
+    model, x = FashionCNN(), np.random.default_rng(0).random((2, 784)).astype(np.float32)
+    proto = export(model, x)
+    path = tmp_path / "cnn.onnx"
+    onnx.save_model(proto, str(path), save_as_external_data=True, location="cnn.data", size_threshold=0)
+    assert (tmp_path / "cnn.data").stat().st_size > 0
+    np.testing.assert_allclose(zoo.zerograd_outputs(load(path), x)[0], zoo.zerograd_outputs(model, x)[0],
+                               rtol=1e-5, atol=1e-6)
+
+
+@posix_only
+def test_a_model_file_reached_through_a_symlink_is_read(tmp_path):
+    """The caller names the model path: a symlink to a regular file is followed."""
+    target = _save(tmp_path, _add_model(numpy_helper.from_array(WEIGHT, "w")), "real.onnx")
+    os.symlink(target, tmp_path / "link.onnx")
+    np.testing.assert_array_equal(load(tmp_path / "link.onnx")(np.zeros(4, np.float32)).data, WEIGHT)
 
 
 def test_bytes_and_protos_read_external_data_only_from_a_named_folder(tmp_path, monkeypatch):
@@ -157,6 +180,7 @@ INVALID = {
                      [Y], "'x' declares a negative dimension"),
     "no inputs": ([N("Constant", [], ["y"], name="c", value_float=1.0)], [], [Y], "no inputs"),
     "no outputs": ([N("Relu", ["x"], ["y"], name="n1")], [X], [], "no outputs"),
+    "sparse initializer": ([N("Add", ["x", "w"], ["y"], name="n1")], [X], [Y], "sparse initializer 'w'"),
     "bad attribute": ([N("Relu", ["x"], ["y"], name="n1", alpha=2.0)], [X], [Y], "onnx.checker.*alpha"),
 }
 
@@ -164,7 +188,12 @@ INVALID = {
 @pytest.mark.parametrize("case", sorted(INVALID))
 def test_invalid_graphs_are_refused_at_load_with_the_node_and_reason(tmp_path, case):
     nodes, inputs, outputs, match = INVALID[case]
-    path = _save(tmp_path, _model(nodes, inputs, outputs))
+    proto = _model(nodes, inputs, outputs)
+    if case == "sparse initializer":
+        values, indices = np.ones(1, np.float32), np.zeros(1, np.int64)
+        proto.graph.sparse_initializer.append(helper.make_sparse_tensor(
+            numpy_helper.from_array(values, "w"), numpy_helper.from_array(indices), [2]))
+    path = _save(tmp_path, proto)
     with pytest.raises(InvalidModelError, match="model.onnx'.*" + match):
         load(path)
 

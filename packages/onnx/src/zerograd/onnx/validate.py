@@ -47,6 +47,9 @@ def check_structure(graph: Any) -> None:
         raise InvalidModelError("the graph has no inputs (an empty, truncated or constant-only model)")
     if not graph.output:
         raise InvalidModelError("the graph has no outputs")
+    if graph.sparse_initializer:  # OnnxModel builds dense initializers only: refuse, not KeyError later
+        raise InvalidModelError(f"sparse initializer {graph.sparse_initializer[0].values.name!r}: "
+                                f"zerograd imports dense initializers only")
     for value in (*graph.input, *graph.output, *graph.value_info):
         _check_dims(value)
     defined = {v.name for v in graph.input} | initialized
