@@ -92,7 +92,7 @@ def test_bytes_and_protos_read_external_data_only_from_a_named_folder(tmp_path, 
     assert proto.graph.initializer[0].data_location == TensorProto.EXTERNAL  # the caller's proto is unchanged
 
 
-@pytest.mark.parametrize("location", ["../secret.bin", "/etc/passwd", "sub/../../secret.bin"])
+@pytest.mark.parametrize("location", ["../secret.bin", "/etc/passwd", "sub/../../secret.bin", "a\x00b"])
 def test_external_data_outside_the_folder_is_refused(tmp_path, location):
     (tmp_path / "secret.bin").write_bytes(WEIGHT.tobytes())
     folder = tmp_path / "model"

@@ -187,6 +187,9 @@ def inspect(path: str) -> int:
     except NotImportable as err:
         print(f"zerograd can import: no, {err}")
         return 1
+    except Exception as err:  # a defect of inspect itself: still one line, still "no"
+        print(f"zerograd can import: no, {type(err).__name__}: {_one_line(err)}")
+        return 1
     return 0
 
 

@@ -123,8 +123,12 @@ def _plan_one(index: int, tensor: Any, base: str) -> _ExternalRead:
     location = entries.get("location", "")
     if not location:
         raise InvalidModelError(f"{what}: external data without a location")
-    path = os.path.realpath(os.path.join(base, location))
-    if os.path.commonpath([path, base]) != base or path == base:
+    try:
+        path = os.path.realpath(os.path.join(base, location))
+        inside = os.path.commonpath([path, base]) == base and path != base
+    except ValueError:  # a NUL in the location, or another drive (Windows)
+        path, inside = location, False
+    if not inside:
         raise InvalidModelError(f"{what}: external data location {location!r} resolves to {path!r}, "
                                 f"outside the model's folder {base!r}")
     try:
