@@ -12,6 +12,8 @@
 
 from zerograd.onnx.export import ExportError, export, newest_opset
 from zerograd.onnx.load import OnnxImportError, OnnxModel, load
+from zerograd.onnx.safety import InvalidModelError
 
 __version__ = "0.1.0"
-__all__ = ["ExportError", "OnnxImportError", "OnnxModel", "export", "load", "newest_opset"]
+__all__ = ["ExportError", "InvalidModelError", "OnnxImportError", "OnnxModel", "export", "load",
+           "newest_opset"]

@@ -18,6 +18,7 @@ import zerograd.nn.functions as F
 from onnx import helper, numpy_helper
 from zerograd.core import Variable, cuda
 from zerograd.nn.functions.activation import NormalCdf
+from zerograd.onnx.safety import check_element_count
 from zerograd.text.functions import gru_cell, lstm_cell
 from zerograd.vision.functions import average_pooling, conv2d, deconv2d, global_average_pooling, pooling
 
@@ -231,6 +232,7 @@ def _unsqueeze(node: Any, attrs: dict, xs: list) -> list:
 def _expand(node: Any, attrs: dict, xs: list) -> list:
     x, shape = xs[0], _ints(xs[1])
     target = np.broadcast_shapes(tuple(x.shape), tuple(shape))
+    check_element_count("Expand", target)
     return [CF.broadcast_to(x, target)]
 
 
@@ -257,6 +259,7 @@ def _constant(node: Any, attrs: dict, xs: list) -> list:
 
 def _constant_of_shape(node: Any, attrs: dict, xs: list) -> list:
     value = numpy_helper.to_array(attrs["value"]) if "value" in attrs else np.zeros(1, np.float32)
+    check_element_count("ConstantOfShape", _ints(xs[0]))
     return [np.full(_ints(xs[0]), value.reshape(-1)[0], dtype=value.dtype)]
 
 

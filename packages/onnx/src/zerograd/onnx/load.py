@@ -14,6 +14,7 @@ from onnx import helper, numpy_helper
 from zerograd.core import Config, Parameter, Variable, using_config
 from zerograd.nn import Layer, Model
 from zerograd.onnx.import_table import IMPORTS, UnsupportedAttribute
+from zerograd.onnx.reading import read_model
 
 ONNX_DOMAINS = ("", "ai.onnx")
 
@@ -22,23 +23,22 @@ class OnnxImportError(ValueError):
     """An ONNX model that zerograd cannot run (an unsupported operator or attribute)."""
 
 
-def load(source: str | os.PathLike | bytes | onnx.ModelProto) -> OnnxModel:
+def load(source: str | os.PathLike | bytes | onnx.ModelProto, *,
+         base_dir: str | os.PathLike | None = None) -> OnnxModel:
     """The ONNX model at ``source`` (a path, serialized bytes or a ModelProto) as a zerograd Model.
 
     Floating-point initializers become Parameters named from the graph (``fc1.weight`` is reached
     as ``model.fc1.weight`` and listed by ``named_params()``); batch normalisation's running
     statistics and integer constants become buffers. Every operator is checked before anything
     runs: an unsupported one raises OnnxImportError naming it and the node that uses it.
+
+    The file is not trusted (``zerograd.onnx.reading``): only a regular file is read; a malformed
+    graph, a declared size the data does not have, or a tensor built from constants above
+    ``zerograd.onnx.safety.MAX_ELEMENTS`` raises InvalidModelError naming the node and the reason.
+    External data is read only from under ``base_dir``, by default the model file's folder; from
+    bytes or a ModelProto, only when ``base_dir`` is given.
     """
-    if isinstance(source, onnx.ModelProto):
-        proto = source
-    elif isinstance(source, bytes):
-        proto = onnx.load_from_string(source)
-    else:
-        if not os.path.exists(source):
-            raise FileNotFoundError(f"load: no ONNX file at {os.fspath(source)!r}")
-        proto = onnx.load(os.fspath(source))
-    return OnnxModel(proto)
+    return OnnxModel(read_model(source, base_dir=base_dir))
 
 
 def unsupported_nodes(graph: Any) -> list[str]:
