@@ -17,6 +17,7 @@ from typing import Any
 
 import numpy as np
 
+from zerograd.distributed.randomness import mark_restored
 from zerograd.nn.checkpoint import load_checkpoint as load_one
 from zerograd.nn.checkpoint import save_checkpoint as save_one
 
@@ -44,6 +45,7 @@ def load_checkpoint(path: str | os.PathLike, comm: Any, **objects: Any) -> dict[
     """Every rank calls it: load the objects' states and this rank's random states from rank 0's
     file; returns the plain values (as ``zerograd.nn.load_checkpoint`` does)."""
     values = load_one(path, **objects)
+    mark_restored()
     states = values.pop(RANK_STATES, None)
     if states is not None and len(states) == comm.size:
         np.random.set_state(states[comm.rank]["numpy"])
