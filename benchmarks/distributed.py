@@ -1,0 +1,107 @@
+"""Data-parallel training on 1, 2 and 4 ranks (issue 27, point 6): samples per second, and the
+share of the gradient allreduce hidden behind backward.
+
+    python benchmarks/distributed.py [--ranks 1 2 4] [--steps 12] [--batch 64]
+
+launches ``mpiexec -n N`` for each N (this file again, as a worker) and prints one table. Each
+worker trains an MLP 784-1024-1024-1024-10 (2.9 M float32 parameters, 11.6 MB of gradients) with
+MomentumSGD, batch ``--batch`` per rank, in two ways, alternating step by step:
+
+- overlap (the default): buckets (1 MiB first, 25 MiB after) are summed while backward runs;
+- after: ``overlap=False``, every bucket is summed after backward (the whole allreduce exposed).
+
+``exposed`` is the time update() waits for the sums; ``hidden`` is 1 - exposed(overlap) /
+exposed(after): the share of the allreduce that ran behind backward. Medians over the steps.
+One BLAS thread per rank unless OMP_NUM_THREADS is set.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import statistics
+import subprocess
+import sys
+import time
+
+WORKER = "--worker"
+
+
+def worker(steps: int, batch: int) -> None:
+    import numpy as np
+
+    from zerograd.distributed import MultiNodeOptimizer, create_communicator
+    from zerograd.nn import functions as F
+    from zerograd.nn import optimizers
+    from zerograd.nn.models import MLP
+
+    comm = create_communicator()
+    rng = np.random.default_rng(comm.rank)
+    x = rng.standard_normal((batch, 784)).astype(np.float32)
+    t = rng.integers(0, 10, batch)
+    runs = {}
+    for name, overlap in (("overlap", True), ("after", False)):
+        np.random.seed(0)
+        model = MLP((1024, 1024, 1024, 10), activation=F.relu)
+        model(x[:1])
+        runs[name] = (model, MultiNodeOptimizer(optimizers.MomentumSGD(lr=1e-3), comm,
+                                                overlap=overlap).setup(model))
+    times: dict[str, dict[str, list[float]]] = {n: {"step": [], "exposed": []} for n in runs}
+    for step in range(steps + 2):  # two warm-up steps
+        for name, (model, optimizer) in runs.items():
+            comm.barrier()
+            start = time.perf_counter()
+            loss = F.softmax_cross_entropy(model(x), t)
+            model.cleargrads()
+            loss.backward()
+            waited = time.perf_counter()
+            optimizer._buckets.average() if optimizer._buckets.active else None
+            exposed = time.perf_counter() - waited
+            optimizer.actual_optimizer.update()
+            if step >= 2:
+                times[name]["step"].append(time.perf_counter() - start)
+                times[name]["exposed"].append(exposed)
+    if comm.rank == 0:
+        med = {n: {k: statistics.median(v) for k, v in d.items()} for n, d in times.items()}
+        after = med["after"]["exposed"]
+        hidden = 1 - med["overlap"]["exposed"] / after if after > 0 else float("nan")
+        print(f"RESULT {comm.size} {comm.size * batch / med['overlap']['step']:.0f} "
+              f"{comm.size * batch / med['after']['step']:.0f} "
+              f"{1e3 * med['overlap']['exposed']:.1f} {1e3 * after:.1f} {hidden:.2f}",
+              flush=True)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--ranks", type=int, nargs="+", default=[1, 2, 4])
+    parser.add_argument("--steps", type=int, default=12)
+    parser.add_argument("--batch", type=int, default=64)
+    parser.add_argument(WORKER, action="store_true", help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.worker:
+        worker(args.steps, args.batch)
+        return
+    mpiexec = os.path.join(os.path.dirname(sys.executable), "mpiexec")
+    env = {**os.environ}
+    env.setdefault("OMP_NUM_THREADS", "1")
+    print(f"MLP 784-1024-1024-1024-10, batch {args.batch} per rank, {args.steps} steps, "
+          f"{os.cpu_count()} CPUs, OMP_NUM_THREADS={env['OMP_NUM_THREADS']}")
+    print("| ranks | samples/s (overlap) | samples/s (after backward) | exposed allreduce "
+          "(overlap) | exposed allreduce (after) | hidden behind backward |")
+    print("| --- | --- | --- | --- | --- | --- |")
+    for ranks in args.ranks:
+        done = subprocess.run([mpiexec, "-n", str(ranks), sys.executable, __file__, WORKER,
+                               "--steps", str(args.steps), "--batch", str(args.batch)],
+                              capture_output=True, text=True, env=env, timeout=600)
+        line = next((x for x in done.stdout.splitlines() if x.startswith("RESULT")), None)
+        if line is None:
+            print(f"| {ranks} | failed: {done.stderr[-300:]!r} |")
+            continue
+        _, n, over, after, exposed_over, exposed_after, hidden = line.split()
+        shown = "n/a (nothing to sum)" if ranks == 1 else f"{float(hidden):.0%}"
+        print(f"| {n} | {over} | {after} | {exposed_over} ms | {exposed_after} ms | {shown} |",
+              flush=True)
+
+
+if __name__ == "__main__":
+    main()
