@@ -92,3 +92,20 @@ def test_host_arrays_given_to_nccl_go_through_mpi(comm):
     buffer = np.ones(3)
     nccl.start_allreduce(buffer).wait()
     np.testing.assert_array_equal(buffer, comm.size)
+
+
+@pytest.mark.parametrize("value", [0, -1.0, "10", True])
+def test_a_bad_timeout_is_named(value):
+    with pytest.raises(ValueError, match="MpiCommunicator: timeout must be a positive number of "
+                                         "seconds or None, got"):
+        create_communicator("mpi", MPI.COMM_SELF, abort_on_error=False, timeout=value)
+
+
+def test_the_environment_gives_the_default_timeout(monkeypatch):
+    monkeypatch.setenv("ZEROGRAD_DIST_TIMEOUT", "2.5")
+    assert create_communicator("mpi", MPI.COMM_SELF, abort_on_error=False).timeout == 2.5
+    assert create_communicator("mpi", MPI.COMM_SELF, abort_on_error=False, timeout=7).timeout == 7
+    monkeypatch.setenv("ZEROGRAD_DIST_TIMEOUT", "soon")
+    with pytest.raises(ValueError, match="ZEROGRAD_DIST_TIMEOUT must be a number of seconds, "
+                                         "got 'soon'"):
+        create_communicator("mpi", MPI.COMM_SELF, abort_on_error=False)

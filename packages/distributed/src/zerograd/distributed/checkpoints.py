@@ -3,7 +3,8 @@
 uninterrupted run would.
 
 The ranks share their models, optimizers and data loader positions (they are kept equal), but
-not their random generators: dropout draws differently on every rank. So ``save_checkpoint``
+not their random generators: dropout draws differently on every rank (``randomness``). So
+``save_checkpoint``
 gathers every rank's generator states into rank 0's file, and ``load_checkpoint`` gives each rank
 its own back. A run resumed on another number of ranks cannot repeat the saved one; it gets
 rank 0's generator states on every rank, each moved on by its rank so that dropout masks differ.

@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import pickle
 from concurrent.futures import ThreadPoolExecutor
+from functools import partial
 from typing import Any
 
 import numpy as np
@@ -72,6 +73,11 @@ class Communicator:
         self.size = self.mpi_comm.Get_size()
         self.timeout = check_timeout(f"{type(self).__name__}", timeout)
         self.collectives = 0  # how many this communicator has started: named when one hangs
+        # Its ranks in MPI_COMM_WORLD: only their ends concern its collectives.
+        world = MPI.COMM_WORLD.Get_group()
+        members = MPI.Group.Translate_ranks(self.mpi_comm.Get_group(), list(range(self.size)),
+                                            world)
+        self._departed = partial(departed, frozenset(members))
         self._comm = self.duplicate("creating the communicator") if self.size > 1 else None
 
     def duplicate(self, why: str) -> Any:
@@ -84,7 +90,7 @@ class Communicator:
         """Wait for an MPI request of a collective called ``what`` (see ``waiting``)."""
         self.collectives += 1
         wait_for(request.Test, f"{what} (collective number {self.collectives} of this "
-                 f"communicator)", self.rank, self.size, self.timeout, departed)
+                 f"communicator)", self.rank, self.size, self.timeout, self._departed)
 
     def start_allreduce(self, buffer: Any) -> Request:
         """Begin summing a contiguous array over the ranks in place; wait() on the result."""

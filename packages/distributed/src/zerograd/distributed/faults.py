@@ -52,8 +52,9 @@ def _status(code: Any) -> int:
     return code if isinstance(code, int) else 1
 
 
-def departed() -> tuple[int, int] | None:
-    """(rank, status) of a rank that has ended its program, or None; never blocks."""
+def departed(members: frozenset[int] | None = None) -> tuple[int, int] | None:
+    """(rank, status) of a rank (of MPI_COMM_WORLD; one of ``members`` when given) that has
+    ended its program, or None; never blocks."""
     world = MPI.COMM_WORLD
     with _lock:
         while True:
@@ -62,7 +63,8 @@ def departed() -> tuple[int, int] | None:
                 break
             rank, status = message.recv()
             _ended[rank] = status
-        return next(iter(_ended.items()), None)
+        return next(((rank, status) for rank, status in _ended.items()
+                     if members is None or rank in members), None)
 
 
 def _tagged(text: str, rank: int) -> str:
