@@ -13,6 +13,9 @@ MomentumSGD, batch ``--batch`` per rank, in two ways, alternating step by step:
 ``exposed`` is the time update() waits for the sums; ``hidden`` is 1 - exposed(overlap) /
 exposed(after): the share of the allreduce that ran behind backward. Medians over the steps.
 One BLAS thread per rank unless OMP_NUM_THREADS is set.
+
+Last, on two ranks: the CPU time rank 0 spends waiting 3 s for rank 1 in ``comm.barrier()``
+and in MPICH's blocking ``MPI_Barrier``.
 """
 
 from __future__ import annotations
@@ -24,7 +27,25 @@ import subprocess
 import sys
 import time
 
-WORKER = "--worker"
+WORKER, IDLE = "--worker", "--idle"
+WAIT = 3.0  # seconds rank 1 keeps rank 0 waiting
+
+
+def idle() -> None:
+    from mpi4py import MPI
+
+    from zerograd.distributed import create_communicator
+
+    comm = create_communicator()
+    for name, barrier in (("comm.barrier()", comm.barrier),
+                          ("MPI_Barrier (blocking)", MPI.COMM_WORLD.Barrier)):
+        if comm.rank == 1:
+            time.sleep(WAIT)
+        cpu = time.process_time()
+        barrier()
+        if comm.rank == 0:
+            print(f"rank 0 waiting {WAIT:g} s in {name}: {time.process_time() - cpu:.2f} s CPU",
+                  flush=True)
 
 
 def worker(steps: int, batch: int) -> None:
@@ -77,9 +98,13 @@ def main() -> None:
     parser.add_argument("--steps", type=int, default=12)
     parser.add_argument("--batch", type=int, default=64)
     parser.add_argument(WORKER, action="store_true", help=argparse.SUPPRESS)
+    parser.add_argument(IDLE, action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.worker:
         worker(args.steps, args.batch)
+        return
+    if args.idle:
+        idle()
         return
     mpiexec = os.path.join(os.path.dirname(sys.executable), "mpiexec")
     env = {**os.environ}
@@ -101,6 +126,9 @@ def main() -> None:
         shown = "n/a (nothing to sum)" if ranks == 1 else f"{float(hidden):.0%}"
         print(f"| {n} | {over} | {after} | {exposed_over} ms | {exposed_after} ms | {shown} |",
               flush=True)
+    done = subprocess.run([mpiexec, "-n", "2", sys.executable, __file__, IDLE],
+                          capture_output=True, text=True, env=env, timeout=120)
+    print(done.stdout.strip() or done.stderr[-300:])
 
 
 if __name__ == "__main__":
