@@ -3,13 +3,21 @@ outputs, input gradients, gamma/beta gradients (summed over ranks) and running s
 
 from __future__ import annotations
 
+import copy
+
 import numpy as np
 import pytest
 
 from zerograd.core import Variable
 from zerograd.core.functions import sum as zsum
-from zerograd.distributed import MultiNodeBatchNormalization, SyncBatchNorm, convert_sync_batchnorm
-from zerograd.nn import Model
+from zerograd.distributed import (
+    MultiNodeBatchNormalization,
+    MultiNodeOptimizer,
+    SyncBatchNorm,
+    convert_sync_batchnorm,
+)
+from zerograd.nn import Model, optimizers
+from zerograd.nn import functions as F
 from zerograd.nn.layers import BatchNorm, Linear, Sequential
 
 
@@ -74,3 +82,41 @@ def test_double_backward_through_it_is_refused(comm):
     zsum(y * y).backward(create_graph=True)
     with pytest.raises(NotImplementedError, match="SyncBatchNorm: double backward"):
         zsum(x.grad).backward()
+
+
+class NormNet(Model):
+    def __init__(self):
+        super().__init__()
+        self.fc1 = Linear(8, in_size=5)
+        self.norm = BatchNorm()
+        self.fc2 = Linear(3, in_size=8)
+
+    def forward(self, x):
+        return self.fc2(F.relu(self.norm(self.fc1(x))))
+
+
+def test_with_sync_batchnorm_n_ranks_train_as_one_process_on_the_global_batch(comm):
+    batch, steps = 4, 4
+    rng = np.random.default_rng(0)
+    x_all = rng.standard_normal((steps * comm.size * batch, 5)).astype(np.float32) * 2 + 1
+    t_all = rng.integers(0, 3, len(x_all))
+    np.random.seed(0)
+    model = NormNet()
+    reference = copy.deepcopy(model)
+    convert_sync_batchnorm(model, comm)
+    optimizer = MultiNodeOptimizer(optimizers.MomentumSGD(lr=0.1), comm).setup(model)
+    single = optimizers.MomentumSGD(lr=0.1).setup(reference)
+    for step in range(steps):
+        start = step * comm.size * batch
+        xs, ts = x_all[start:start + comm.size * batch], t_all[start:start + comm.size * batch]
+        mine = slice(comm.rank * batch, (comm.rank + 1) * batch)
+        for net, opt, x, t in ((model, optimizer, xs[mine], ts[mine]),
+                               (reference, single, xs, ts)):
+            loss = F.softmax_cross_entropy(net(x), t)
+            net.cleargrads()
+            loss.backward()
+            opt.update()
+    for (name, mine), (_, theirs) in zip(model.named_params(), reference.named_params()):
+        np.testing.assert_allclose(mine.data, theirs.data, rtol=1e-4, atol=1e-6, err_msg=name)
+    for (name, mine), (_, theirs) in zip(model.named_buffers(), reference.named_buffers()):
+        np.testing.assert_allclose(mine, theirs, rtol=1e-5, atol=1e-6, err_msg=name)
