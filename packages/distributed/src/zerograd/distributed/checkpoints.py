@@ -45,6 +45,12 @@ def save_checkpoint(path: str | os.PathLike, comm: Any, **entries: Any) -> None:
 def load_checkpoint(path: str | os.PathLike, comm: Any, **objects: Any) -> dict[str, Any]:
     """Every rank calls it: load the objects' states and this rank's random states from rank 0's
     file; returns the plain values (as ``zerograd.nn.load_checkpoint`` does)."""
+    seen = comm.allgather_object((os.fspath(path), os.path.exists(path)))
+    missing = [f"rank {rank}: {where}" for rank, (where, there) in enumerate(seen) if not there]
+    if missing:  # on every rank alike: none is left waiting for the others in a collective
+        raise FileNotFoundError(f"load_checkpoint: no checkpoint file on {'; '.join(missing)} "
+                                f"(of {comm.size} ranks); every rank must see rank 0's file "
+                                f"(a shared file system)")
     values = load_one(path, **objects)
     mark_restored()
     states = values.pop(RANK_STATES, None)
