@@ -18,6 +18,15 @@ from mpi4py import MPI
 pytestmark = pytest.mark.skipif(MPI.COMM_WORLD.Get_size() > 1,
                                 reason="launches its own processes; runs in the one-rank suite")
 
+# The fault tests launch several jobs each: they run once in CI, in the mpi session's
+# `mpiexec -n 1` launch, not again in every interpreter's plain session.
+in_mpi_session = pytest.mark.skipif(
+    (os.environ.get("PMI_SIZE") or os.environ.get("OMPI_COMM_WORLD_SIZE")) != "1",
+    reason="launches jobs of its own; runs under `mpiexec -n 1 python -m pytest` (nox -s mpi)")
+outside_mpi_session = pytest.mark.skipif(
+    (os.environ.get("PMI_SIZE") or os.environ.get("OMPI_COMM_WORLD_SIZE")) == "1",
+    reason="the mpi session runs the whole suite under mpiexec -n 2 and 4 itself")
+
 # What mpiexec tells its processes (how to reach it): a process started from one must not think
 # it was started by that launcher.
 LAUNCHER_VARIABLES = ("PMI_", "PMIX_", "HYDRA_", "MPIR_", "OMPI_", "MPI_LOCAL")
@@ -104,6 +113,7 @@ def fault(tmp_path, rank_1, before="", env=None):
 
 
 @pytest.mark.parametrize("code", [0, 3])
+@in_mpi_session
 def test_sys_exit_on_one_rank_mid_job_ends_every_rank_with_its_status(tmp_path, code):
     done, seconds = fault(tmp_path, f"sys.exit({code})")
     assert done.returncode == (code or 1), done.stderr
@@ -112,11 +122,13 @@ def test_sys_exit_on_one_rank_mid_job_ends_every_rank_with_its_status(tmp_path, 
     assert "rank 0 passed" not in done.stdout
 
 
+@in_mpi_session
 def test_a_crash_or_a_signal_on_one_rank_ends_every_rank(tmp_path):
     done, seconds = fault(tmp_path, "os.kill(os.getpid(), 9)")
     assert done.returncode == 9 and "rank 0 passed" not in done.stdout
 
 
+@in_mpi_session
 def test_a_waiting_rank_does_not_spin_and_ranks_that_end_apart_end_cleanly(tmp_path):
     done, seconds = fault(tmp_path, "time.sleep(2)")
     assert done.returncode == 0, done.stderr
@@ -124,6 +136,7 @@ def test_a_waiting_rank_does_not_spin_and_ranks_that_end_apart_end_cleanly(tmp_p
     assert cpu < 0.5  # two seconds in the barrier; MPICH's blocking one spins all along
 
 
+@in_mpi_session
 def test_a_collective_past_its_timeout_is_named_on_the_waiting_rank(tmp_path):
     """The gradient sums' path (a worker thread tests the request); the other collectives
     wait through the same function."""
@@ -136,6 +149,7 @@ def test_a_collective_past_its_timeout_is_named_on_the_waiting_rank(tmp_path):
     assert "CollectiveTimeout" in done.stderr
 
 
+@outside_mpi_session
 def test_the_suite_passes_on_two_ranks(tmp_path):
     """The one-process suite also runs every collective test on two ranks (the nox session
     ``mpi`` runs it on one, two and four)."""
