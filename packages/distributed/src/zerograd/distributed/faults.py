@@ -14,8 +14,10 @@ Importing ``zerograd.distributed`` under ``mpiexec -n N`` (N > 1) installs three
 - ``faulthandler``, so that a crash (a segfault) prints the Python stack; the launcher ends the
   other ranks after a crash or a signal (MPICH's mpiexec does, with the signal in its status).
 
-With one rank nothing is installed. Collectives outside this package (the user's own mpi4py
-calls) cannot see the notices; they end only by the launcher or a timeout of their own.
+With one rank nothing is installed. Every rank of the job must import ``zerograd.distributed``
+(a rank that never does sends no notice, and the others wait for it at exit). Collectives outside
+this package (the user's own mpi4py calls) cannot see the notices; they end only by the launcher
+or a timeout of their own.
 """
 
 from __future__ import annotations
