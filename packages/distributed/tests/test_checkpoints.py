@@ -88,3 +88,15 @@ def test_the_reserved_entry_name_is_refused(comm, shared_dir):
                                          "'distributed_random_states' is reserved"):
         save_checkpoint(os.path.join(shared_dir, "x.ckpt"), comm,
                         distributed_random_states=1)
+
+
+def test_a_checkpoint_some_rank_cannot_see_is_named_on_every_rank(comm, shared_dir):
+    path = os.path.join(shared_dir, "seen.ckpt")
+    save_checkpoint(path, comm, step=1)
+    mine = path if comm.rank == 0 else os.path.join(shared_dir, f"node-local-{comm.rank}.ckpt")
+    if comm.size == 1:
+        assert load_checkpoint(mine, comm) == {"step": 1}
+        return
+    with pytest.raises(FileNotFoundError, match=f"load_checkpoint: no checkpoint file on rank 1: "
+                                                f".*node-local-1.ckpt.* \\(of {comm.size} ranks\\)"):
+        load_checkpoint(mine, comm)

@@ -3,6 +3,8 @@ NCCL's: picked with a GPU, its unique id from rank 0, what to install without Cu
 
 from __future__ import annotations
 
+import ctypes
+
 import numpy as np
 import pytest
 from mpi4py import MPI
@@ -92,3 +94,39 @@ def test_host_arrays_given_to_nccl_go_through_mpi(comm):
     buffer = np.ones(3)
     nccl.start_allreduce(buffer).wait()
     np.testing.assert_array_equal(buffer, comm.size)
+
+
+@pytest.mark.parametrize("value", [0, -1.0, "10", True])
+def test_a_bad_timeout_is_named(value):
+    with pytest.raises(ValueError, match="MpiCommunicator: timeout must be a positive number of "
+                                         "seconds or None, got"):
+        create_communicator("mpi", MPI.COMM_SELF, abort_on_error=False, timeout=value)
+
+
+def test_the_environment_gives_the_default_timeout(monkeypatch):
+    monkeypatch.setenv("ZEROGRAD_DIST_TIMEOUT", "2.5")
+    assert create_communicator("mpi", MPI.COMM_SELF, abort_on_error=False).timeout == 2.5
+    assert create_communicator("mpi", MPI.COMM_SELF, abort_on_error=False, timeout=7).timeout == 7
+    monkeypatch.setenv("ZEROGRAD_DIST_TIMEOUT", "soon")
+    with pytest.raises(ValueError, match="ZEROGRAD_DIST_TIMEOUT must be a number of seconds, "
+                                         "got 'soon'"):
+        create_communicator("mpi", MPI.COMM_SELF, abort_on_error=False)
+
+
+def test_each_rank_gets_its_share_of_the_cores_for_update_and_blas_threads(comm):
+    from zerograd.distributed import threads
+    from zerograd.nn.optimizers import update_threads
+
+    given = threads.share_cores(comm)  # done by the first communicator already: no collective
+    if comm.size > 1:
+        assert given >= 1 and update_threads() == given
+    library = next(iter(threads.blas_libraries()), None)
+    getter = getattr(ctypes.CDLL(library), "scipy_openblas_get_num_threads64_", None) \
+        if library else None
+    if getter is None:
+        pytest.skip("not NumPy's bundled scipy-openblas: no thread-count getter to check")
+    before = getter()
+    try:
+        assert threads.set_blas_threads(1) and getter() == 1
+    finally:
+        threads.set_blas_threads(before)

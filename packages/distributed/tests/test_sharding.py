@@ -13,8 +13,13 @@ from zerograd.data import DataLoader, Dataset
 from zerograd.distributed import DistributedDataLoader, scatter_index
 
 
+def agreeing(rank, size):
+    """A stand-in communicator whose ranks all hold what this one holds."""
+    return SimpleNamespace(rank=rank, size=size, allgather_object=lambda obj: [obj] * size)
+
+
 def ranks(size):
-    return [SimpleNamespace(rank=r, size=size) for r in range(size)]
+    return [agreeing(r, size) for r in range(size)]
 
 
 class ArrayDataset(Dataset):
@@ -68,7 +73,7 @@ def batches(loader):
 
 def test_step_k_of_n_ranks_covers_step_k_of_one_process_with_n_times_the_batch():
     dataset, size, batch = ArrayDataset(48), 4, 3
-    whole = DistributedDataLoader(dataset, size * batch, SimpleNamespace(rank=0, size=1), seed=9)
+    whole = DistributedDataLoader(dataset, size * batch, agreeing(0, 1), seed=9)
     loaders = [DistributedDataLoader(dataset, batch, r, seed=9) for r in ranks(size)]
     for _ in range(3):  # epochs, each reshuffled
         expected = batches(whole)
@@ -82,13 +87,13 @@ def test_the_data_set_is_never_pickled_and_batches_are_gathered_whole():
     dataset = ArrayDataset(10)
     with pytest.raises(AssertionError):
         pickle.dumps(dataset)
-    loader = DistributedDataLoader(dataset, 2, SimpleNamespace(rank=1, size=2), seed=0)
+    loader = DistributedDataLoader(dataset, 2, agreeing(1, 2), seed=0)
     assert loader.dataset.batchable
     assert sum(len(x) for x, _ in loader) == 5
 
 
 def test_resume_mid_epoch_is_exact_and_later_epochs_match():
-    dataset, comm = ArrayDataset(30), SimpleNamespace(rank=1, size=3)
+    dataset, comm = ArrayDataset(30), agreeing(1, 3)
     reference = DistributedDataLoader(dataset, 2, comm, seed=4)
     run = iter(reference)
     next(run), next(run)
@@ -101,7 +106,7 @@ def test_resume_mid_epoch_is_exact_and_later_epochs_match():
 
 
 def test_a_state_without_the_epoch_is_refused_and_changes_nothing():
-    loader = DistributedDataLoader(ArrayDataset(8), 2, SimpleNamespace(rank=0, size=2), seed=1)
+    loader = DistributedDataLoader(ArrayDataset(8), 2, agreeing(0, 2), seed=1)
     before = loader.dataset.indices.copy()
     with pytest.raises(KeyError, match="DistributedDataLoader.load_state_dict: .*'epoch'"):
         loader.load_state_dict({"iteration": 0, "index": np.arange(4)})
@@ -113,7 +118,45 @@ def test_a_state_without_the_epoch_is_refused_and_changes_nothing():
 
 
 def test_a_plain_data_loader_over_a_shard_is_still_a_data_loader():
-    loader = DistributedDataLoader(ArrayDataset(8), 2, SimpleNamespace(rank=0, size=2), seed=1)
+    loader = DistributedDataLoader(ArrayDataset(8), 2, agreeing(0, 2), seed=1)
     assert isinstance(loader, DataLoader) and len(loader) == 2
     with pytest.raises(TypeError, match="DistributedDataLoader: dataset must support len"):
-        DistributedDataLoader(object(), 2, SimpleNamespace(rank=0, size=1))
+        DistributedDataLoader(object(), 2, agreeing(0, 1))
+
+
+class Disagreeing:
+    """A stand-in communicator of three ranks where rank 1 holds ``changes``."""
+
+    rank, size = 0, 3
+
+    def __init__(self, **changes):
+        self.changes = changes
+
+    def allgather_object(self, obj):
+        return [obj, {**obj, **self.changes}, obj]
+
+
+@pytest.mark.parametrize("changes,message", [
+    ({"seed": 5}, "seed is 0 on ranks 0, 2 but 5 on rank 1"),
+    ({"len(dataset)": 22}, r"len\(dataset\) is 30 on ranks 0, 2 but 22 on rank 1"),
+    ({"number of ranks": 4}, "number of ranks is 3 on ranks 0, 2 but 4 on rank 1"),
+])
+def test_ranks_that_disagree_on_the_order_are_stopped_before_the_first_step(changes, message):
+    with pytest.raises(ValueError, match="DistributedDataLoader: the ranks disagree: " + message):
+        DistributedDataLoader(ArrayDataset(30), 2, Disagreeing(**changes), seed=0)
+
+
+def test_the_real_ranks_agree_or_every_rank_raises(comm):
+    DistributedDataLoader(ArrayDataset(16), 2, comm, seed=3)
+    if comm.size > 1:
+        with pytest.raises(ValueError, match="seed is 0 on rank 0 but 1 on rank(s)? 1"):
+            DistributedDataLoader(ArrayDataset(16), 2, comm, seed=min(comm.rank, 1))
+
+
+def test_a_state_written_by_another_number_of_ranks_is_refused():
+    saved = DistributedDataLoader(ArrayDataset(30), 2, agreeing(0, 3), seed=1).state_dict()
+    assert saved["ranks"] == 3
+    loader = DistributedDataLoader(ArrayDataset(30), 2, agreeing(1, 4), seed=1)
+    with pytest.raises(ValueError, match="written by 3 rank\\(s\\) and this job has 4 "
+                                         "\\(rank 1 here\\).*mpiexec -n 3"):
+        loader.load_state_dict(saved)

@@ -41,7 +41,7 @@ from typing import Any
 
 import zerograd.core
 from zerograd.commands.job import Job
-from zerograd.commands.mpi_team import mpi_world_size
+from zerograd.commands.mpi_team import mpi_world_size, quiet_unless_rank_0
 from zerograd.core import cuda
 from zerograd.core.allocator import tune_malloc
 from zerograd.data import DataLoader
@@ -107,7 +107,7 @@ def build_parser() -> argparse.ArgumentParser:
                              "(needs zerograd-onnx)")
     parser.add_argument("--no-progress", action="store_true",
                         help="no progress bar (it is also off when stderr is not a terminal)")
-    return parser
+    return quiet_unless_rank_0(parser)  # under mpiexec: one usage text and error, from rank 0
 
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:

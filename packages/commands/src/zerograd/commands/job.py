@@ -56,6 +56,9 @@ class Job:
         settings."""
         if not self.args.resume:
             return None
+        if mpi_world_size() > 1:  # every rank must see the checkpoint (node-local disks do not)
+            self.join_team()
+            self.refuse_together(self.team.not_seen_by(self.checkpoint))
         error = self.parser.error
         if not self.checkpoint.exists():
             error(f"--resume: no checkpoint at {self.checkpoint}")
@@ -79,6 +82,8 @@ class Job:
     def join_team(self) -> None:
         """MpiTeam under an mpiexec of more than one process; zerograd.distributed (and MPI)
         is imported only then. Then rank 0 checks that --out is writable, for every rank."""
+        if isinstance(self.team, MpiTeam):
+            return  # joined already (to check a resumed checkpoint on every rank)
         if mpi_world_size() > 1:
             self.team = MpiTeam(self.require(
                 "zerograd.distributed", f"a run under mpiexec ({mpi_world_size()} processes)",

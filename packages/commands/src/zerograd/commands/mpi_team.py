@@ -8,15 +8,18 @@ loss or a Ctrl-C on any rank ends every rank after the same step and none waits 
 
 from __future__ import annotations
 
+import argparse
 import os
+import sys
 from typing import Any
 
 import numpy as np
 
 from zerograd.training import SingleProcess
 
-# How mpiexec tells each process the size of the job: MPICH's Hydra, Open MPI.
+# How mpiexec tells each process the size of the job and its rank: MPICH's Hydra, Open MPI.
 MPI_SIZE_VARIABLES = ("PMI_SIZE", "OMPI_COMM_WORLD_SIZE")
+MPI_RANK_VARIABLES = ("PMI_RANK", "OMPI_COMM_WORLD_RANK")
 
 
 def mpi_world_size() -> int:
@@ -27,6 +30,23 @@ def mpi_world_size() -> int:
         if value.isdigit():
             return int(value)
     return 1
+
+
+def mpi_world_rank() -> int:
+    """This process's rank in its mpiexec job (0 when not started by mpiexec), without MPI."""
+    for name in MPI_RANK_VARIABLES:
+        value = os.environ.get(name, "").strip()
+        if value.isdigit():
+            return int(value)
+    return 0
+
+
+def quiet_unless_rank_0(parser: argparse.ArgumentParser) -> argparse.ArgumentParser:
+    """Make ``parser``'s errors print on rank 0 alone (every rank exits with status 2), so an
+    mpiexec job shows one usage text and one error, not one per rank."""
+    if mpi_world_rank() > 0:
+        parser.error = lambda message: sys.exit(2)  # type: ignore[method-assign]
+    return parser
 
 
 class MpiTeam(SingleProcess):
@@ -54,6 +74,16 @@ class MpiTeam(SingleProcess):
 
     def any_rank(self, flag: bool) -> bool:
         return bool(self.comm.allreduce(float(flag), "sum") > 0)
+
+    def not_seen_by(self, path: Any) -> str | None:
+        """None when every rank sees ``path`` (or none does: the usual checks say so), else
+        the problem, naming the path and the ranks that cannot see it."""
+        seen = self.comm.allgather_object(os.path.exists(path))
+        missing = [rank for rank, there in enumerate(seen) if not there]
+        if not missing or len(missing) == self.size:
+            return None
+        return (f"--resume: rank(s) {', '.join(map(str, missing))} of {self.size} cannot see "
+                f"{path}; --out must be a folder every rank sees (a shared file system)")
 
     def share(self, value: Any) -> Any:
         return self.comm.broadcast_object(value)

@@ -6,8 +6,9 @@
     loader = DistributedDataLoader(train_set, batch_size, comm, seed=0)
     optimizer = MultiNodeOptimizer(Adam(), comm).setup(model)
 
-Run with ``mpiexec -n 4 python train.py``. An exception on one rank aborts the job (see
-``faults``); ``save_checkpoint``/``load_checkpoint`` write on rank 0 and resume every rank.
+Run with ``mpiexec -n 4 python train.py``. Importing this package under mpiexec makes any end
+of one rank's program end every rank (see ``faults``); ``save_checkpoint``/``load_checkpoint``
+write on rank 0 and resume every rank.
 """
 
 from zerograd.distributed.checkpoints import load_checkpoint, save_checkpoint
@@ -20,9 +21,19 @@ from zerograd.distributed.communicators import (
 from zerograd.distributed.faults import install_abort_on_error
 from zerograd.distributed.multi_node_optimizer import MultiNodeOptimizer, broadcast_buffers
 from zerograd.distributed.sharding import DistributedDataLoader, ShardedDataset, scatter_index
+from zerograd.distributed.sync_batchnorm import (
+    MultiNodeBatchNormalization,
+    SyncBatchNorm,
+    convert_sync_batchnorm,
+)
+from zerograd.distributed.waiting import CollectiveTimeout, RankLeft
 
 __all__ = [
-    "Communicator", "DistributedDataLoader", "MpiCommunicator", "MultiNodeOptimizer",
-    "NcclCommunicator", "ShardedDataset", "broadcast_buffers", "create_communicator",
-    "install_abort_on_error", "load_checkpoint", "save_checkpoint", "scatter_index",
+    "CollectiveTimeout", "Communicator", "DistributedDataLoader", "MpiCommunicator",
+    "MultiNodeBatchNormalization", "MultiNodeOptimizer", "NcclCommunicator", "RankLeft",
+    "ShardedDataset", "SyncBatchNorm", "broadcast_buffers", "convert_sync_batchnorm",
+    "create_communicator", "install_abort_on_error", "load_checkpoint", "save_checkpoint",
+    "scatter_index",
 ]
+
+install_abort_on_error()  # under mpiexec: from here on, no end of one rank hangs the others

@@ -27,9 +27,12 @@ from typing import Any
 from zerograd.core import Variable
 from zerograd.core.cuda import get_array_module
 
-__all__ = ["BUCKET_BYTES", "GradientBuckets"]
+__all__ = ["BUCKET_BYTES", "FIRST_BUCKET_BYTES", "GradientBuckets"]
 
 BUCKET_BYTES = 25 * 2**20  # PyTorch DDP's default: large enough to be bandwidth-bound
+# The first bucket (the last layers' gradients, final first) is small, as DDP's is, so that a
+# reduction starts early in backward instead of after it.
+FIRST_BUCKET_BYTES = 2**20
 
 
 class Bucket:
@@ -83,15 +86,17 @@ class Bucket:
         self.request = None
 
 
-def _split(params: list[Any], bucket_bytes: int) -> list[list[Any]]:
-    """Consecutive runs of one dtype and array module, each up to ``bucket_bytes``."""
+def _split(params: list[Any], bucket_bytes: int, first_bytes: int) -> list[list[Any]]:
+    """Consecutive runs of one dtype and array module, each up to ``bucket_bytes`` (the first
+    up to ``first_bytes``)."""
     groups: list[list[Any]] = []
     size = 0
     for param in params:
         kind = (param.data.dtype, type(param.data))
         last = groups[-1] if groups else None
+        limit = min(first_bytes, bucket_bytes) if len(groups) == 1 else bucket_bytes
         if (last is None or (last[0].data.dtype, type(last[0].data)) != kind
-                or size + param.data.nbytes > bucket_bytes):
+                or size + param.data.nbytes > limit):
             groups.append([])
             size = 0
         groups[-1].append(param)
@@ -104,12 +109,14 @@ class GradientBuckets:
     bucket during backward when the engine offers the post-accumulate-gradient hook."""
 
     def __init__(self, params: list[Any], comm: Any, bucket_bytes: int = BUCKET_BYTES,
-                 overlap: bool = True) -> None:
+                 overlap: bool = True, first_bucket_bytes: int = FIRST_BUCKET_BYTES) -> None:
         self.comm = comm
+        self.paused = False  # no_sync(): gradients accumulate locally, nothing is packed
         self.scale = 1.0 / comm.size
         # One rank has nothing to average: no buckets, every gradient stays as backward left it.
         self.active = comm.size > 1
-        groups = _split(list(reversed(params)), bucket_bytes) if self.active else []
+        groups = (_split(list(reversed(params)), bucket_bytes, first_bucket_bytes)
+                  if self.active else [])
         self.buckets = [Bucket(group) for group in groups]
         self.place = {id(p): (b, i) for b, bucket in enumerate(self.buckets)
                       for i, p in enumerate(bucket.params)}
@@ -129,13 +136,16 @@ class GradientBuckets:
             weakref.finalize(self, _remove_all, self.handles)
 
     def _gradient_final(self, param: Any) -> None:
+        if self.paused:
+            return
         b, i = self.place[id(param)]
         bucket = self.buckets[b]
         if bucket.packed[i]:
             raise RuntimeError(
-                "MultiNodeOptimizer: a second backward pass before update() (gradient "
-                "accumulation) while gradients are averaged during backward; create the "
-                "optimizer with overlap=False to accumulate gradients over several passes")
+                "MultiNodeOptimizer: a second backward pass before update() or skip_step(); "
+                "to accumulate gradients over several passes run all but the last inside "
+                "`with optimizer.no_sync():` (or create the optimizer with overlap=False); to "
+                "discard a step's gradients call optimizer.skip_step() on every rank")
         bucket.pack(i, self.scale)
         while self.started < len(self.buckets) and self.buckets[self.started].remaining == 0:
             self._start(self.started)
@@ -153,6 +163,16 @@ class GradientBuckets:
         for bucket in self.buckets:
             bucket.request.wait()
             bucket.unpack()
+            bucket.reset()
+        self.started = 0
+
+    def discard(self) -> None:
+        """Finish every bucket's allreduce (each rank must issue all of them, whatever its
+        backward started) and hand out nothing: the step's gradients are dropped."""
+        for b in range(self.started, len(self.buckets)):
+            self._start(b)
+        for bucket in self.buckets:
+            bucket.request.wait()
             bucket.reset()
         self.started = 0
 

@@ -21,16 +21,33 @@ Buffers (BatchNorm's running statistics) follow rank 0: broadcast at the first u
 rank keeps its own, and rank 0's are the ones saved; ``broadcast_buffers`` copies rank 0's to
 every rank again (before evaluating, say).
 
+The first synchronisation also splits the random generators per rank (see ``randomness``):
+dropout masks differ across ranks, the weights start alike.
+
+Skipping and accumulating, on every rank alike:
+
+    if optimizer.all_finite(loss):      # one small allreduce: the same answer on every rank
+        optimizer.update()
+    else:
+        optimizer.skip_step()           # finish the step's collectives, drop its gradients
+    with optimizer.no_sync():           # k - 1 backward passes without communication ...
+        for x, t in first_batches: loss_of(x, t).backward()
+    loss_of(x_last, t_last).backward()  # ... and the k-th averages the accumulated sums
+    optimizer.update()
+
 Everything else (``param_groups``, ``hooks``, ``add_hook``, ``lr``, ``state_dict``, schedulers)
 is the wrapped optimizer's.
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
-from zerograd.distributed.buckets import BUCKET_BYTES, GradientBuckets
+from zerograd.distributed.buckets import BUCKET_BYTES, FIRST_BUCKET_BYTES, GradientBuckets
 from zerograd.distributed.communicators import create_communicator
+from zerograd.distributed.randomness import restores, split_random_states
 from zerograd.distributed.synchronization import (
     broadcast_arrays,
     check_same_on_every_rank,
@@ -73,25 +90,36 @@ class MultiNodeOptimizer:
             here) or not (call ``setup`` on the wrapper).
         comm: a communicator (default: ``create_communicator()``).
         overlap: start each bucket's allreduce during backward, when the core engine reports final
-            gradients; turn off to accumulate gradients over several backward passes per update.
+            gradients (gradient accumulation: ``no_sync()``).
         bucket_bytes: the size of one bucket.
         check: compare parameter names, shapes and dtypes across ranks before the first update.
+        first_bucket_bytes: the size of the first bucket (the last layers'), small so that the
+            first reduction starts early in backward.
+        per_rank_random: split the random generators per rank at the first synchronisation.
     """
 
     def __init__(self, optimizer: Any, comm: Any = None, overlap: bool = True,
-                 bucket_bytes: int = BUCKET_BYTES, check: bool = True) -> None:
+                 bucket_bytes: int = BUCKET_BYTES, check: bool = True,
+                 first_bucket_bytes: int = FIRST_BUCKET_BYTES,
+                 per_rank_random: bool = True) -> None:
         if not callable(getattr(optimizer, "update", None)) or not hasattr(optimizer,
                                                                            "param_groups"):
             raise TypeError(f"MultiNodeOptimizer: optimizer must be a zerograd optimizer, got "
                             f"{type(optimizer).__name__}")
-        if not isinstance(bucket_bytes, int) or bucket_bytes < 1:
-            raise ValueError(f"MultiNodeOptimizer: bucket_bytes must be a positive integer, got "
-                             f"{bucket_bytes!r}")
+        for name, value in (("bucket_bytes", bucket_bytes),
+                            ("first_bucket_bytes", first_bucket_bytes)):
+            if not isinstance(value, int) or isinstance(value, bool) or value < 1:
+                raise ValueError(f"MultiNodeOptimizer: {name} must be a positive integer, got "
+                                 f"{value!r}")
         object.__setattr__(self, "actual_optimizer", optimizer)
         self.comm = create_communicator() if comm is None else comm
         self.overlap = bool(overlap)
         self.bucket_bytes = bucket_bytes
         self.check = bool(check)
+        self.first_bucket_bytes = first_bucket_bytes
+        # Split the generators once, unless a checkpoint restored them since (exact resume).
+        self._split_random = bool(per_rank_random)
+        self._restores = restores()
         self._buckets: GradientBuckets | None = None
         self._synced: list[Any] = []  # the parameters the buckets were built for
         if optimizer.param_groups:  # set up already
@@ -143,7 +171,10 @@ class MultiNodeOptimizer:
         self._forget_buckets()
         self._synced = [p for _, p in named if p.data is not None]
         self._buckets = GradientBuckets(self._synced, self.comm, self.bucket_bytes,
-                                        self.overlap)
+                                        self.overlap, self.first_bucket_bytes)
+        if self._split_random and self.comm.size > 1 and restores() == self._restores:
+            split_random_states(self.comm)
+        self._split_random = False
 
     def _needs_sync(self) -> bool:
         if self._buckets is None:
@@ -158,6 +189,35 @@ class MultiNodeOptimizer:
             self.synchronize()
         self._buckets.average()
         self.actual_optimizer.update()
+
+    def skip_step(self) -> None:
+        """Drop this step's gradients on every rank (every rank calls it instead of update(),
+        after the same backward passes): the reductions already started are finished, the
+        others run too (MPI needs every rank to issue the same ones), no parameter changes and
+        every gradient is cleared."""
+        if self._buckets is not None:
+            self._buckets.discard()
+        for _, param in _named_params(self.actual_optimizer):
+            param.grad = None
+
+    def all_finite(self, *values: Any) -> bool:
+        """Whether every value (the loss, say) is finite on every rank: the same answer on
+        every rank, to choose between update() and skip_step() together."""
+        return self.comm.all_finite(*values)
+
+    @contextmanager
+    def no_sync(self) -> Iterator[None]:
+        """Backward passes inside accumulate gradients on each rank without communicating;
+        the next backward outside (or update()) averages the accumulated sums once."""
+        buckets = self._buckets
+        if buckets is None or buckets.paused:
+            yield
+            return
+        buckets.paused = True
+        try:
+            yield
+        finally:
+            buckets.paused = False
 
     @property
     def overlapping(self) -> bool:

@@ -10,7 +10,11 @@ N·B over the same order.
 
 ``DistributedDataLoader`` is a DataLoader over that shard that moves to the next epoch's order
 whenever the DataLoader starts a new epoch; its state_dict() adds the epoch, so the DataLoader's
-exact resume stays exact.
+exact resume stays exact. Everything depends on every rank drawing the same order, so its
+constructor compares (one small allgather) the seed, the data set's length, the number of ranks,
+the batch size and the flags of every rank, and raises on every rank, naming the ranks and their
+values, when they differ; its state_dict() records the number of ranks, and load_state_dict()
+refuses a state written by another number.
 
 >>> scatter_index(10, rank=1, size=4, seed=0, shuffle=False)
 array([1, 5, 9])
@@ -26,6 +30,7 @@ import numpy as np
 
 from zerograd.core.checks import check_positive_int, is_int
 from zerograd.data import DataLoader
+from zerograd.distributed.synchronization import check_ranks_agree
 
 __all__ = ["DistributedDataLoader", "ShardedDataset", "scatter_index"]
 
@@ -102,6 +107,9 @@ class DistributedDataLoader(DataLoader):
         _check_index_args(len(dataset), self.rank, self.size, seed, 0)
         super().__init__(ShardedDataset(dataset, self._indices(0)), batch_size, shuffle=False,
                          gpu=gpu, drop_last=drop_last)
+        check_ranks_agree(comm, "DistributedDataLoader", {
+            "seed": seed, "len(dataset)": len(dataset), "number of ranks": self.size,
+            "batch_size": batch_size, "shuffle": self.shuffle_epochs, "drop_last": drop_last})
 
     def _indices(self, epoch: int) -> np.ndarray:
         return scatter_index(len(self.whole), self.rank, self.size, self.seed, epoch,
@@ -115,13 +123,21 @@ class DistributedDataLoader(DataLoader):
 
     def state_dict(self) -> dict[str, Any]:
         """DataLoader's state (position in the epoch) and the epoch (which fixes the order)."""
-        return {**super().state_dict(), "epoch": self.epoch, "seed": self.seed}
+        return {**super().state_dict(), "epoch": self.epoch, "seed": self.seed,
+                "ranks": self.size}
 
     def load_state_dict(self, state: dict[str, Any]) -> None:
-        """Resume the saved epoch at the saved position."""
+        """Resume the saved epoch at the saved position (under the saved number of ranks)."""
         for key in ("epoch", "seed"):
             if key not in state:
                 raise KeyError(f"DistributedDataLoader.load_state_dict: state lacks {key!r}")
+        ranks = state.get("ranks")
+        if ranks is not None and int(ranks) != self.size:
+            raise ValueError(
+                f"DistributedDataLoader.load_state_dict: the state was written by {int(ranks)} "
+                f"rank(s) and this job has {self.size} (rank {self.rank} here); each rank's "
+                f"shard and position depend on the number of ranks: resume under mpiexec -n "
+                f"{int(ranks)}, or start the epoch afresh")
         epoch, seed = int(state["epoch"]), int(state["seed"])
         before = self.epoch, self.seed, self.dataset.indices
         self.epoch, self.seed = epoch, seed

@@ -12,7 +12,7 @@ from typing import Any
 
 from zerograd.core.cuda import get_array_module
 
-__all__ = ["broadcast_arrays", "check_same_on_every_rank", "describe"]
+__all__ = ["broadcast_arrays", "check_ranks_agree", "check_same_on_every_rank", "describe"]
 
 
 def describe(named_arrays: list[tuple[str, Any]]) -> list[tuple[str, Any, str]]:
@@ -62,3 +62,25 @@ def broadcast_arrays(comm: Any, arrays: list[Any], root: int = 0) -> None:
         for array in group:
             array[...] = flat[start:start + array.size].reshape(array.shape)
             start += array.size
+
+
+def _ranks_text(ranks: list[int]) -> str:
+    return f"rank {ranks[0]}" if len(ranks) == 1 else "ranks " + ", ".join(map(str, ranks))
+
+
+def check_ranks_agree(comm: Any, where: str, settings: dict[str, Any]) -> None:
+    """Raise ValueError on every rank, naming each setting whose value differs between ranks
+    and which ranks hold which value (one allgather of ``settings``)."""
+    everyone = comm.allgather_object(settings)
+    problems = []
+    for key in settings:
+        holders: dict[str, list[int]] = {}
+        for rank, theirs in enumerate(everyone):
+            holders.setdefault(repr(theirs.get(key)), []).append(rank)
+        if len(holders) > 1:
+            problems.append(f"{key} is " + " but ".join(
+                f"{value} on {_ranks_text(ranks)}" for value, ranks in holders.items()))
+    if problems:
+        raise ValueError(f"{where}: the ranks disagree: " + "; ".join(problems) + ". Every "
+                         "rank must open the same data set with the same loader settings, or "
+                         "the ranks train on mismatched samples (or hang)")
