@@ -5,7 +5,8 @@ A subclass, not a patch: code using zerograd's own API never sees these methods,
 test scans their sources), so every method here means what PyTorch means: ``size()`` is a method,
 ``transpose(d0, d1)`` swaps two dimensions, ``max(dim)`` returns (values, indices). Every operation
 runs zerograd's Function and hands its fresh output back as a Tensor by changing the output's class
-(the layouts are identical). See DESIGN.md in this package for why.
+(the layouts are identical). See DESIGN.md in this package for why. ``x.data`` is PyTorch's for a
+user and the array for zerograd's own code (tensor_data.py says how).
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ from zerograd.core.cuda import as_numpy, get_array_module
 from zerograd.core.variable import RETAINED_GRADS
 from zerograd.torch.dtypes import DEFAULT_FLOAT
 from zerograd.torch.tensor_conversion import ConversionMethods
+from zerograd.torch.tensor_data import DataAttribute
 from zerograd.torch.tensor_inplace import InPlaceMethods, array_index
 from zerograd.torch.tensor_methods import TensorMethods
 
@@ -71,7 +73,7 @@ class Size(tuple):
         return f"torch.Size({list(self)})"
 
 
-class Tensor(InPlaceMethods, ConversionMethods, TensorMethods, Variable):
+class Tensor(DataAttribute, InPlaceMethods, ConversionMethods, TensorMethods, Variable):
     """zerograd's Variable under PyTorch's names (see the package README for what differs)."""
 
     __slots__ = ()

@@ -21,6 +21,7 @@ from zerograd.core import functions as CF
 from zerograd.core.cuda import get_array_module
 from zerograd.core.inplace import SetItem, record_in_place
 from zerograd.torch import random
+from zerograd.torch.tensor_data import untracked
 
 
 def _array(value: Any) -> Any:
@@ -93,7 +94,8 @@ def in_place(tensor: Any, name: str, op: Any, others: tuple[Any, ...] = (), dire
             finally:
                 Config.enable_backprop = previous
             _write(tensor, name, values)
-        versions.bump(tensor.data)
+        if not untracked(tensor):  # a write through ``.data`` is hidden from autograd
+            versions.bump(tensor.data)
         return tensor
     if tensor.creator is None and tensor.requires_grad:
         raise RuntimeError(f"{name}: a leaf Variable that requires grad is being used in an in-place "
