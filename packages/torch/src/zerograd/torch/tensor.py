@@ -174,7 +174,10 @@ class Tensor(DataAttribute, InPlaceMethods, ConversionMethods, TensorMethods, Va
 
     @property
     def mT(self) -> Tensor:  # noqa: N802
+        """The matrices of the last two dimensions transposed."""
         return self.transpose(-2, -1)
+
+    mH = mT  # real tensors only: the conjugate is the tensor itself
 
     def transpose(self, dim0: int, dim1: int) -> Tensor:  # type: ignore[override]
         """Swap two dimensions (PyTorch's meaning, not NumPy's list of every axis)."""
