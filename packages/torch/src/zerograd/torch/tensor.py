@@ -20,7 +20,7 @@ from zerograd.core import Parameter as CoreParameter
 from zerograd.core import Variable
 from zerograd.core import functions as CF
 from zerograd.core.checks import ARRAY_TYPES
-from zerograd.core.cuda import as_numpy, get_array_module
+from zerograd.core.cuda import get_array_module
 from zerograd.core.variable import RETAINED_GRADS
 from zerograd.torch.dtypes import DEFAULT_FLOAT
 from zerograd.torch.tensor_conversion import ConversionMethods
@@ -301,15 +301,8 @@ class Tensor(DataAttribute, InPlaceMethods, ConversionMethods, TensorMethods, Va
         backward([self], None if gradient is None else [gradient], retain_graph, create_graph, inputs)
 
     def __repr__(self) -> str:
-        if self.data is None:
-            return "tensor(None)"
-        body = np.array2string(as_numpy(self.data), separator=", ", prefix="tensor(")
-        extra = ""
-        if self.creator is not None:
-            extra = f", grad_fn=<{type(self.creator).__name__}Backward0>"
-        elif self.requires_grad:
-            extra = ", requires_grad=True"
-        return f"tensor({body}{extra})"
+        from zerograd.torch.printing import tensor_repr
+        return tensor_repr(self, self.data)
 
 
 def _indices(array: Any, method: str, dim: int | None, keepdim: bool) -> Tensor:
