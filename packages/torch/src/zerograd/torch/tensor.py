@@ -23,6 +23,7 @@ from zerograd.core.checks import ARRAY_TYPES
 from zerograd.core.cuda import get_array_module
 from zerograd.core.variable import RETAINED_GRADS
 from zerograd.torch.dtypes import DEFAULT_FLOAT
+from zerograd.torch.sampling import SamplingMethods
 from zerograd.torch.tensor_conversion import ConversionMethods
 from zerograd.torch.tensor_data import DataAttribute
 from zerograd.torch.tensor_inplace import InPlaceMethods, array_index
@@ -73,7 +74,8 @@ class Size(tuple):
         return f"torch.Size({list(self)})"
 
 
-class Tensor(DataAttribute, InPlaceMethods, ConversionMethods, TensorMethods, Variable):
+class Tensor(DataAttribute, InPlaceMethods, ConversionMethods, SamplingMethods, TensorMethods,
+             Variable):
     """zerograd's Variable under PyTorch's names (see the package README for what differs)."""
 
     __slots__ = ()
