@@ -40,7 +40,7 @@ class Node:
 _TORCH_NAMES = {"AddConstant": "AddBackward0", "SubConstant": "SubBackward0",
                 "SubFromConstant": "RsubBackward1", "MulConstant": "MulBackward0",
                 "DivConstant": "DivBackward0", "Pow": "PowBackward1", "PowConstant": "PowBackward0",
-                "ConstantPow": "PowBackward2"}
+                "ConstantPow": "PowBackward2", "SetView": "CopySlices"}
 
 
 class AccumulateGrad:
