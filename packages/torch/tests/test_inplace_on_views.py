@@ -9,9 +9,9 @@ import pytest
 
 import zerograd.torch as ztorch
 from zerograd.core import Variable
+from zerograd.core.functions.shape import GetItem, Reshape, Transpose
 from zerograd.core.gradient_check import gradient_check
 from zerograd.core.inplace import SetView
-from zerograd.core.functions.shape import GetItem, Reshape, Transpose
 
 WEIGHTS = np.arange(12.0).reshape(3, 4)  # an uneven upstream gradient
 
