@@ -131,3 +131,32 @@ def test_pytorchs_errors():
     y[0].mul_(2)  # Exp's backward reads its output: PyTorch's version error
     with pytest.raises(RuntimeError, match="modified by an inplace operation"):
         y.sum().backward()
+
+
+def test_a_function_recorded_before_an_in_place_op_keeps_the_old_node(same_as_torch):
+    def snippet(torch):
+        x = torch.tensor([1.0, 2.0, 3.0], requires_grad=True)
+        y = x * 2
+        z = y + 1  # took y before the change: its gradient goes to the old node
+        y.mul_(2)
+        (z * z).sum().backward()
+        first = x.grad.clone()
+        x.grad = None
+        y = x * 2
+        z = y.exp()
+        y.add_(1)
+        (z.sum() + (y * y).sum()).backward()
+        return [first, x.grad]
+
+    same_as_torch(snippet)
+
+
+def test_a_view_made_before_its_base_changed_is_refused_honestly():
+    # PyTorch regenerates the old view's node from the changed base; zerograd does not, so the
+    # backward refuses rather than give the old view's gradient.
+    x = ztorch.tensor([1.0, 2.0, 3.0], requires_grad=True)
+    y = x * 2
+    z = y[1:]
+    y.add_(1)
+    with pytest.raises(RuntimeError, match="modified by an inplace operation"):
+        (z.sum() + y.sum()).backward()

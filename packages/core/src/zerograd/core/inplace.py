@@ -4,7 +4,7 @@ zerograd's graph links a Variable *object* to its creator, so an in-place op rec
 graph (PyTorch's ``y.add_(x)`` while y requires grad) keeps the object and its array and moves the
 old node behind a *shadow* Variable: the object now stands for ``op(shadow)``. Functions recorded
 earlier that took the object would now reach the new node; ``versions.rebase`` marks the object
-so that backward refuses them with PyTorch's message instead of routing gradients wrongly.
+and remembers the shadow, so that backward points them at the shadow (the node they took).
 
 ``SetItem`` is the op behind ``x[idx] = v``, ``fill_``, ``copy_`` and ``masked_fill_``:
 ``y = x`` with ``y[idx] = v``; the gradient of x is zero at ``idx``, v's is ``gy[idx]`` summed to
@@ -137,7 +137,7 @@ def record_view_write(view: Variable, func: Function) -> None:
     node = result.creator
     _redirect(node, result, base)
     base.creator, base.generation, base.requires_grad = node, result.generation, True
-    versions.rebase(base)
+    versions.rebase(base, shadow)
     node._tick = versions.now()
 
 
@@ -200,5 +200,5 @@ def record_in_place(target: Variable, op: Callable[[Variable], Variable], write:
     target.creator, target.generation = func, result.generation
     target.requires_grad = True
     if write:  # a hook changes no value: Functions that took target before still see the truth
-        versions.rebase(target)
+        versions.rebase(target, shadow)
         func._tick = versions.now()  # the op itself was recorded before its own write
