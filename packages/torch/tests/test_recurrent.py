@@ -99,7 +99,7 @@ def test_parameters_in_pytorchs_order_and_shapes(kind):
     assert [tuple(p.shape) for p in ours.parameters()] == [shape for _, shape in expected]
     assert [(k, tuple(v.shape)) for k, v in ours.state_dict().items()] == expected
     bound = 1 / np.sqrt(H)
-    assert all(np.abs(p.data).max() <= bound for p in ours.parameters())
+    assert all(np.abs(p.detach().numpy()).max() <= bound for p in ours.parameters())
     assert repr(ours).split("  #")[0] == repr(theirs)  # ours adds the parameter count
 
 
@@ -126,13 +126,14 @@ def test_dropout_between_layers(kind, bidirectional):
     _compare(kind, torch, theirs, ours, x, states, seed=4)  # eval: no dropout, PyTorch's numbers
     ours.train()
     first, second = (ours(ztorch.tensor(x), _pack(kind, states))[0] for _ in range(2))
-    assert not np.allclose(first.data, second.data), "dropout is not active in training"
+    assert not np.allclose(first.detach().numpy(), second.detach().numpy()), \
+        "dropout is not active in training"
     x_o = ztorch.tensor(x, requires_grad=True)
     y, finals = ours(x_o, _pack(kind, [ztorch.tensor(s, requires_grad=True) for s in states]))
     (y.pow(2).mean() + sum(f.sum() for f in _unpack(kind, finals))).backward()
-    assert np.isfinite(x_o.grad.data).all() and np.abs(x_o.grad.data).sum() > 0
+    assert np.isfinite(x_o.grad.detach().numpy()).all() and np.abs(x_o.grad.detach().numpy()).sum() > 0
     for key, param in ours.named_parameters():
-        assert param.grad is not None and np.abs(param.grad.data).sum() > 0, key
+        assert param.grad is not None and np.abs(param.grad.detach().numpy()).sum() > 0, key
 
 
 @pytest.mark.parametrize("kind", ["LSTM", "GRU"])

@@ -144,7 +144,7 @@ def test_apply_initialises_layers_in_place():
     net = ModuleStyle()
     net.apply(init_weights)
     bound = np.sqrt(6 / (64 + 3))
-    assert np.abs(net.fc.weight.data).max() <= bound and not net.fc.bias.data.any()
+    assert np.abs(net.fc.weight.detach().numpy()).max() <= bound and not net.fc.bias.detach().numpy().any()
 
 
 def test_parameters_and_containers():
@@ -198,9 +198,9 @@ def test_same_state_dict_keys_and_shapes_as_pytorch():
 
 def test_linear_weight_stays_column_major_after_loading():
     model = nn.Linear(3, 2)
-    assert model.weight.shape == (2, 3) and model.weight.data.flags["F_CONTIGUOUS"]
+    assert model.weight.shape == (2, 3) and model.weight.detach().numpy().flags["F_CONTIGUOUS"]
     model.load_state_dict({"weight": np.arange(6.0).reshape(2, 3), "bias": np.zeros(2)})
-    assert model.weight.data.flags["F_CONTIGUOUS"] and model.weight.dtype == np.float32
+    assert model.weight.detach().numpy().flags["F_CONTIGUOUS"] and model.weight.dtype == np.float32
     assert model(torch.ones(1, 3)).tolist() == [[3.0, 12.0]]
 
 
@@ -276,12 +276,14 @@ def test_optimizer_work_buffers_follow_the_column_major_weights():
     # as long: the buffer must have the weight's memory order.
     layer = nn.Linear(30, 20)
     optimizer = optim.Adam(layer.parameters())
-    assert optimizer._scratch(layer.weight.data).strides == layer.weight.data.strides
-    assert optimizer._scratch(layer.bias.data).shape == (20,)
-    before = layer.weight.data.copy()
+    weight = layer.weight.detach().numpy()
+    assert optimizer._scratch(weight).strides == weight.strides
+    assert optimizer._scratch(layer.bias.detach().numpy()).shape == (20,)
+    before = weight.copy()
     F.mse_loss(layer(torch.randn(4, 30)), torch.zeros(4, 20)).backward()
     optimizer.step()
-    assert np.abs(layer.weight.data - before).max() == pytest.approx(1e-3, rel=1e-3)  # Adam's first step
+    step = np.abs(layer.weight.detach().numpy() - before).max()
+    assert step == pytest.approx(1e-3, rel=1e-3)  # Adam's first step
 
 
 def test_gradients_through_mixed_leaf_and_intermediate_paths():

@@ -97,3 +97,14 @@ def test_modules_losses_and_optimizers_never_drift_to_float64():
         for value in state.values():
             if hasattr(value, "dtype") and getattr(value, "ndim", 0):
                 assert value.dtype == np.float32
+
+
+def test_each_tensor_method_has_one_home():
+    """No facade mixin defines a name that a class before it in Tensor's MRO defines again."""
+    from zerograd.torch.tensor import Tensor
+
+    facade = [c for c in Tensor.__mro__ if c.__module__.startswith("zerograd.torch")]
+    shadowed = [(c.__name__, later.__name__, name) for i, c in enumerate(facade)
+                for name in vars(c) if not name.startswith("__")
+                for later in facade[i + 1:] if name in vars(later)]
+    assert shadowed == []

@@ -13,8 +13,10 @@ counter per storage, so that a program which never writes in place pays nothing:
   the Function was recorded raises PyTorch's RuntimeError. Functions whose backward reads only the
   shapes of their inputs (``VALUE_FREE``) are exempt for data writes, as in PyTorch, where ``x + 1``
   saves nothing; a Variable *rebased* by an in-place op recorded in the graph (``x.add_(y)`` while
-  x requires grad) is caught for every Function that took it before, because the Variable now
-  stands for another node of the graph.
+  x requires grad) now stands for another node of the graph: a Function that took it before is
+  pointed at the *shadow* standing for the node it took (kept, weakly, by ``rebase``), as PyTorch's
+  graph keeps the old node; it is refused when that shadow is gone, and when the Function made a
+  view of it (PyTorch's view follows its base's change, zerograd's would not).
 """
 
 from __future__ import annotations
@@ -76,14 +78,41 @@ def bump(array: Any) -> None:
     _stamp(MODIFIED, owner(array))
 
 
-def rebase(variable: Any) -> None:
-    """Record that ``variable`` now stands for the output of an in-place op in the graph."""
+def rebase(variable: Any, shadow: Any = None) -> None:
+    """Record that ``variable`` now stands for the output of an in-place op in the graph, and
+    that ``shadow`` stands for the node it was until now."""
     _stamp(REBASED, variable)
+    entry = REBASED.get(id(variable))
+    if shadow is not None and entry is not None:
+        if len(entry) == 2:
+            entry.append([])
+        entry[2].append((entry[1], weakref.ref(shadow)))
+
+
+def _node_at(entry: list[Any], tick: int) -> Any:
+    """The shadow standing for the node a rebased Variable was at ``tick`` (None if gone)."""
+    for rebased_at, ref in entry[2] if len(entry) > 2 else ():
+        if rebased_at > tick:
+            return ref()
+    return None
 
 
 def version(array: Any) -> int:
     entry = MODIFIED.get(id(owner(array)))
     return entry[1] if entry is not None else 0
+
+
+def _made_a_view_of(func: Any, x: Any) -> bool:
+    """Whether an output of ``func`` looks into ``x``'s memory: PyTorch makes such a view follow
+    its base's in-place changes (its node is regenerated), which zerograd does not; refused."""
+    if x.data is None:
+        return False
+    base = owner(x.data)
+    for ref in func.outputs:
+        y = ref()
+        if y is not None and y.data is not None and owner(y.data) is base:
+            return True
+    return False
 
 
 def check(func: Any) -> None:
@@ -93,7 +122,11 @@ def check(func: Any) -> None:
     for i, x in enumerate(func.inputs):
         entry = REBASED.get(id(x))
         if entry is not None and entry[1] > recorded and entry[0]() is x:
-            _refuse(func, f"input {i} of {type(func).__name__}", entry[1], recorded)
+            before = _node_at(entry, recorded)
+            if before is None or _made_a_view_of(func, x):
+                _refuse(func, f"input {i} of {type(func).__name__}", entry[1], recorded)
+            func.inputs = (*func.inputs[:i], before, *func.inputs[i + 1:])
+            x = before
         if reads_values and x.data is not None:
             entry = MODIFIED.get(id(owner(x.data)))
             if entry is not None and entry[1] > recorded:

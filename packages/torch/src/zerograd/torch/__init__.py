@@ -366,6 +366,7 @@ from zerograd.torch.ops_shape import (
     unsqueeze,
     vstack,
 )
+from zerograd.torch.printing import get_printoptions, set_printoptions
 from zerograd.torch.promotion import (
     get_default_dtype,
     is_floating_point,
@@ -382,6 +383,7 @@ from zerograd.torch.random import (
     seed,
     set_rng_state,
 )
+from zerograd.torch.sampling import bernoulli, multinomial, normal, rand_like, randint_like, randn_like
 from zerograd.torch.serialization import load, save
 from zerograd.torch.tensor import Size, Tensor
 
@@ -418,6 +420,7 @@ unfold_copy unique unique_consecutive unsafe_chunk unsafe_split unsqueeze unsque
 var_mean vdot view_copy vsplit vstack where xlogy zeros zeros_like
 Generator Size autograd default_generator enable_grad get_rng_state inference_mode initial_seed
 is_grad_enabled is_inference_mode_enabled seed set_grad_enabled set_rng_state
+get_printoptions set_printoptions bernoulli multinomial normal rand_like randint_like randn_like
 """.split())
 
 

@@ -5,7 +5,8 @@ A subclass, not a patch: code using zerograd's own API never sees these methods,
 test scans their sources), so every method here means what PyTorch means: ``size()`` is a method,
 ``transpose(d0, d1)`` swaps two dimensions, ``max(dim)`` returns (values, indices). Every operation
 runs zerograd's Function and hands its fresh output back as a Tensor by changing the output's class
-(the layouts are identical). See DESIGN.md in this package for why.
+(the layouts are identical). See DESIGN.md in this package for why. ``x.data`` is PyTorch's for a
+user and the array for zerograd's own code (tensor_data.py says how).
 """
 
 from __future__ import annotations
@@ -19,10 +20,12 @@ from zerograd.core import Parameter as CoreParameter
 from zerograd.core import Variable
 from zerograd.core import functions as CF
 from zerograd.core.checks import ARRAY_TYPES
-from zerograd.core.cuda import as_numpy, get_array_module
+from zerograd.core.cuda import get_array_module
 from zerograd.core.variable import RETAINED_GRADS
 from zerograd.torch.dtypes import DEFAULT_FLOAT
+from zerograd.torch.sampling import SamplingMethods
 from zerograd.torch.tensor_conversion import ConversionMethods
+from zerograd.torch.tensor_data import DataAttribute
 from zerograd.torch.tensor_inplace import InPlaceMethods, array_index
 from zerograd.torch.tensor_methods import TensorMethods
 
@@ -71,7 +74,8 @@ class Size(tuple):
         return f"torch.Size({list(self)})"
 
 
-class Tensor(InPlaceMethods, ConversionMethods, TensorMethods, Variable):
+class Tensor(DataAttribute, InPlaceMethods, ConversionMethods, SamplingMethods, TensorMethods,
+             Variable):
     """zerograd's Variable under PyTorch's names (see the package README for what differs)."""
 
     __slots__ = ()
@@ -172,7 +176,10 @@ class Tensor(InPlaceMethods, ConversionMethods, TensorMethods, Variable):
 
     @property
     def mT(self) -> Tensor:  # noqa: N802
+        """The matrices of the last two dimensions transposed."""
         return self.transpose(-2, -1)
+
+    mH = mT  # real tensors only: the conjugate is the tensor itself
 
     def transpose(self, dim0: int, dim1: int) -> Tensor:  # type: ignore[override]
         """Swap two dimensions (PyTorch's meaning, not NumPy's list of every axis)."""
@@ -296,15 +303,8 @@ class Tensor(InPlaceMethods, ConversionMethods, TensorMethods, Variable):
         backward([self], None if gradient is None else [gradient], retain_graph, create_graph, inputs)
 
     def __repr__(self) -> str:
-        if self.data is None:
-            return "tensor(None)"
-        body = np.array2string(as_numpy(self.data), separator=", ", prefix="tensor(")
-        extra = ""
-        if self.creator is not None:
-            extra = f", grad_fn=<{type(self.creator).__name__}Backward0>"
-        elif self.requires_grad:
-            extra = ", requires_grad=True"
-        return f"tensor({body}{extra})"
+        from zerograd.torch.printing import tensor_repr
+        return tensor_repr(self, self.data)
 
 
 def _indices(array: Any, method: str, dim: int | None, keepdim: bool) -> Tensor:

@@ -4,10 +4,12 @@
 PyTorch's rules: the tensor's own array is written (so its base and every view of it see the
 change) under grad mode too. When nothing involved requires grad the values are simply written;
 otherwise the op is recorded in the graph and the tensor stands for its result
-(zerograd.core.inplace). A leaf that requires grad refuses, as in PyTorch; a view of another
-tensor in a recorded graph refuses with NotImplementedError (its base would not learn of the
-change: a silent wrong gradient otherwise). Every write moves the version clock
-(zerograd.core.versions), which catches a Function that saved the array before.
+(zerograd.core.inplace); when the tensor is a view of another one in the graph, its bases are
+rebased too, as PyTorch's CopySlices does. A leaf that requires grad (or a view of one) refuses, as
+in PyTorch; a view whose base is outside the graph (no Function links them) refuses with
+NotImplementedError (its base would not learn of the change: a silent wrong gradient otherwise).
+Every write moves the version clock (zerograd.core.versions), which catches a Function that saved
+the array before.
 """
 
 from __future__ import annotations
@@ -19,8 +21,9 @@ import numpy as np
 from zerograd.core import Config, Variable, versions
 from zerograd.core import functions as CF
 from zerograd.core.cuda import get_array_module
-from zerograd.core.inplace import SetItem, record_in_place
+from zerograd.core.inplace import SetItem, record_in_place, record_view_write, view_chain
 from zerograd.torch import random
+from zerograd.torch.tensor_data import untracked
 
 
 def _array(value: Any) -> Any:
@@ -45,20 +48,14 @@ def _needs_graph(tensor: Any, others: tuple[Any, ...]) -> bool:
     return tensor.requires_grad or any(isinstance(o, Variable) and o.requires_grad for o in others)
 
 
-def _refuse_views(tensor: Any, name: str) -> None:
-    """A view in a recorded graph: its base's graph would not see the write."""
-    check = getattr(get_array_module(tensor.data), "may_share_memory", None)
-    creator = tensor.creator
-    if creator is not None:
-        shared = check is None or any(x.data is not None and check(tensor.data, x.data)
-                                      for x in creator.inputs)
-    else:
-        shared = getattr(tensor.data, "base", None) is not None
-    if shared:
+def _refuse_views_outside_the_graph(tensor: Any, name: str) -> None:
+    """A view with no Function linking it to its base (a slice of a tensor that requires no
+    grad): the base's graph would not see the write."""
+    if tensor.creator is None and getattr(tensor.data, "base", None) is not None:
         raise NotImplementedError(
-            f"{name}: autograd through an in-place change of a view (a slice, view, transpose, "
-            f"unsqueeze or expand of another tensor) is not supported by zerograd; use the "
-            f"out-of-place form (e.g. x = x.{name.rstrip('_')}(...)) or clone() the view first")
+            f"{name}: autograd through an in-place change of a view of a tensor outside the graph "
+            f"(one that requires no grad) is not supported by zerograd; write into the base with "
+            f"an index (base[idx] = value) or clone() the view first")
 
 
 def _write(tensor: Any, name: str, values: Any) -> None:
@@ -93,13 +90,17 @@ def in_place(tensor: Any, name: str, op: Any, others: tuple[Any, ...] = (), dire
             finally:
                 Config.enable_backprop = previous
             _write(tensor, name, values)
-        versions.bump(tensor.data)
+        if not untracked(tensor):  # a write through ``.data`` is hidden from autograd
+            versions.bump(tensor.data)
         return tensor
     if tensor.creator is None and tensor.requires_grad:
         raise RuntimeError(f"{name}: a leaf Variable that requires grad is being used in an in-place "
                            f"operation.")
-    _refuse_views(tensor, name)
+    _refuse_views_outside_the_graph(tensor, name)
+    chain = view_chain(tensor, name)  # before any write: it may refuse
     record_in_place(tensor, op)
+    for view, func in chain:
+        record_view_write(view, func)
     return tensor
 
 

@@ -2,7 +2,8 @@
 (``x.gather(1, i)`` is ``torch.gather(x, 1, i)``), and the operators ``& | ^ ~ % // << >>``.
 
 A mixin that Tensor inherits: it holds no state and no math, only the mapping from method to
-facade function, so every method has its function's promotion and errors.
+facade function, so every method has its function's promotion and errors. A method that Tensor
+defines itself (shape, reduction and autograd methods in tensor.py) is not repeated here.
 """
 
 from __future__ import annotations
@@ -26,12 +27,12 @@ _METHODS = {
         allclose equal isnan isinf isfinite isposinf isneginf signbit isreal logical_and
         logical_or logical_xor logical_not bitwise_and bitwise_or bitwise_xor bitwise_not
         bitwise_left_shift bitwise_right_shift""",
-    "ops_reduce": """nansum nanmean prod var std amax amin aminmax logsumexp norm cumsum cumprod
+    "ops_reduce": """nansum nanmean prod var std aminmax logsumexp norm cumsum cumprod
         logcumsumexp all any count_nonzero median sort argsort msort topk kthvalue""",
     "ops_index": """gather take_along_dim take index_select masked_select masked_fill scatter
         scatter_add scatter_reduce index_add index_copy index_fill nonzero argwhere""",
     "ops_shape": """split tensor_split chunk unbind narrow tril triu roll flip fliplr flipud rot90
-        tile repeat_interleave movedim moveaxis swapaxes swapdims adjoint broadcast_to unflatten
+        tile repeat_interleave movedim moveaxis swapdims adjoint broadcast_to unflatten
         diag diagonal diag_embed ravel""",
     "ops_products": """mm bmm mv dot vdot inner outer ger addmm addmv addbmm baddbmm addr kron
         det""",
@@ -72,14 +73,6 @@ class TensorMethods:
         from zerograd.torch.ops_common import result
         return result(rearrange.repeat(self, _sizes(sizes)))
 
-    def expand_as(self, other: Any) -> Any:
-        return _ops("ops_shape").broadcast_to(self, other.shape)
-
-    def view_as(self, other: Any) -> Any:
-        return _ops("ops_shape").reshape(self, other.shape)
-
-    reshape_as = view_as
-
     def where(self, condition: Any, other: Any) -> Any:
         return _ops("ops_index").where(condition, self, other)
 
@@ -107,13 +100,6 @@ class TensorMethods:
     def new_empty(self, *size: Any, dtype: Any = None, **_: Any) -> Any:
         from zerograd.torch.creation import empty
         return empty(*_sizes(size), dtype=dtype or self.data.dtype)
-
-    @property
-    def mT(self) -> Any:  # noqa: N802  (PyTorch's name)
-        """The matrices of the last two dimensions transposed."""
-        return _ops("ops_shape").swapaxes(self, -2, -1)
-
-    mH = mT  # real tensors only: the conjugate is the tensor itself
 
     @property
     def H(self) -> Any:  # noqa: N802

@@ -19,7 +19,8 @@ class Node:
         self._function = function
 
     def name(self) -> str:
-        return f"{type(self._function).__name__}Backward0"
+        name = type(self._function).__name__
+        return _TORCH_NAMES.get(name, f"{name}Backward0")
 
     @property
     def next_functions(self) -> tuple[tuple[Any, int], ...]:
@@ -33,6 +34,13 @@ class Node:
 
     def __repr__(self) -> str:
         return f"<{self.name()} object at {hex(id(self._function))}>"
+
+
+# zerograd's Functions with a constant operand, under the names PyTorch prints for them.
+_TORCH_NAMES = {"AddConstant": "AddBackward0", "SubConstant": "SubBackward0",
+                "SubFromConstant": "RsubBackward1", "MulConstant": "MulBackward0",
+                "DivConstant": "DivBackward0", "Pow": "PowBackward1", "PowConstant": "PowBackward0",
+                "ConstantPow": "PowBackward2", "SetView": "CopySlices"}
 
 
 class AccumulateGrad:
