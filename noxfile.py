@@ -5,7 +5,8 @@
                          it, lint, and the build-alone session
     nox -s tests         the full matrix: every package x Python 3.10-3.13 x NumPy 1.26 / 2
     nox -s "tests(core, python='3.11', numpy='2')"    one cell (`nox -l` lists them)
-    nox -s build         build every wheel with hatch, install each alone, run its tests
+    nox -s build         build every wheel with hatch, install each alone, import it and run its
+                         doctests and fast tests
     nox -s device        every package's suite on the GPU stand-in (ZEROGRAD_DEVICE=standin)
     nox -s mpi           zerograd-distributed's tests under mpiexec -n 1, 2 and 4 (the commands'
                          mpiexec runs are launched by their own tests, in the 3.11 cell)
@@ -76,6 +77,9 @@ NUMPYS = {"1.26": "numpy>=1.26,<1.27", "2": "numpy>=2,<3"}
 ORACLE_PYTHON = "3.11"  # the only interpreter with a CPU build of PyTorch on these machines
 TORCH = "torch==2.13.0"
 TEST_DEPS = ["pytest", "hypothesis"]
+# Tests marked slow (pyproject.toml's markers) run in the oracle cell only: the boundary cells,
+# the device session and the build-alone check leave them out, to keep CI within its time.
+NOT_SLOW = ["-m", "not slow"]
 CI_CELLS = {("3.11", "2"), ("3.10", "1.26"), ("3.13", "2")}  # (python, numpy)
 
 
@@ -163,7 +167,8 @@ def test_cells() -> list:
 @nox.session
 @nox.parametrize("package,python,numpy", test_cells())
 def tests(session: nox.Session, package: str, numpy: str) -> None:
-    """One package on one interpreter and one NumPy; the PyTorch oracle runs on 3.11 only."""
+    """One package on one interpreter and one NumPy; the PyTorch oracle and the tests marked slow
+    run on 3.11 only."""
     if package not in present_packages():
         session.skip(f"packages/{package} does not exist yet")
     own = session.python == ORACLE_PYTHON
@@ -174,7 +179,7 @@ def tests(session: nox.Session, package: str, numpy: str) -> None:
     session.run("python", "-c", "import sys, numpy; print('python', sys.version.split()[0], "
                 "'numpy', numpy.__version__)")
     session.chdir(ROOT)
-    run_tests(session, package, pytest_args=session.posargs)
+    run_tests(session, package, pytest_args=[*([] if own else NOT_SLOW), *session.posargs])
 
 
 @nox.session(python=ORACLE_PYTHON, tags=["ci"])
@@ -188,7 +193,8 @@ def lint(session: nox.Session) -> None:
 def build(session: nox.Session) -> None:
     """Build every wheel with hatch, then install each package alone (its wheel, its sibling wheels
     and the third-party dependencies it declares) into a fresh environment, import it and run its
-    tests: the proof that a user can install only the packages they need.
+    doctests (which import every module) and its tests but the slow ones: the proof that a user
+    can install only the packages they need. The full suites run in the test cells.
     `nox -s build -- core nn` checks only the packages named."""
     packages = session.posargs or present_packages()
     session.install("hatch")
@@ -213,7 +219,7 @@ def build(session: nox.Session) -> None:
                     *fresh_builds(local_packages(package, own=True)))
         session.run(python, "-c", f"import zerograd.{package}", external=True)
         session.chdir(ROOT)
-        run_tests(session, package, python_bin=python)
+        run_tests(session, package, python_bin=python, pytest_args=NOT_SLOW)
 
 
 MPI_RANKS = (1, 2, 4)  # oversubscribed on two cores: mpich needs no flag for it
@@ -252,9 +258,10 @@ DEVICE_DESELECT = {"torch": ["-k", "not (test_numerical_gradient and bce_with_lo
 
 @nox.session(python=ORACLE_PYTHON, tags=["ci"])
 def device(session: nox.Session) -> None:
-    """Every package's suite on the strict GPU stand-in (zerograd.core.fakecupy): the test helpers
-    repeat each gradient check on device copies, and the device tests train on it. On a machine
-    with a GPU, ZEROGRAD_DEVICE=cuda runs the same on real CuPy (scripts/gpu_check.sh).
+    """Every package's suite but its slow tests on the strict GPU stand-in (zerograd.core.fakecupy):
+    the test helpers repeat each gradient check on device copies, and the device tests train on
+    it. On a machine with a GPU, ZEROGRAD_DEVICE=cuda runs the same on real CuPy
+    (scripts/gpu_check.sh).
     `nox -s device -- core nn` runs the packages named."""
     on_device = [name for name in present_packages() if name != "distributed"]  # MPI: its own session
     packages = session.posargs or on_device
@@ -267,7 +274,8 @@ def device(session: nox.Session) -> None:
         skipped = [f"--ignore={PACKAGES_DIR / package / 'tests' / name}"
                    for name in HOST_ONLY_TESTS.get(package, [])]
         session.env["ZEROGRAD_DEVICE"] = os.environ.get("ZEROGRAD_DEVICE") or "standin"
-        run_tests(session, package, pytest_args=[*skipped, *DEVICE_DESELECT.get(package, [])])
+        run_tests(session, package,
+                  pytest_args=[*skipped, *NOT_SLOW, *DEVICE_DESELECT.get(package, [])])
 
 
 @nox.session(python=ORACLE_PYTHON)

@@ -36,6 +36,7 @@ def _run(code, **env):
                           env={**os.environ, "PYTHONPATH": path, **env}, timeout=120)
 
 
+@pytest.mark.slow  # seconds: trains or runs the book's programs (the 3.11 cell only)
 def test_the_books_imports_run_and_give_zerograds_objects():
     result = _run(BOOK_CODE)
     assert result.returncode == 0, result.stderr

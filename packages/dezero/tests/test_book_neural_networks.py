@@ -54,6 +54,7 @@ def test_step42_linear_regression_gives_the_books_numbers():
     np.testing.assert_allclose(simple.data, F.mean_squared_error(y, predict(x)).data, rtol=1e-12)
 
 
+@pytest.mark.slow  # seconds: trains or runs the book's programs (the 3.11 cell only)
 def test_step43_neural_network_on_a_sine_curve_gives_the_books_numbers(sine_data):
     x, y = sine_data
     I, H, O = 1, 10, 1
@@ -88,6 +89,7 @@ def test_step43_neural_network_on_a_sine_curve_gives_the_books_numbers(sine_data
     np.testing.assert_allclose(losses[-1], 0.07722132, rtol=1e-5)
 
 
+@pytest.mark.slow  # seconds: trains or runs the book's programs (the 3.11 cell only)
 def test_step44_layers_fit_the_sine_curve(sine_data):
     x, y = sine_data
     l1 = L.Linear(10)
@@ -123,6 +125,7 @@ class TwoLayerNet(Model):
 
 
 @pytest.mark.parametrize("make_model", [lambda: TwoLayerNet(10, 1), lambda: MLP((10, 1))])
+@pytest.mark.slow  # seconds: trains or runs the book's programs (the 3.11 cell only)
 def test_step45_models_and_step46_optimizers(sine_data, make_model):
     x, y = sine_data
     model = make_model()
@@ -173,6 +176,7 @@ def test_step47_softmax_and_cross_entropy():
     assert model.l0.W.grad.shape == (2, 10)
 
 
+@pytest.mark.slow  # seconds: trains or runs the book's programs (the 3.11 cell only)
 def test_step48_spiral_mlp_with_hand_made_batches():
     max_epoch, batch_size, hidden_size, lr = 300, 30, 10, 1.0
     x, t = dezero.datasets.get_spiral(train=True)
@@ -214,6 +218,7 @@ def test_step49_dataset_with_transform_and_hand_made_batches():
     np.testing.assert_allclose(batch_x * 2.0, dezero.datasets.Spiral(train=True).data[:10])
 
 
+@pytest.mark.slow  # seconds: trains or runs the book's programs (the 3.11 cell only)
 def test_step50_dataloader_accuracy_and_no_grad():
     max_epoch, batch_size, hidden_size, lr = 300, 30, 10, 1.0
     train_set = dezero.datasets.Spiral(train=True)

@@ -174,6 +174,7 @@ def test_step58_a_cnn_learns_a_tiny_fashion_mnist(tiny_mnist_root):
     assert sum_acc / len(test_set) > 0.5  # chance is 0.1
 
 
+@pytest.mark.slow  # seconds: trains or runs the book's programs (the 3.11 cell only)
 def test_step58_vgg16():
     model = VGG16()
     with test_mode(), dezero.no_grad():

@@ -44,6 +44,7 @@ BOOK_GPU_STEP = textwrap.dedent("""
 
 
 @pytest.mark.skipif(not STEP52.is_file(), reason=f"no step-52 script at {STEP52}")
+@pytest.mark.slow  # seconds: trains or runs the book's programs (the 3.11 cell only)
 def test_the_books_gpu_step_runs_on_the_standin(tiny_mnist_root):
     env = dict(os.environ, ZEROGRAD_DEVICE="standin")
     env["PYTHONPATH"] = os.pathsep.join(p for p in sys.path if p)

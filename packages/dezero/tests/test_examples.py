@@ -65,6 +65,7 @@ def test_core_demo_fits_its_line_and_differentiates_sin_four_times(tmp_path):
 
 
 @pytest.mark.parametrize("name", list(EXAMPLE_RUNS))
+@pytest.mark.slow  # seconds: trains or runs the book's programs (the 3.11 cell only)
 def test_example_trains_a_few_steps_and_writes_its_png(name, tmp_path, request):
     args, first_epoch_line, png, reads_mnist = EXAMPLE_RUNS[name]
     if reads_mnist:
@@ -74,6 +75,7 @@ def test_example_trains_a_few_steps_and_writes_its_png(name, tmp_path, request):
     assert_png(tmp_path / "out" / png, result)
 
 
+@pytest.mark.slow  # seconds: trains or runs the book's programs (the 3.11 cell only)
 def test_a_missing_matplotlib_skips_the_plot_with_a_message(tmp_path):
     blocker = tmp_path / "blocker"
     blocker.mkdir()

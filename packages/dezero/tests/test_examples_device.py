@@ -68,6 +68,7 @@ def test_sine_lstm_trains_on_the_device_with_truncated_bptt(monkeypatch):
     ("vae", ["--batch-size", "16", "--hidden-size", "32", "--latent-size", "4"], "train loss"),
     ("dcgan", ["--batch-size", "8", "--channels", "4", "--latent-size", "8"], "loss D"),
 ])
+@pytest.mark.slow  # seconds: trains or runs the book's programs (the 3.11 cell only)
 def test_gpu_switch_trains_and_plots_on_the_standin(tmp_path, tiny_mnist_root, name, arguments,
                                                     printed):
     pytest.importorskip("matplotlib", reason="the sample grid needs matplotlib")

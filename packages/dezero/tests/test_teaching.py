@@ -32,6 +32,7 @@ def test_linear_simple_is_matmul_plus_bias(rng):
     check_double_backward(F.linear_simple, x, W, b)
 
 
+@pytest.mark.slow  # seconds: trains or runs the book's programs (the 3.11 cell only)
 def test_linear_simple_against_torch(rng):
     x, W, b = (rng.standard_normal(s).astype(np.float32) for s in ((6, 4), (4, 3), (3,)))
     check_against_torch(F.linear_simple, lambda x, W, b: x @ W + b, x, W, b)

@@ -1,8 +1,11 @@
 """PyTorch's own test databases as CI: no entry may mismatch (other numbers, shapes or dtypes
-than torch), and no committed coverage count may drop (conformance/coverage.json).
+than torch), the entries zerograd must have match outright, and no committed coverage count may
+drop (conformance/coverage.json).
 
-Runs the harnesses of conformance/ once (the oracle session only: needs torch and expecttest).
-Regenerate CONFORMANCE.md and the counts with conformance/report.py.
+Walks each database once, with the harnesses of conformance/ (op_db, module_db, optim_db; the
+oracle session only: needs torch and expecttest); test_module_db.py and test_optim_db.py hold the
+checks of those harnesses and of single entries. Regenerate CONFORMANCE.md and the counts with
+conformance/report.py.
 """
 
 from __future__ import annotations
@@ -23,6 +26,13 @@ if str(HERE) not in sys.path:
 from conformance import report  # noqa: E402  (after the path and the skips above)
 
 KNOWN = json.loads((HERE / "conformance" / "known_mismatches.json").read_text())
+# module_db entries whose functions zerograd has: they must match outright, not only not mismatch.
+MODULES_MUST_MATCH = {"ReLU", "LeakyReLU", "GELU", "Tanh", "Softmax2d", "Embedding", "GRU",
+                      "Bilinear", "GroupNorm", "InstanceNorm1d", "InstanceNorm2d",
+                      "InstanceNorm3d", "LocalResponseNorm", "RMSNorm", "RNNCell", "GRUCell",
+                      "LSTMCell", "RNN"}
+# optim_db's optimizers zerograd does not offer; every other one must match.
+OPTIMS_NOT_OFFERED = {"LBFGS", "SparseAdam", "Muon"}
 
 
 @pytest.fixture(scope="module")
@@ -56,3 +66,14 @@ def test_known_mismatches_are_still_mismatches(results):
     fixed = [f"{h}: {e}" for h, entries in KNOWN.items() for e in entries
              if h in results and verdicts.get((h, e)) != "mismatch"]
     assert not fixed, "no longer mismatching; remove from known_mismatches.json:\n" + "\n".join(fixed)
+
+
+def test_the_entries_zerograd_has_match(results):
+    expected = {f"nn.{name}": "match" for name in MODULES_MUST_MATCH}
+    wrong = [f"modules: {entry}: {verdict}: {note}" for entry, verdict, note in results["modules"]
+             if entry in expected and verdict != "match"]
+    wrong += [f"optims: {entry}: {verdict}: {note}" for entry, verdict, note in results["optims"]
+              if verdict != ("unsupported" if entry in OPTIMS_NOT_OFFERED else "match")]
+    graded = {entry for entry, _, _ in results["modules"]}
+    wrong += [f"modules: {entry}: not in module_db" for entry in expected if entry not in graded]
+    assert not wrong, "entries that must match (or be refused) and do not:\n" + "\n".join(wrong)

@@ -157,6 +157,7 @@ def test_idx_header_is_checked_before_decompressing(shape, message, tmp_path):
     assert memory.peak < 2 << 20  # the 40 MB of zeros behind the header were never decompressed
 
 
+@pytest.mark.slow  # seconds: gzips 3.6 MB (the 3.11 cell only)
 def test_idx_gzip_values_are_read_in_pieces(tmp_path, rng):
     array = rng.integers(0, 255, size=(300, 50, 60)).astype(np.int32)  # 3.6 MB: many reads
     write_idx(tmp_path / "big-idx3-int.gz", array)

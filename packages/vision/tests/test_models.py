@@ -22,6 +22,7 @@ def infer(model, shape):
         return model(x)
 
 
+@pytest.mark.slow  # seconds: a full-size model (the 3.11 cell only)
 def test_vgg16_maps_an_image_to_1000_logits():
     np.random.seed(0)
     model = VGG16()
@@ -33,6 +34,7 @@ def test_vgg16_maps_an_image_to_1000_logits():
     assert model.fc6.W.shape == (25088, 4096)
 
 
+@pytest.mark.slow  # seconds: a full-size model (the 3.11 cell only)
 def test_resnet50_maps_an_image_to_1000_logits():
     np.random.seed(0)
     model = ResNet50()
@@ -44,6 +46,7 @@ def test_resnet50_maps_an_image_to_1000_logits():
             "res5.a.bn4.avg_var", "fc6.W"} <= names
 
 
+@pytest.mark.slow  # seconds: four full-size ResNets (the 3.11 cell only)
 @pytest.mark.parametrize("cls,reference", [
     (ResNet18, 11_689_512), (ResNet34, 21_797_672), (ResNet101, 44_549_160),
     (ResNet152, 60_192_808),
@@ -54,6 +57,7 @@ def test_resnet_parameter_counts(cls, reference):
     assert count(model) == reference + BOOK_CONV1_BIAS
 
 
+@pytest.mark.slow  # seconds: a full-size model (the 3.11 cell only)
 def test_resnet_trains_and_evaluates():
     model = ResNet18()
     x = np.random.default_rng(1).standard_normal((2, 3, 32, 32)).astype(np.float32)
@@ -71,6 +75,7 @@ def sized_resnet18():
     return model
 
 
+@pytest.mark.slow  # seconds: a full-size model (the 3.11 cell only)
 def test_pretrained_from_a_path_and_from_a_served_url(tmp_path, served, data_home):
     source = sized_resnet18()
     folder, url = served
@@ -85,6 +90,7 @@ def test_pretrained_from_a_path_and_from_a_served_url(tmp_path, served, data_hom
     assert (data_home / "weights.npz").is_file()  # the URL was downloaded into the data dir
 
 
+@pytest.mark.slow  # seconds: a full-size model (the 3.11 cell only)
 def test_pretrained_true_loads_the_published_file(served, data_home, monkeypatch):
     source = sized_resnet18()
     folder, url = served
@@ -122,8 +128,9 @@ def _training_command_models():
     return [(FashionCNN, (4, 784)), (FashionMLP, (4, 784))]
 
 
-@pytest.mark.parametrize("make, shape", [(VGG16, (2, 3, 32, 32)), (ResNet18, (2, 3, 32, 32)),
-                                         *_training_command_models()],
+@pytest.mark.parametrize("make, shape", [
+    pytest.param(VGG16, (2, 3, 32, 32), marks=pytest.mark.slow),  # seconds (the 3.11 cell only)
+    pytest.param(ResNet18, (2, 3, 32, 32), marks=pytest.mark.slow), *_training_command_models()],
                          ids=["VGG16", "ResNet18", "FashionCNN", "FashionMLP"])
 def test_eval_and_test_mode_are_deterministic(make, shape):
     np.random.seed(0)

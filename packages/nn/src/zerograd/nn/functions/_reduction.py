@@ -1,4 +1,5 @@
-"""The ``reduction`` argument of PyTorch-style losses: 'mean', 'sum' or 'none'."""
+"""The ``reduction`` argument of PyTorch-style losses ('mean', 'sum' or 'none') and the opening
+every such loss shares: the reduction checked, the input floating, the target in its dtype."""
 
 from __future__ import annotations
 
@@ -7,6 +8,7 @@ from typing import Any
 from zerograd.core import Variable
 from zerograd.core import functions as CF
 from zerograd.core.cuda import get_array_module
+from zerograd.nn.functions._checks import floating_variable
 
 REDUCTIONS = ("mean", "sum", "none")
 
@@ -42,3 +44,13 @@ def as_target(op: str, name: str, t: Any, like: Variable) -> Variable:
         t = CF.astype(t, like.dtype) if t.requires_grad else Variable(
             t.data.astype(like.dtype), requires_grad=False)
     return t
+
+
+def loss_inputs(op: str, reduction: str, x: Any, t: Any, names: tuple[str, str] = ("x", "t"),
+                extra: tuple[str, ...] = ()) -> tuple[Variable, Variable]:
+    """The opening of a loss of an input and a target: ``reduction`` checked (``extra`` names
+    reductions beyond the three), ``x`` a floating Variable and ``t`` a target of its dtype and
+    device (``names`` are the two arguments' names in the errors)."""
+    check_reduction(op, reduction, extra)
+    x = floating_variable(op, names[0], x)
+    return x, as_target(op, names[1], t, x)

@@ -12,7 +12,7 @@ from zerograd.core import Variable
 from zerograd.core import functions as CF
 from zerograd.core.cuda import get_array_module
 from zerograd.nn.functions._checks import floating_variable
-from zerograd.nn.functions._reduction import as_target, check_reduction, reduce_loss
+from zerograd.nn.functions._reduction import as_target, check_reduction, loss_inputs, reduce_loss
 from zerograd.nn.functions.activation import ReLU, Softplus
 from zerograd.nn.functions.distance import pairwise_distance
 
@@ -31,10 +31,8 @@ def margin_ranking_loss(x1: Any, x2: Any, y: Any, margin: float = 0.0,
     variable(0.0)
     """
     op = "margin_ranking_loss"
-    check_reduction(op, reduction)
-    x1 = floating_variable(op, "x1", x1)
+    x1, y = loss_inputs(op, reduction, x1, y, ("x1", "y"))
     x2 = floating_variable(op, "x2", x2)
-    y = as_target(op, "y", y, x1)
     return reduce_loss(op, _relu(-y * (x1 - x2) + float(margin)), reduction)
 
 
@@ -65,9 +63,7 @@ def soft_margin_loss(x: Any, y: Any, reduction: str = "mean") -> Variable:
     variable(0.6931471805599453)
     """
     op = "soft_margin_loss"
-    check_reduction(op, reduction)
-    x = floating_variable(op, "x", x)
-    y = as_target(op, "y", y, x)
+    x, y = loss_inputs(op, reduction, x, y, ("x", "y"))
     return reduce_loss(op, Softplus(1.0)(-y * x), reduction)
 
 
@@ -81,9 +77,7 @@ def multilabel_soft_margin_loss(x: Any, y: Any, weight: Any = None,
     variable(0.6931471805599453)
     """
     op = "multilabel_soft_margin_loss"
-    check_reduction(op, reduction)
-    x = floating_variable(op, "x", x)
-    y = as_target(op, "y", y, x)
+    x, y = loss_inputs(op, reduction, x, y, ("x", "y"))
     loss = y * Softplus(1.0)(-x) + (1 - y) * Softplus(1.0)(x)
     if weight is not None:
         loss = loss * as_target(op, "weight", weight, x)

@@ -15,18 +15,26 @@ from zerograd.core import Function, Variable
 from zerograd.core import functions as CF
 from zerograd.core.cuda import get_array_module
 from zerograd.nn.functions._checks import floating_variable
-from zerograd.nn.functions._reduction import as_target, check_reduction, reduce_loss
+from zerograd.nn.functions._reduction import as_target, loss_inputs, reduce_loss
 from zerograd.nn.functions.activation import Softplus
 
 
-def _pair(op: str, x: Any, t: Any) -> tuple[Variable, Variable]:
-    x = floating_variable(op, "x", x)
-    t = as_target(op, "t", t, x)
+def _pair(op: str, reduction: str, x: Any, t: Any, extra: tuple[str, ...] = ()
+          ) -> tuple[Variable, Variable]:
+    """``loss_inputs`` of an input and a target that broadcast together."""
+    x, t = loss_inputs(op, reduction, x, t, extra=extra)
     try:
         np.broadcast_shapes(x.shape, t.shape)
     except ValueError:
         raise ValueError(f"{op}: x of shape {x.shape} and t of shape {t.shape} do not "
                          "broadcast") from None
+    return x, t
+
+
+def _same_shape(op: str, x: Variable, t: Variable) -> tuple[Variable, Variable]:
+    """``x`` and ``t``, or a ValueError when the target's shape is not the input's."""
+    if t.shape != x.shape:
+        raise ValueError(f"{op}: target of shape {t.shape} must have the input's shape {x.shape}")
     return x, t
 
 
@@ -37,8 +45,7 @@ def l1_loss(x: Any, t: Any, reduction: str = "mean") -> Variable:
     >>> l1_loss(np.array([1.0, -2.0]), np.zeros(2))
     variable(1.5)
     """
-    check_reduction("l1_loss", reduction)
-    x, t = _pair("l1_loss", x, t)
+    x, t = _pair("l1_loss", reduction, x, t)
     return reduce_loss("l1_loss", CF.abs(x - t), reduction)
 
 
@@ -49,8 +56,7 @@ def mse_loss(x: Any, t: Any, reduction: str = "mean") -> Variable:
     >>> mse_loss(np.array([1.0, -2.0]), np.zeros(2))
     variable(2.5)
     """
-    check_reduction("mse_loss", reduction)
-    x, t = _pair("mse_loss", x, t)
+    x, t = _pair("mse_loss", reduction, x, t)
     d = x - t
     return reduce_loss("mse_loss", d * d, reduction)
 
@@ -62,10 +68,9 @@ def smooth_l1_loss(x: Any, t: Any, reduction: str = "mean", beta: float = 1.0) -
     >>> smooth_l1_loss(np.array([0.5, 3.0]), np.zeros(2))
     variable(1.3125)
     """
-    check_reduction("smooth_l1_loss", reduction)
     if beta < 0:
         raise ValueError(f"smooth_l1_loss: beta must be non-negative, got {beta}")
-    x, t = _pair("smooth_l1_loss", x, t)
+    x, t = _pair("smooth_l1_loss", reduction, x, t)
     m = CF.abs(x - t)
     if beta == 0:
         return reduce_loss("smooth_l1_loss", m, reduction)
@@ -90,8 +95,7 @@ def kl_div(x: Any, t: Any, reduction: str = "mean", log_target: bool = False) ->
     >>> kl_div(np.log(np.array([0.5, 0.5])), np.array([0.5, 0.5]))
     variable(0.0)
     """
-    check_reduction("kl_div", reduction, ("batchmean",))
-    x, t = _pair("kl_div", x, t)
+    x, t = _pair("kl_div", reduction, x, t, ("batchmean",))
     loss = CF.exp(t) * (t - x) if log_target else _xlogy(t) - t * x
     if reduction == "batchmean":
         total = CF.sum(loss)
@@ -108,8 +112,7 @@ def poisson_nll_loss(x: Any, t: Any, log_input: bool = True, full: bool = False,
     >>> poisson_nll_loss(np.zeros(2), np.ones(2))
     variable(1.0)
     """
-    check_reduction("poisson_nll_loss", reduction)
-    x, t = _pair("poisson_nll_loss", x, t)
+    x, t = _pair("poisson_nll_loss", reduction, x, t)
     loss = CF.exp(x) - t * x if log_input else x - t * CF.log(x + float(eps))
     if full:
         xp = get_array_module(t.data)
@@ -131,8 +134,7 @@ def gaussian_nll_loss(x: Any, t: Any, var: Any, full: bool = False, eps: float =
     variable(0.0)
     """
     op = "gaussian_nll_loss"
-    check_reduction(op, reduction)
-    x, t = _pair(op, x, t)
+    x, t = _pair(op, reduction, x, t)
     var = floating_variable(op, "var", var)
     if var.shape != x.shape:
         if x.ndim and var.shape == x.shape[:-1]:
@@ -186,11 +188,7 @@ def bce_loss(p: Any, t: Any, weight: Any = None, reduction: str = "mean") -> Var
     variable(0.6931471805599453)
     """
     op = "binary_cross_entropy"
-    check_reduction(op, reduction)
-    p = floating_variable(op, "p", p)
-    t = as_target(op, "t", t, p)
-    if t.shape != p.shape:
-        raise ValueError(f"{op}: target of shape {t.shape} must have the input's shape {p.shape}")
+    p, t = _same_shape(op, *loss_inputs(op, reduction, p, t, ("p", "t")))
     if get_array_module(p.data) is np and p.size and (p.data.min() < 0 or p.data.max() > 1):
         raise ValueError(f"{op}: every input must lie in [0, 1], got values from "
                          f"{p.data.min()} to {p.data.max()}")
@@ -210,11 +208,7 @@ def bce_with_logits_loss(x: Any, t: Any, weight: Any = None, pos_weight: Any = N
     variable(0.6931471805599453)
     """
     op = "binary_cross_entropy_with_logits"
-    check_reduction(op, reduction)
-    x = floating_variable(op, "x", x)
-    t = as_target(op, "t", t, x)
-    if t.shape != x.shape:
-        raise ValueError(f"{op}: target of shape {t.shape} must have the input's shape {x.shape}")
+    x, t = _same_shape(op, *loss_inputs(op, reduction, x, t))
     softplus_neg = Softplus(1.0)(-x)
     if pos_weight is None:
         loss = (1 - t) * x + softplus_neg

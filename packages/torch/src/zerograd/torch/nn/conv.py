@@ -13,6 +13,7 @@ import numpy as np
 
 from zerograd.torch.nn import init
 from zerograd.torch.nn._calls import call, options
+from zerograd.torch.nn._families import by_dims
 from zerograd.torch.nn.module import Module
 from zerograd.torch.tensor import Parameter
 
@@ -185,17 +186,5 @@ class _LazyConvTranspose(_Lazy, _ConvTransposeNd):
         self._unsized()
 
 
-class LazyConv1d(_LazyConv):
-    dims = 1
-
-
-class LazyConv2d(_LazyConv):
-    dims = 2
-
-
-class LazyConvTranspose1d(_LazyConvTranspose):
-    dims = 1
-
-
-class LazyConvTranspose2d(_LazyConvTranspose):
-    dims = 2
+LazyConv1d, LazyConv2d = by_dims(_LazyConv, "LazyConv", (1, 2))
+LazyConvTranspose1d, LazyConvTranspose2d = by_dims(_LazyConvTranspose, "LazyConvTranspose", (1, 2))

@@ -46,18 +46,19 @@ def conv_transpose2d(input: Any, weight: Any, bias: Any = None, stride: Any = 1,
 
 
 # --- pooling --------------------------------------------------------------------------------------
-def _stride(stride: Any, kernel: tuple[int, ...], n: int, func: str) -> tuple[int, ...]:
+def _window(n: int, func: str, kernel_size: Any, stride: Any, padding: Any
+            ) -> tuple[tuple[int, ...], tuple[int, ...], tuple[int, ...]]:
+    """A pooling window's kernel, stride (the kernel's when not given) and padding as n-tuples."""
+    kernel = tuple_of(kernel_size, n, "kernel_size", func)
     if stride is None or (isinstance(stride, (list, tuple)) and len(stride) == 0):
-        return kernel
-    return tuple_of(stride, n, "stride", func)
+        stride = kernel
+    return kernel, tuple_of(stride, n, "stride", func), tuple_of(padding, n, "padding", func)
 
 
 def _max_pool(n: int, func: str, input: Any, kernel_size: Any, stride: Any, padding: Any,
               dilation: Any, ceil_mode: bool, return_indices: bool) -> Any:
     x, single = batched(input, n)
-    kernel = tuple_of(kernel_size, n, "kernel_size", func)
-    stride = _stride(stride, kernel, n, func)
-    padding = tuple_of(padding, n, "padding", func)
+    kernel, stride, padding = _window(n, func, kernel_size, stride, padding)
     dilation = tuple_of(dilation, n, "dilation", func)
     if (n == 2 and not return_indices and not ceil_mode and dilation == (1, 1)
             and all(2 * p < k for p, k in zip(padding, kernel))):
@@ -89,9 +90,7 @@ def max_pool3d(input: Any, kernel_size: Any, stride: Any = None, padding: Any = 
 def _avg_pool(n: int, func: str, input: Any, kernel_size: Any, stride: Any, padding: Any,
               ceil_mode: bool, count_include_pad: bool, divisor_override: Any) -> Any:
     x, single = batched(input, n)
-    kernel = tuple_of(kernel_size, n, "kernel_size", func)
-    stride = _stride(stride, kernel, n, func)
-    padding = tuple_of(padding, n, "padding", func)
+    kernel, stride, padding = _window(n, func, kernel_size, stride, padding)
     if divisor_override is not None and divisor_override == 0:
         raise ValueError(f"{func}: divisor_override must not be zero")
     if x.dtype.kind in "iu":
@@ -128,9 +127,7 @@ def _max_unpool(n: int, func: str, input: Any, indices: Any, kernel_size: Any, s
     x, single = batched(input, n)
     idx = data(indices)
     idx = idx[None] if single else idx
-    kernel = tuple_of(kernel_size, n, "kernel_size", func)
-    stride = _stride(stride, kernel, n, func)
-    padding = tuple_of(padding, n, "padding", func)
+    kernel, stride, padding = _window(n, func, kernel_size, stride, padding)
     if output_size is None:
         spatial = tuple((s - 1) * st - 2 * p + k
                         for s, st, p, k in zip(x.shape[2:], stride, padding, kernel))

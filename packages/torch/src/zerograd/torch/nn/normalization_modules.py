@@ -17,6 +17,7 @@ from zerograd.nn.functions.feature_normalization import (
     rms_norm,
 )
 from zerograd.torch.nn import init
+from zerograd.torch.nn._families import by_dims
 from zerograd.torch.nn.module import Module
 from zerograd.torch.tensor import Parameter, as_tensor_result
 
@@ -94,16 +95,7 @@ class _InstanceNorm(Module):
                 f"affine={self.affine}, track_running_stats={self.track_running_stats}")
 
 
-class InstanceNorm1d(_InstanceNorm):
-    dims = 1
-
-
-class InstanceNorm2d(_InstanceNorm):
-    dims = 2
-
-
-class InstanceNorm3d(_InstanceNorm):
-    dims = 3
+InstanceNorm1d, InstanceNorm2d, InstanceNorm3d = by_dims(_InstanceNorm, "InstanceNorm")
 
 
 class LocalResponseNorm(Module):

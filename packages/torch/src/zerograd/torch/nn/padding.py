@@ -7,6 +7,7 @@ from __future__ import annotations
 from typing import Any
 
 from zerograd.torch.nn._calls import call
+from zerograd.torch.nn._families import by_dims
 from zerograd.torch.nn.module import Module
 
 __all__ = ["CircularPad1d", "CircularPad2d", "CircularPad3d", "ConstantPad1d", "ConstantPad2d",
@@ -51,61 +52,9 @@ class _ModePad(_Pad):
         super().__init__(padding)
 
 
-class ZeroPad1d(_ModePad):
-    dims = 1
-
-
-class ConstantPad1d(_ConstantPad):
-    dims = 1
-
-
-class ReflectionPad1d(_ModePad):
-    mode, dims = "reflect", 1
-
-
-class ReplicationPad1d(_ModePad):
-    mode, dims = "replicate", 1
-
-
-class CircularPad1d(_ModePad):
-    mode, dims = "circular", 1
-
-
-class ZeroPad2d(_ModePad):
-    dims = 2
-
-
-class ConstantPad2d(_ConstantPad):
-    dims = 2
-
-
-class ReflectionPad2d(_ModePad):
-    mode, dims = "reflect", 2
-
-
-class ReplicationPad2d(_ModePad):
-    mode, dims = "replicate", 2
-
-
-class CircularPad2d(_ModePad):
-    mode, dims = "circular", 2
-
-
-class ZeroPad3d(_ModePad):
-    dims = 3
-
-
-class ConstantPad3d(_ConstantPad):
-    dims = 3
-
-
-class ReflectionPad3d(_ModePad):
-    mode, dims = "reflect", 3
-
-
-class ReplicationPad3d(_ModePad):
-    mode, dims = "replicate", 3
-
-
-class CircularPad3d(_ModePad):
-    mode, dims = "circular", 3
+ZeroPad1d, ZeroPad2d, ZeroPad3d = by_dims(_ModePad, "ZeroPad")
+ConstantPad1d, ConstantPad2d, ConstantPad3d = by_dims(_ConstantPad, "ConstantPad")
+ReflectionPad1d, ReflectionPad2d, ReflectionPad3d = by_dims(_ModePad, "ReflectionPad", mode="reflect")
+ReplicationPad1d, ReplicationPad2d, ReplicationPad3d = by_dims(_ModePad, "ReplicationPad",
+                                                               mode="replicate")
+CircularPad1d, CircularPad2d, CircularPad3d = by_dims(_ModePad, "CircularPad", mode="circular")

@@ -7,6 +7,7 @@ from __future__ import annotations
 from typing import Any
 
 from zerograd.torch.nn._calls import call, options
+from zerograd.torch.nn._families import by_dims
 from zerograd.torch.nn.module import Module
 
 __all__ = ["AdaptiveAvgPool1d", "AdaptiveAvgPool2d", "AdaptiveAvgPool3d", "AdaptiveMaxPool1d",
@@ -112,57 +113,8 @@ class _LPPool(Module):
                 f"stride={self.stride}, ceil_mode={self.ceil_mode}")
 
 
-class MaxPool1d(_MaxPool):
-    dims = 1
-
-
-class AdaptiveAvgPool1d(_AdaptiveAvgPool):
-    dims = 1
-
-
-class AdaptiveMaxPool1d(_AdaptiveMaxPool):
-    dims = 1
-
-
-class LPPool1d(_LPPool):
-    dims = 1
-
-
-class MaxPool2d(_MaxPool):
-    dims = 2
-
-
-class AdaptiveAvgPool2d(_AdaptiveAvgPool):
-    dims = 2
-
-
-class AdaptiveMaxPool2d(_AdaptiveMaxPool):
-    dims = 2
-
-
-class LPPool2d(_LPPool):
-    dims = 2
-
-
-class AvgPool2d(_AvgPool):
-    dims = 2
-
-
-class MaxPool3d(_MaxPool):
-    dims = 3
-
-
-class AdaptiveAvgPool3d(_AdaptiveAvgPool):
-    dims = 3
-
-
-class AdaptiveMaxPool3d(_AdaptiveMaxPool):
-    dims = 3
-
-
-class LPPool3d(_LPPool):
-    dims = 3
-
-
-class AvgPool3d(_AvgPool):
-    dims = 3
+MaxPool1d, MaxPool2d, MaxPool3d = by_dims(_MaxPool, "MaxPool")
+AvgPool2d, AvgPool3d = by_dims(_AvgPool, "AvgPool", (2, 3))  # AvgPool1d above: no divisor_override
+AdaptiveAvgPool1d, AdaptiveAvgPool2d, AdaptiveAvgPool3d = by_dims(_AdaptiveAvgPool, "AdaptiveAvgPool")
+AdaptiveMaxPool1d, AdaptiveMaxPool2d, AdaptiveMaxPool3d = by_dims(_AdaptiveMaxPool, "AdaptiveMaxPool")
+LPPool1d, LPPool2d, LPPool3d = by_dims(_LPPool, "LPPool")
