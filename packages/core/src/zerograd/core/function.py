@@ -9,7 +9,7 @@ from typing import Any
 from zerograd.core import cuda
 from zerograd.core.checks import ARRAY_TYPES, is_array
 from zerograd.core.config import Config
-from zerograd.core.variable import Variable, as_array, as_variable
+from zerograd.core.variable import Variable, array_of, as_array, as_variable
 from zerograd.core.versions import MODIFIED, now
 
 
@@ -49,11 +49,11 @@ class Function:
                 break
         try:  # one and two inputs spelled out: unpacking a sequence costs more than the call
             if len(inputs) == 1:
-                ys = self.forward(inputs[0].data)
+                ys = self.forward(array_of(inputs[0]))
             elif len(inputs) == 2:
-                ys = self.forward(inputs[0].data, inputs[1].data)
+                ys = self.forward(array_of(inputs[0]), array_of(inputs[1]))
             else:
-                ys = self.forward(*[x.data for x in inputs])
+                ys = self.forward(*[array_of(x) for x in inputs])
         except Exception as err:
             explained = _with_context(err, self, inputs)
             if explained is err:

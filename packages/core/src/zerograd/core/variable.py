@@ -88,7 +88,7 @@ class Variable:
     # --- array-like attributes -------------------------------------------------------------
     @property
     def shape(self) -> tuple[int, ...]:
-        return self.data.shape
+        return array_of(self).shape
 
     @property
     def ndim(self) -> int:
@@ -219,6 +219,12 @@ class Variable:
         return f"Variable {self.name!r}" if self.name else "the Variable"
 
 
+
+# The array a Variable holds, read through the slot itself. A subclass may give ``data`` another
+# meaning for its own users (zerograd.torch's Tensor.data is PyTorch's detached Tensor); the
+# engine's hot paths read the array this way, without going through such a property.
+array_of = Variable.__dict__["data"].__get__
+
 def _run_backward(roots: list[Any], retain_grad: bool, free_graph: bool = False) -> None:
     """The backward loop (the book's Variable.backward): pop the Function made last, hand its
     outputs' gradients to its backward, add the results to its inputs' grads, push their creators.
@@ -262,7 +268,7 @@ def _run_backward(roots: list[Any], retain_grad: bool, free_graph: bool = False)
                 continue
             if type(gx) is not Variable:
                 gx = _wrap_gradient(func, x, gx)
-            if gx.data.shape != x.data.shape:
+            if array_of(gx).shape != array_of(x).shape:
                 raise ValueError(
                     f"{type(func).__name__}.backward returned a gradient of shape {gx.shape} "
                     f"for an input of shape {x.data.shape}"

@@ -15,7 +15,7 @@ from typing import Any
 
 from zerograd.core import Variable
 from zerograd.core.cuda import get_array_module
-from zerograd.core.variable import RETAINED_GRADS, run_backward
+from zerograd.core.variable import RETAINED_GRADS, array_of, run_backward
 
 _GRAD = Variable.grad  # the slot itself: Tensor's ``grad`` property retypes what it stores
 
@@ -28,20 +28,20 @@ def _as_list(value: Any) -> list[Any]:
 
 def _seed(output: Variable, gradient: Any, position: int) -> Variable:
     """The gradient to start from at ``output``: ones for a one-element output, else given."""
-    xp = get_array_module(output.data)
+    xp = get_array_module(array_of(output))
     if gradient is None:
-        if output.data.size != 1:
+        if array_of(output).size != 1:
             raise RuntimeError("grad can be implicitly created only for scalar outputs "
-                               f"(output {position} has shape {tuple(output.data.shape)})")
-        return Variable(xp.ones_like(output.data), requires_grad=False)
+                               f"(output {position} has shape {tuple(array_of(output).shape)})")
+        return Variable(xp.ones_like(array_of(output)), requires_grad=False)
     if isinstance(gradient, Variable):
-        if gradient.data.shape != output.data.shape:
+        if array_of(gradient).shape != array_of(output).shape:
             raise RuntimeError(f"Mismatch in shape: grad_output[{position}] has a shape of "
-                               f"{tuple(gradient.data.shape)} and output[{position}] has a shape "
-                               f"of {tuple(output.data.shape)}.")
-        return gradient if gradient.creator is not None else Variable(gradient.data, requires_grad=False)
-    return Variable(xp.broadcast_to(xp.asarray(gradient, dtype=output.data.dtype),
-                                    output.data.shape).copy(), requires_grad=False)
+                               f"{tuple(array_of(gradient).shape)} and output[{position}] has a shape "
+                               f"of {tuple(array_of(output).shape)}.")
+        return gradient if gradient.creator is not None else Variable(array_of(gradient), requires_grad=False)
+    return Variable(xp.broadcast_to(xp.asarray(gradient, dtype=array_of(output).dtype),
+                                    array_of(output).shape).copy(), requires_grad=False)
 
 
 def _check_differentiable(outputs: list[Variable]) -> None:
