@@ -17,6 +17,7 @@ from zerograd.core.checks import normalize_axis
 from zerograd.core.cuda import get_array_module
 from zerograd.core.function import Function
 from zerograd.core.functions.selection import where
+from zerograd.core.functions.take import take_along, take_slices
 from zerograd.core.variable import Variable, as_variable
 
 
@@ -101,8 +102,10 @@ def take_along_axis(x: Any, indices: Any, axis: int) -> Variable:
     if x.ndim == 0:
         return index_map(x, lambda a: a.reshape(1)[indices.reshape(-1)].reshape(indices.shape))
     _check_range("take_along_axis", indices, x.shape[axis])
-    xp = get_array_module(x.data)
-    return index_map(x, lambda a: xp.take_along_axis(a, indices, axis))
+    if indices.ndim != x.ndim:
+        raise ValueError(f"take_along_axis: indices have {indices.ndim} dimensions, x "
+                         f"{x.ndim} (shape {x.shape})")
+    return take_along(x, indices, axis, x.shape)
 
 
 def gather(x: Any, axis: int, indices: Any) -> Variable:
@@ -113,14 +116,14 @@ def gather(x: Any, axis: int, indices: Any) -> Variable:
     if x.ndim and indices.ndim != x.ndim:
         raise ValueError(f"gather: index has {indices.ndim} dimensions, input {x.ndim}")
     axis = normalize_axis("gather", axis, max(x.ndim, 1))
-    if x.ndim and indices.shape != x.shape:
-        crop = tuple(slice(None) if d == axis else slice(0, n) for d, n in enumerate(indices.shape))
-        if any(n > m for d, (n, m) in enumerate(zip(indices.shape, x.shape)) if d != axis):
-            raise ValueError(f"gather: index shape {indices.shape} exceeds input shape "
-                             f"{x.shape} outside dimension {axis}")
-        xp = get_array_module(x.data)
-        return index_map(x, lambda a: xp.take_along_axis(a[crop], indices, axis))
-    return take_along_axis(x, indices, axis)
+    if x.ndim == 0:
+        return take_along_axis(x, indices, axis)
+    if any(n > m for d, (n, m) in enumerate(zip(indices.shape, x.shape)) if d != axis):
+        raise ValueError(f"gather: index shape {indices.shape} exceeds input shape "
+                         f"{x.shape} outside dimension {axis}")
+    _check_range("gather", indices, x.shape[axis])
+    # the other axes take the first positions: index's own extent (torch.gather's addressing)
+    return take_along(x, indices, axis, indices.shape)
 
 
 def _check_range(op: str, indices: Any, n: int) -> None:
@@ -137,8 +140,7 @@ def index_select(x: Any, axis: int, indices: Any) -> Variable:
         return take_along_axis(x, indices[:1].reshape(()), 0) if indices.size else x
     axis = normalize_axis("index_select", axis, x.ndim)
     _check_range("index_select", indices, x.shape[axis])
-    xp = get_array_module(x.data)
-    return index_map(x, lambda a: xp.take(a, indices, axis=axis))
+    return take_slices(x, indices, axis)
 
 
 def masked_select(x: Any, mask: Any) -> Variable:

@@ -11,6 +11,7 @@ from typing import Any
 
 from zerograd.core.checks import normalize_axis
 from zerograd.core.cuda import get_array_module
+from zerograd.core.function import Function
 from zerograd.core.functions.indexing import index_map
 from zerograd.core.functions.shape import get_item, reshape
 from zerograd.core.variable import Variable, as_variable
@@ -21,26 +22,59 @@ def _axes(op: str, axes: Any, ndim: int) -> tuple[int, ...]:
     return tuple(normalize_axis(op, a, max(ndim, 1)) for a in items)
 
 
+class Roll(Function):
+    """y = x rolled by ``shifts`` along ``axes`` (None: over the flattened x); the gradient rolls
+    back by the negated shifts, a copy rather than a scatter."""
+
+    __slots__ = ("shifts", "axes")
+
+    def __init__(self, shifts: Any, axes: Any) -> None:
+        self.shifts, self.axes = shifts, axes
+
+    def forward(self, x: Any) -> Any:
+        xp = get_array_module(x)
+        if self.axes is None:
+            return xp.roll(x.reshape(-1), self.shifts).reshape(x.shape)
+        return xp.roll(x, self.shifts, self.axes)
+
+    def backward(self, gy: Variable) -> Variable:
+        shifts = tuple(-s for s in self.shifts) if isinstance(self.shifts, tuple) else -self.shifts
+        return Roll(shifts, self.axes)(gy)
+
+
+class Flip(Function):
+    """y = x reversed along ``axes`` (a copy, as PyTorch's); its gradient is the same flip."""
+
+    __slots__ = ("axes",)
+
+    def __init__(self, axes: tuple[int, ...]) -> None:
+        self.axes = axes
+
+    def forward(self, x: Any) -> Any:
+        return get_array_module(x).flip(x, self.axes).copy()
+
+    def backward(self, gy: Variable) -> Variable:
+        return Flip(self.axes)(gy)
+
+
 def roll(x: Any, shifts: Any, axis: Any = None) -> Variable:
     """Elements shifted cyclically by ``shifts`` along ``axis`` (over the flattened x when None)."""
     x = as_variable(x)
-    xp = get_array_module(x.data)
+    shifts = tuple(int(s) for s in shifts) if isinstance(shifts, (tuple, list)) else int(shifts)
     if axis is None:
-        return index_map(x, lambda a: xp.roll(a.reshape(-1), shifts).reshape(a.shape))
+        return Roll(shifts, None)(x)
     if x.ndim == 0:
         return index_map(x, lambda a: a.copy())
     axes = _axes("roll", axis, x.ndim)
-    return index_map(x, lambda a: xp.roll(a, shifts, axes if len(axes) > 1 else axes[0]))
+    return Roll(shifts, axes if len(axes) > 1 else axes[0])(x)
 
 
 def flip(x: Any, axis: Any) -> Variable:
     """x reversed along ``axis`` (an int or a sequence of them)."""
     x = as_variable(x)
-    xp = get_array_module(x.data)
     if x.ndim == 0:
         return index_map(x, lambda a: a.copy())
-    axes = _axes("flip", axis, x.ndim)
-    return index_map(x, lambda a: xp.flip(a, axes))
+    return Flip(_axes("flip", axis, x.ndim))(x)
 
 
 def tile(x: Any, reps: Any) -> Variable:
