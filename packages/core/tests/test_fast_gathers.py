@@ -99,3 +99,19 @@ def test_einsum_on_a_contraction_path(equation, shapes, rng):
     torch = torch_or_skip()
     check_against_torch(lambda *vs: P.einsum(equation, *vs), lambda *ts: torch.einsum(equation, *ts),
                         *[x.astype(np.float32) for x in xs])
+
+
+def test_triangles_and_masked_fill_as_single_functions(rng):
+    x = rng.standard_normal((2, 4, 5))
+    for k in (-1, 0, 2):
+        check_double_backward(lambda v: R.triu(v, k), x)
+        check_double_backward(lambda v: R.tril(v, k), x)
+    nan = np.full((3, 3), np.nan)
+    assert np.array_equal(R.triu(nan).data, np.triu(np.ones((3, 3))) * 0 + np.where(
+        np.triu(np.ones((3, 3), dtype=bool)), np.nan, 0), equal_nan=True)  # NaN below: zeroed
+    mask = rng.standard_normal((4, 5)) > 0  # broadcast over the leading axis
+    check_double_backward(lambda v: I.masked_fill(v, mask, -2.0), x)
+    torch = torch_or_skip()
+    check_against_torch(lambda v: I.masked_fill(v, mask, -2.0),
+                        lambda t: t.masked_fill(torch.tensor(mask), -2.0), x.astype(np.float32))
+    check_against_torch(lambda v: R.tril(v, -1), lambda t: torch.tril(t, -1), x.astype(np.float32))

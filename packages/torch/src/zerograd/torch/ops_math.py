@@ -6,6 +6,8 @@ from __future__ import annotations
 
 from typing import Any
 
+import numpy as np
+
 from zerograd.core import functions as CF
 from zerograd.core.cuda import get_array_module
 from zerograd.core.functions import elementwise as EF
@@ -251,6 +253,9 @@ def clamp(input: Any, min: Any = None, max: Any = None) -> Tensor:  # noqa: A001
         xp = get_array_module(x.data)
         return constant(xp.clip(x.data, data_of(min), data_of(max)).astype(
             result_type(*(v for v in (x, min, max) if v is not None))))
+    if isinstance(min, (int, float, np.number)) and isinstance(max, (int, float, np.number)) \
+            and min <= max:  # one Function for both bounds (min > max: max wins, below)
+        return result(CF.clip(cast(x, result_type(x, min, max)), min, max))
     out = x
     if min is not None:
         out = maximum(out, min) if isinstance(min, Tensor) else result(CF.clip(

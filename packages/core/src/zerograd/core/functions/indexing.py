@@ -13,6 +13,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+import numpy as np
+
 from zerograd.core.checks import normalize_axis
 from zerograd.core.cuda import get_array_module
 from zerograd.core.function import Function
@@ -239,6 +241,23 @@ def index_copy(x: Any, axis: int, index: Any, source: Any) -> Variable:
     return scatter(x, axis, full, source)
 
 
+class MaskedFill(Function):
+    """y = x with the constant ``value`` where ``mask`` (broadcasting to x's shape) holds; the
+    gradient is gy with zeros there: one Function where ``where`` would pair the constant with
+    x as a Variable and sum the gradient back to its shape."""
+
+    __slots__ = ("mask", "value")
+
+    def __init__(self, mask: Any, value: Any) -> None:
+        self.mask, self.value = mask, value
+
+    def forward(self, x: Any) -> Any:
+        return get_array_module(x).where(self.mask, self.value, x)
+
+    def backward(self, gy: Variable) -> Variable:
+        return MaskedFill(self.mask, get_array_module(gy.data).zeros((), dtype=gy.dtype))(gy)
+
+
 def masked_fill(x: Any, mask: Any, value: Any) -> Variable:
     """x with ``value`` (a number or a 0-d Variable) where ``mask`` holds."""
     x = as_variable(x)
@@ -246,6 +265,9 @@ def masked_fill(x: Any, mask: Any, value: Any) -> Variable:
     xp = get_array_module(x.data)
     if not isinstance(value, Variable):
         value = xp.asarray(value, dtype=x.dtype)
+        if getattr(getattr(mask, "dtype", None), "kind", None) == "b" and \
+                np.broadcast_shapes(mask.shape, x.shape) == x.shape:
+            return MaskedFill(mask, value)(x)
     out = where(xp.asarray(mask, dtype=bool), value, x)
     return out if out.shape == x.shape else out.reshape(x.shape)
 

@@ -2,12 +2,15 @@
 tril, triu, narrow, chunk, unbind, unflatten.
 
 Moves of elements are ``index_map`` calls (their gradient adds back where each element came
-from); tril and triu multiply by a constant mask.
+from); tril and triu keep a constant mask's elements (built once per shape).
 """
 
 from __future__ import annotations
 
+import functools
 from typing import Any
+
+import numpy as np
 
 from zerograd.core.checks import normalize_axis
 from zerograd.core.cuda import get_array_module
@@ -149,16 +152,44 @@ def diag(x: Any, k: int = 0) -> Variable:
     return scatter_flat(x, rows * n + cols, (n, n))
 
 
+def _triangle_mask(xp: Any, rows: int, cols: int, k: int, upper: bool) -> Any:
+    """The elements a triangle keeps."""
+    ones = xp.ones((rows, cols), dtype=bool)
+    return xp.triu(ones, k) if upper else xp.tril(ones, k)
+
+
+@functools.lru_cache(maxsize=64)
+def _host_triangle_mask(rows: int, cols: int, k: int, upper: bool) -> Any:
+    """_triangle_mask on the host, built once per shape (read-only, as it is shared)."""
+    mask = _triangle_mask(np, rows, cols, k, upper)
+    mask.setflags(write=False)
+    return mask
+
+
+class Triangle(Function):
+    """y = the upper (or lower) triangle of x's last two axes from the k-th diagonal, zeros
+    elsewhere (NaN included); the gradient is the same triangle of gy."""
+
+    __slots__ = ("k", "upper")
+
+    def __init__(self, k: int, upper: bool) -> None:
+        self.k, self.upper = k, upper
+
+    def forward(self, x: Any) -> Any:
+        xp = get_array_module(x)
+        mask = _host_triangle_mask(*x.shape[-2:], self.k, self.upper) if xp is np \
+            else _triangle_mask(xp, *x.shape[-2:], self.k, self.upper)
+        return xp.where(mask, x, xp.zeros((), dtype=x.dtype))
+
+    def backward(self, gy: Variable) -> Variable:
+        return Triangle(self.k, self.upper)(gy)
+
+
 def _triangle(x: Any, k: int, upper: bool, op: str) -> Variable:
     x = as_variable(x)
     if x.ndim < 2:
         raise ValueError(f"{op}: expects at least 2 dimensions, got shape {x.shape}")
-    xp = get_array_module(x.data)
-    rows, cols = x.shape[-2:]
-    keep = xp.triu(xp.ones((rows, cols), dtype=bool), k) if upper \
-        else xp.tril(xp.ones((rows, cols), dtype=bool), k)
-    from zerograd.core.functions.selection import where
-    return where(keep, x, xp.zeros((), dtype=x.dtype))
+    return Triangle(int(k), upper)(x)
 
 
 def tril(x: Any, k: int = 0) -> Variable:
