@@ -115,3 +115,11 @@ def test_triangles_and_masked_fill_as_single_functions(rng):
     check_against_torch(lambda v: I.masked_fill(v, mask, -2.0),
                         lambda t: t.masked_fill(torch.tensor(mask), -2.0), x.astype(np.float32))
     check_against_torch(lambda v: R.tril(v, -1), lambda t: torch.tril(t, -1), x.astype(np.float32))
+
+
+@pytest.mark.parametrize("reps", [(2, 3), (3,), (2, 1, 2), (1, 0)])
+def test_tile_gradient_sums_the_copies(reps, rng):
+    x = rng.standard_normal((3, 2))
+    check_double_backward(lambda v: R.tile(v, reps), x)
+    torch = torch_or_skip()
+    check_against_torch(lambda v: R.tile(v, reps), lambda t: torch.tile(t, reps), x.astype(np.float32))

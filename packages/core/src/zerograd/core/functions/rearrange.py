@@ -80,12 +80,36 @@ def flip(x: Any, axis: Any) -> Variable:
     return Flip(_axes("flip", axis, x.ndim))(x)
 
 
+class Tile(Function):
+    """y = numpy.tile(x, reps); the gradient sums gy's copies: gy seen as (copies, size) pairs
+    of axes and summed over the copies (a reshape and a sum, no scatter)."""
+
+    __slots__ = ("reps",)
+
+    def __init__(self, reps: tuple[int, ...]) -> None:
+        self.reps = reps
+
+    def forward(self, x: Any) -> Any:
+        return get_array_module(x).tile(x, self.reps)
+
+    def backward(self, gy: Variable) -> Variable:
+        from zerograd.core.functions.reduction import sum as total
+        shape = self.inputs[0].shape
+        d = max(len(self.reps), len(shape))
+        reps = (1,) * (d - len(self.reps)) + self.reps
+        sizes = (1,) * (d - len(shape)) + tuple(shape)
+        pairs = tuple(n for pair in zip(reps, sizes) for n in pair)
+        summed = total(reshape(gy, pairs), axis=tuple(range(0, 2 * d, 2)))
+        return reshape(summed, shape)
+
+
 def tile(x: Any, reps: Any) -> Variable:
     """numpy.tile (torch.tile): x repeated ``reps`` times along each axis."""
     x = as_variable(x)
-    xp = get_array_module(x.data)
-    reps = tuple(reps) if isinstance(reps, (tuple, list)) else (reps,)
-    return index_map(x, lambda a: xp.tile(a, reps))
+    reps = tuple(int(r) for r in reps) if isinstance(reps, (tuple, list)) else (int(reps),)
+    if any(r < 0 for r in reps):
+        raise ValueError(f"tile: repeats must not be negative, got {reps}")
+    return Tile(reps)(x)
 
 
 def repeat(x: Any, repeats: Any) -> Variable:
