@@ -2,10 +2,12 @@
 gradient), take_along_axis, index_select, masked_select, scatter_add_along, index_add,
 scatter/index_copy, masked_fill, nonzero.
 
-One pair of Functions carries every gradient here: ``IndexMap`` applies a NumPy function that
-only moves (or repeats) elements; its backward applies the same function to the flat positions
+The general pair of Functions: ``IndexMap`` applies a NumPy function that only moves (or
+repeats) elements; its backward applies the same function to the flat positions
 ``arange(x.size)`` and adds the gradient back at those positions with one ``bincount``
-(``ScatterFlat``). Each is the other's backward, so gradients of gradients come for free.
+(``ScatterFlat``). Each is the other's backward, so gradients of gradients come for free. The
+common gathers (take_along_axis, gather, index_select) skip that pass over the whole input: they
+index directly (``take.py``), and masked_fill with a constant is a Function of its own.
 """
 
 from __future__ import annotations
