@@ -68,12 +68,34 @@ def _top(data: Any, axis: int, k: int, largest: bool) -> Any:
     key = _key(data, largest)
     if key is None or k == 0 or 2 * k > n:
         return _first(_order(data, axis, largest, True), axis, k)
+    if k <= _FEW and key.dtype.kind == "f" and bool(xp.isfinite(key).all()):
+        return _smallest_few(key, axis, k)
     picked = xp.sort(_first(xp.argpartition(key, k - 1, axis=axis), axis, k), axis=axis)
     picked_keys = xp.take_along_axis(key, picked, axis=axis)
     kth = picked_keys.max(axis=axis, keepdims=True)
     if bool((xp.count_nonzero(key <= kth, axis=axis) != k).any()):
         return _first(_order(data, axis, largest, True), axis, k)
     return xp.take_along_axis(picked, xp.argsort(picked_keys, axis=axis, kind="stable"), axis=axis)
+
+
+_FEW = 8  # up to this k, k passes of argmin beat a partition
+
+
+def _smallest_few(key: Any, axis: int, k: int) -> Any:
+    """The indices of the k smallest of a finite float key, smallest first: argmin k times, each
+    pick then set to +inf. argmin answers the first of equal elements, so ties go to the lowest
+    index, the stable order; +inf never ties with a finite element still in the running."""
+    xp = get_array_module(key)
+    work = xp.moveaxis(key, axis, -1).copy()
+    rows = work.reshape(-1, work.shape[-1])
+    every = xp.arange(rows.shape[0])
+    picks = []
+    for _ in range(k):
+        pick = xp.argmin(rows, axis=1)
+        rows[every, pick] = xp.inf
+        picks.append(pick)
+    picked = xp.stack(picks, axis=1).reshape(work.shape[:-1] + (k,))
+    return xp.moveaxis(picked, -1, axis).astype(xp.int64, copy=False)
 
 
 def _first(indices: Any, axis: int, k: int) -> Any:
