@@ -24,6 +24,14 @@ CASES = {
                       lambda F, x: F.pad(x, (2, -1), "replicate"), (2, 3, 5)),
     "pad_circular": (lambda x: VF.pad(x, (-1, 2, 3, 1), "circular"),
                      lambda F, x: F.pad(x, (-1, 2, 3, 1), "circular"), (1, 2, 4, 5)),
+    # the slice-wise backward (no cropping widths) at its edges: a reflect width of n - 1, a
+    # replicate width beyond n, a circular width of n, and one side left unpadded
+    "pad_reflect_edge": (lambda x: VF.pad(x, (4, 0, 0, 3), "reflect"),
+                         lambda F, x: F.pad(x, (4, 0, 0, 3), "reflect"), (2, 3, 4, 5)),
+    "pad_replicate_wide": (lambda x: VF.pad(x, (0, 7, 2, 1), "replicate"),
+                           lambda F, x: F.pad(x, (0, 7, 2, 1), "replicate"), (1, 2, 3, 4)),
+    "pad_circular_full": (lambda x: VF.pad(x, (4, 1, 0, 3), "circular"),
+                          lambda F, x: F.pad(x, (4, 1, 0, 3), "circular"), (1, 2, 3, 4)),
     "nearest": (lambda x: VF.interpolate(x, (7, 3)),
                 lambda F, x: F.interpolate(x, (7, 3)), (2, 3, 4, 5)),
     "nearest_exact": (lambda x: VF.interpolate(x, (7, 3), "nearest-exact"),
@@ -64,7 +72,8 @@ CASES = {
                         lambda F, x: F.channel_shuffle(x, 3), (2, 6, 2, 2)),
 }
 NAMES = sorted(CASES)
-LINEAR = ["pad_constant", "pad_reflect", "bilinear", "unfold", "fold", "adaptive_avg"]
+LINEAR = ["pad_constant", "pad_reflect", "pad_reflect_edge", "pad_replicate_wide",
+          "pad_circular_full", "bilinear", "unfold", "fold", "adaptive_avg"]
 
 
 def _input(name, dtype=np.float64):

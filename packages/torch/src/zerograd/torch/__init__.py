@@ -215,6 +215,9 @@ from zerograd.torch.ops_math import (
     deg2rad,
     div,
     divide,
+    erf,
+    erfc,
+    erfinv,
     exp,
     exp2,
     expm1,
@@ -398,7 +401,7 @@ cartesian_prod cat cdist cdouble ceil cfloat chain_matmul chunk clamp clamp_max 
 column_stack complex128 complex64 concat concatenate conj conj_physical copysign corrcoef cos cosh
 count_nonzero cov cross cuda cummax cummin cumprod cumsum cumulative_trapezoid deg2rad det device
 diag diag_embed diagonal diagonal_copy diff dist div divide dot double dsplit dstack einsum empty
-empty_like eq equal exp exp2 expand_copy expm1 eye fill fix flatten flip fliplr flipud float
+empty_like eq equal erf erfc erfinv exp exp2 expand_copy expm1 eye fill fix flatten flip fliplr flipud float
 float16 float32 float64 float_power floor floor_divide fmax fmin fmod frac from_numpy full
 full_like gather gcd ge ger get_default_dtype greater greater_equal gt half heaviside histc hsplit
 hstack hypot index_add index_copy index_fill index_select inner int16 int32 int64 int8

@@ -1,4 +1,4 @@
-"""torch's indexing functions: gather, scatter, scatter_add, scatter_reduce (sum), index_select,
+"""torch's indexing functions: gather, scatter, scatter_add, scatter_reduce, index_select,
 index_add, index_copy, index_fill, masked_fill, masked_select, masked_scatter-free where,
 take, take_along_dim, nonzero, argwhere."""
 
@@ -9,6 +9,7 @@ from typing import Any
 from zerograd.core import functions as CF
 from zerograd.core.cuda import get_array_module
 from zerograd.core.functions import indexing as I
+from zerograd.core.functions import scatter_reduce as SR
 from zerograd.torch.ops_common import constant, data_of, result, tensor_of
 from zerograd.torch.promotion import cast, result_type
 from zerograd.torch.tensor import Tensor
@@ -79,11 +80,8 @@ def scatter_add(input: Any, dim: int, index: Any, src: Any) -> Tensor:  # noqa: 
 
 def scatter_reduce(input: Any, dim: int, index: Any, src: Any, reduce: str, *,  # noqa: A002
                    include_self: bool = True) -> Tensor:
-    """Only reduce='sum' (with include_self): the other reductions are refused by name."""
-    if reduce != "sum" or not include_self:
-        raise NotImplementedError(f"scatter_reduce: reduce={reduce!r}, include_self={include_self} "
-                                  f"is not supported (only 'sum' with include_self=True)")
-    return scatter_add(input, dim, index, src)
+    x = tensor_of(input)
+    return result(SR.scatter_reduce(x, dim, data_of(index), _src(x, src), reduce, include_self))
 
 
 def index_add(input: Any, dim: int, index: Any, source: Any, *, alpha: Any = 1) -> Tensor:  # noqa: A002

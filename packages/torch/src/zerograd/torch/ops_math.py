@@ -6,9 +6,12 @@ from __future__ import annotations
 
 from typing import Any
 
+import numpy as np
+
 from zerograd.core import functions as CF
 from zerograd.core.cuda import get_array_module
 from zerograd.core.functions import elementwise as EF
+from zerograd.core.functions import special as SF
 from zerograd.nn import functions as NF
 from zerograd.torch.ops_common import constant, data_of, elementwise, result, tensor_of
 from zerograd.torch.promotion import cast, result_type
@@ -25,6 +28,7 @@ _UNARY = {
     "log10": (EF.log10, True), "log1p": (EF.log1p, True), "reciprocal": (EF.reciprocal, True),
     "rsqrt": (EF.rsqrt, True), "sigmoid": (NF.sigmoid, True), "deg2rad": (EF.deg2rad, True),
     "rad2deg": (EF.rad2deg, True), "sinc": (EF.sinc, True),
+    "erf": (SF.erf, True), "erfc": (SF.erfc, True), "erfinv": (SF.erfinv, True),
     "abs": (CF.abs, False), "neg": (CF.neg, False), "square": (EF.square, False),
     "sign": (EF.sign, False), "floor": (EF.floor, False), "ceil": (EF.ceil, False),
     "trunc": (EF.trunc, False), "frac": (EF.frac, False), "positive": (EF.positive, False),
@@ -82,6 +86,9 @@ sigmoid = _unary("sigmoid")
 deg2rad = _unary("deg2rad")
 rad2deg = _unary("rad2deg")
 sinc = _unary("sinc")
+erf = _unary("erf")
+erfc = _unary("erfc")
+erfinv = _unary("erfinv")
 abs = _unary("abs")  # noqa: A001
 neg = _unary("neg")
 square = _unary("square")
@@ -251,6 +258,9 @@ def clamp(input: Any, min: Any = None, max: Any = None) -> Tensor:  # noqa: A001
         xp = get_array_module(x.data)
         return constant(xp.clip(x.data, data_of(min), data_of(max)).astype(
             result_type(*(v for v in (x, min, max) if v is not None))))
+    if isinstance(min, (int, float, np.number)) and isinstance(max, (int, float, np.number)) \
+            and min <= max:  # one Function for both bounds (min > max: max wins, below)
+        return result(CF.clip(cast(x, result_type(x, min, max)), min, max))
     out = x
     if min is not None:
         out = maximum(out, min) if isinstance(min, Tensor) else result(CF.clip(

@@ -17,7 +17,8 @@ from zerograd.torch import dtypes
 # modules import tensor.py, which imports this one).
 _METHODS = {
     "ops_math": """exp log sqrt sin cos tanh tan asin acos atan sinh cosh asinh acosh atanh exp2
-        expm1 log2 log10 log1p reciprocal rsqrt sigmoid deg2rad rad2deg sinc abs neg square sign
+        expm1 log2 log10 log1p reciprocal rsqrt sigmoid deg2rad rad2deg sinc erf erfc erfinv abs
+        neg square sign
         floor ceil trunc frac positive arcsin arccos arctan arcsinh arccosh arctanh negative
         absolute fix sgn round add sub mul div true_divide divide multiply subtract floor_divide
         float_power atan2 arctan2 hypot logaddexp logaddexp2 xlogy copysign fmod remainder

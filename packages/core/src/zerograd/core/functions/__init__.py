@@ -166,6 +166,7 @@ from zerograd.core.functions.shape import (
     transpose,
 )
 from zerograd.core.functions.sorting import argsort, kthvalue, max_along, median, min_along, sort, topk
+from zerograd.core.functions.special import erf, erfc, erfinv
 
 # Functions and Function classes only: the submodules (math among them) must not leak through
 # `from zerograd.core.functions import *`.

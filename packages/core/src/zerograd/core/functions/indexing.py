@@ -2,10 +2,12 @@
 gradient), take_along_axis, index_select, masked_select, scatter_add_along, index_add,
 scatter/index_copy, masked_fill, nonzero.
 
-One pair of Functions carries every gradient here: ``IndexMap`` applies a NumPy function that
-only moves (or repeats) elements; its backward applies the same function to the flat positions
+The general pair of Functions: ``IndexMap`` applies a NumPy function that only moves (or
+repeats) elements; its backward applies the same function to the flat positions
 ``arange(x.size)`` and adds the gradient back at those positions with one ``bincount``
-(``ScatterFlat``). Each is the other's backward, so gradients of gradients come for free.
+(``ScatterFlat``). Each is the other's backward, so gradients of gradients come for free. The
+common gathers (take_along_axis, gather, index_select) skip that pass over the whole input: they
+index directly (``take.py``), and masked_fill with a constant is a Function of its own.
 """
 
 from __future__ import annotations
@@ -13,10 +15,13 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+import numpy as np
+
 from zerograd.core.checks import normalize_axis
 from zerograd.core.cuda import get_array_module
 from zerograd.core.function import Function
 from zerograd.core.functions.selection import where
+from zerograd.core.functions.take import take_along, take_slices
 from zerograd.core.variable import Variable, as_variable
 
 
@@ -101,8 +106,10 @@ def take_along_axis(x: Any, indices: Any, axis: int) -> Variable:
     if x.ndim == 0:
         return index_map(x, lambda a: a.reshape(1)[indices.reshape(-1)].reshape(indices.shape))
     _check_range("take_along_axis", indices, x.shape[axis])
-    xp = get_array_module(x.data)
-    return index_map(x, lambda a: xp.take_along_axis(a, indices, axis))
+    if indices.ndim != x.ndim:
+        raise ValueError(f"take_along_axis: indices have {indices.ndim} dimensions, x "
+                         f"{x.ndim} (shape {x.shape})")
+    return take_along(x, indices, axis, x.shape)
 
 
 def gather(x: Any, axis: int, indices: Any) -> Variable:
@@ -113,14 +120,14 @@ def gather(x: Any, axis: int, indices: Any) -> Variable:
     if x.ndim and indices.ndim != x.ndim:
         raise ValueError(f"gather: index has {indices.ndim} dimensions, input {x.ndim}")
     axis = normalize_axis("gather", axis, max(x.ndim, 1))
-    if x.ndim and indices.shape != x.shape:
-        crop = tuple(slice(None) if d == axis else slice(0, n) for d, n in enumerate(indices.shape))
-        if any(n > m for d, (n, m) in enumerate(zip(indices.shape, x.shape)) if d != axis):
-            raise ValueError(f"gather: index shape {indices.shape} exceeds input shape "
-                             f"{x.shape} outside dimension {axis}")
-        xp = get_array_module(x.data)
-        return index_map(x, lambda a: xp.take_along_axis(a[crop], indices, axis))
-    return take_along_axis(x, indices, axis)
+    if x.ndim == 0:
+        return take_along_axis(x, indices, axis)
+    if any(n > m for d, (n, m) in enumerate(zip(indices.shape, x.shape)) if d != axis):
+        raise ValueError(f"gather: index shape {indices.shape} exceeds input shape "
+                         f"{x.shape} outside dimension {axis}")
+    _check_range("gather", indices, x.shape[axis])
+    # the other axes take the first positions: index's own extent (torch.gather's addressing)
+    return take_along(x, indices, axis, indices.shape)
 
 
 def _check_range(op: str, indices: Any, n: int) -> None:
@@ -137,8 +144,7 @@ def index_select(x: Any, axis: int, indices: Any) -> Variable:
         return take_along_axis(x, indices[:1].reshape(()), 0) if indices.size else x
     axis = normalize_axis("index_select", axis, x.ndim)
     _check_range("index_select", indices, x.shape[axis])
-    xp = get_array_module(x.data)
-    return index_map(x, lambda a: xp.take(a, indices, axis=axis))
+    return take_slices(x, indices, axis)
 
 
 def masked_select(x: Any, mask: Any) -> Variable:
@@ -237,6 +243,23 @@ def index_copy(x: Any, axis: int, index: Any, source: Any) -> Variable:
     return scatter(x, axis, full, source)
 
 
+class MaskedFill(Function):
+    """y = x with the constant ``value`` where ``mask`` (broadcasting to x's shape) holds; the
+    gradient is gy with zeros there: one Function where ``where`` would pair the constant with
+    x as a Variable and sum the gradient back to its shape."""
+
+    __slots__ = ("mask", "value")
+
+    def __init__(self, mask: Any, value: Any) -> None:
+        self.mask, self.value = mask, value
+
+    def forward(self, x: Any) -> Any:
+        return get_array_module(x).where(self.mask, self.value, x)
+
+    def backward(self, gy: Variable) -> Variable:
+        return MaskedFill(self.mask, get_array_module(gy.data).zeros((), dtype=gy.dtype))(gy)
+
+
 def masked_fill(x: Any, mask: Any, value: Any) -> Variable:
     """x with ``value`` (a number or a 0-d Variable) where ``mask`` holds."""
     x = as_variable(x)
@@ -244,6 +267,9 @@ def masked_fill(x: Any, mask: Any, value: Any) -> Variable:
     xp = get_array_module(x.data)
     if not isinstance(value, Variable):
         value = xp.asarray(value, dtype=x.dtype)
+        if getattr(getattr(mask, "dtype", None), "kind", None) == "b" and \
+                np.broadcast_shapes(mask.shape, x.shape) == x.shape:
+            return MaskedFill(mask, value)(x)
     out = where(xp.asarray(mask, dtype=bool), value, x)
     return out if out.shape == x.shape else out.reshape(x.shape)
 

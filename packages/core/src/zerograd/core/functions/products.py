@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from typing import Any
 
+import numpy as np
+
 from zerograd.core.cuda import get_array_module
 from zerograd.core.function import Function
 from zerograd.core.functions.matmul import matmul
@@ -30,6 +32,21 @@ def _parse(equation: str, n: int) -> tuple[list[str], str]:
     return terms, out
 
 
+_PATHS: dict[tuple[Any, ...], Any] = {}
+
+
+def _path(equation: str, xs: tuple[Any, ...]) -> Any:
+    """A contraction order (pairwise, through BLAS where it can), found once per equation and
+    shapes: searching it costs more than a small contraction."""
+    key = (equation, *(x.shape for x in xs))
+    path = _PATHS.get(key)
+    if path is None:
+        path = _PATHS[key] = np.einsum_path(equation, *xs, optimize="greedy")[0]
+        if len(_PATHS) > 256:  # bounded: forget the oldest shapes
+            del _PATHS[next(iter(_PATHS))]
+    return path
+
+
 class Einsum(Function):
     __slots__ = ("terms", "out")
 
@@ -38,7 +55,12 @@ class Einsum(Function):
 
     def forward(self, *xs: Any) -> Any:
         xp = get_array_module(xs[0])
-        return xp.asarray(xp.einsum(",".join(self.terms) + "->" + self.out, *xs))
+        equation = ",".join(self.terms) + "->" + self.out
+        if len(xs) == 1:
+            return xp.asarray(xp.einsum(equation, xs[0]))
+        if xp is not np:
+            return xp.asarray(xp.einsum(equation, *xs, optimize=True))
+        return xp.asarray(xp.einsum(equation, *xs, optimize=_path(equation, xs)))
 
     def backward(self, gy: Variable) -> tuple[Any, ...]:
         grads = []

@@ -2,15 +2,19 @@
 tril, triu, narrow, chunk, unbind, unflatten.
 
 Moves of elements are ``index_map`` calls (their gradient adds back where each element came
-from); tril and triu multiply by a constant mask.
+from); tril and triu keep a constant mask's elements (built once per shape).
 """
 
 from __future__ import annotations
 
+import functools
 from typing import Any
+
+import numpy as np
 
 from zerograd.core.checks import normalize_axis
 from zerograd.core.cuda import get_array_module
+from zerograd.core.function import Function
 from zerograd.core.functions.indexing import index_map
 from zerograd.core.functions.shape import get_item, reshape
 from zerograd.core.variable import Variable, as_variable
@@ -21,34 +25,91 @@ def _axes(op: str, axes: Any, ndim: int) -> tuple[int, ...]:
     return tuple(normalize_axis(op, a, max(ndim, 1)) for a in items)
 
 
+class Roll(Function):
+    """y = x rolled by ``shifts`` along ``axes`` (None: over the flattened x); the gradient rolls
+    back by the negated shifts, a copy rather than a scatter."""
+
+    __slots__ = ("shifts", "axes")
+
+    def __init__(self, shifts: Any, axes: Any) -> None:
+        self.shifts, self.axes = shifts, axes
+
+    def forward(self, x: Any) -> Any:
+        xp = get_array_module(x)
+        if self.axes is None:
+            return xp.roll(x.reshape(-1), self.shifts).reshape(x.shape)
+        return xp.roll(x, self.shifts, self.axes)
+
+    def backward(self, gy: Variable) -> Variable:
+        shifts = tuple(-s for s in self.shifts) if isinstance(self.shifts, tuple) else -self.shifts
+        return Roll(shifts, self.axes)(gy)
+
+
+class Flip(Function):
+    """y = x reversed along ``axes`` (a copy, as PyTorch's); its gradient is the same flip."""
+
+    __slots__ = ("axes",)
+
+    def __init__(self, axes: tuple[int, ...]) -> None:
+        self.axes = axes
+
+    def forward(self, x: Any) -> Any:
+        return get_array_module(x).flip(x, self.axes).copy()
+
+    def backward(self, gy: Variable) -> Variable:
+        return Flip(self.axes)(gy)
+
+
 def roll(x: Any, shifts: Any, axis: Any = None) -> Variable:
     """Elements shifted cyclically by ``shifts`` along ``axis`` (over the flattened x when None)."""
     x = as_variable(x)
-    xp = get_array_module(x.data)
+    shifts = tuple(int(s) for s in shifts) if isinstance(shifts, (tuple, list)) else int(shifts)
     if axis is None:
-        return index_map(x, lambda a: xp.roll(a.reshape(-1), shifts).reshape(a.shape))
+        return Roll(shifts, None)(x)
     if x.ndim == 0:
         return index_map(x, lambda a: a.copy())
     axes = _axes("roll", axis, x.ndim)
-    return index_map(x, lambda a: xp.roll(a, shifts, axes if len(axes) > 1 else axes[0]))
+    return Roll(shifts, axes if len(axes) > 1 else axes[0])(x)
 
 
 def flip(x: Any, axis: Any) -> Variable:
     """x reversed along ``axis`` (an int or a sequence of them)."""
     x = as_variable(x)
-    xp = get_array_module(x.data)
     if x.ndim == 0:
         return index_map(x, lambda a: a.copy())
-    axes = _axes("flip", axis, x.ndim)
-    return index_map(x, lambda a: xp.flip(a, axes))
+    return Flip(_axes("flip", axis, x.ndim))(x)
+
+
+class Tile(Function):
+    """y = numpy.tile(x, reps); the gradient sums gy's copies: gy seen as (copies, size) pairs
+    of axes and summed over the copies (a reshape and a sum, no scatter)."""
+
+    __slots__ = ("reps",)
+
+    def __init__(self, reps: tuple[int, ...]) -> None:
+        self.reps = reps
+
+    def forward(self, x: Any) -> Any:
+        return get_array_module(x).tile(x, self.reps)
+
+    def backward(self, gy: Variable) -> Variable:
+        from zerograd.core.functions.reduction import sum as total
+        shape = self.inputs[0].shape
+        d = max(len(self.reps), len(shape))
+        reps = (1,) * (d - len(self.reps)) + self.reps
+        sizes = (1,) * (d - len(shape)) + tuple(shape)
+        pairs = tuple(n for pair in zip(reps, sizes) for n in pair)
+        summed = total(reshape(gy, pairs), axis=tuple(range(0, 2 * d, 2)))
+        return reshape(summed, shape)
 
 
 def tile(x: Any, reps: Any) -> Variable:
     """numpy.tile (torch.tile): x repeated ``reps`` times along each axis."""
     x = as_variable(x)
-    xp = get_array_module(x.data)
-    reps = tuple(reps) if isinstance(reps, (tuple, list)) else (reps,)
-    return index_map(x, lambda a: xp.tile(a, reps))
+    reps = tuple(int(r) for r in reps) if isinstance(reps, (tuple, list)) else (int(reps),)
+    if any(r < 0 for r in reps):
+        raise ValueError(f"tile: repeats must not be negative, got {reps}")
+    return Tile(reps)(x)
 
 
 def repeat(x: Any, repeats: Any) -> Variable:
@@ -115,16 +176,44 @@ def diag(x: Any, k: int = 0) -> Variable:
     return scatter_flat(x, rows * n + cols, (n, n))
 
 
+def _triangle_mask(xp: Any, rows: int, cols: int, k: int, upper: bool) -> Any:
+    """The elements a triangle keeps."""
+    ones = xp.ones((rows, cols), dtype=bool)
+    return xp.triu(ones, k) if upper else xp.tril(ones, k)
+
+
+@functools.lru_cache(maxsize=64)
+def _host_triangle_mask(rows: int, cols: int, k: int, upper: bool) -> Any:
+    """_triangle_mask on the host, built once per shape (read-only, as it is shared)."""
+    mask = _triangle_mask(np, rows, cols, k, upper)
+    mask.setflags(write=False)
+    return mask
+
+
+class Triangle(Function):
+    """y = the upper (or lower) triangle of x's last two axes from the k-th diagonal, zeros
+    elsewhere (NaN included); the gradient is the same triangle of gy."""
+
+    __slots__ = ("k", "upper")
+
+    def __init__(self, k: int, upper: bool) -> None:
+        self.k, self.upper = k, upper
+
+    def forward(self, x: Any) -> Any:
+        xp = get_array_module(x)
+        mask = _host_triangle_mask(*x.shape[-2:], self.k, self.upper) if xp is np \
+            else _triangle_mask(xp, *x.shape[-2:], self.k, self.upper)
+        return xp.where(mask, x, xp.zeros((), dtype=x.dtype))
+
+    def backward(self, gy: Variable) -> Variable:
+        return Triangle(self.k, self.upper)(gy)
+
+
 def _triangle(x: Any, k: int, upper: bool, op: str) -> Variable:
     x = as_variable(x)
     if x.ndim < 2:
         raise ValueError(f"{op}: expects at least 2 dimensions, got shape {x.shape}")
-    xp = get_array_module(x.data)
-    rows, cols = x.shape[-2:]
-    keep = xp.triu(xp.ones((rows, cols), dtype=bool), k) if upper \
-        else xp.tril(xp.ones((rows, cols), dtype=bool), k)
-    from zerograd.core.functions.selection import where
-    return where(keep, x, xp.zeros((), dtype=x.dtype))
+    return Triangle(int(k), upper)(x)
 
 
 def tril(x: Any, k: int = 0) -> Variable:

@@ -11,6 +11,7 @@ from typing import Any
 from zerograd.core.checks import normalize_axis
 from zerograd.core.cuda import get_array_module
 from zerograd.core.functions.indexing import take_along_axis
+from zerograd.core.functions.take import take_along
 from zerograd.core.variable import Variable, as_variable
 
 
@@ -25,19 +26,80 @@ def _squeezed(values: Variable, indices: Any, axis: int, keepdims: bool, ndim: i
         indices.squeeze(axis)
 
 
-def _order(data: Any, axis: int, descending: bool, stable: bool) -> Any:
-    """argsort with NaN greatest (as PyTorch) and a stable order among ties."""
+def _key(data: Any, descending: bool) -> Any:
+    """A key whose ascending order is the wanted order (NaN greatest, as PyTorch), or None when
+    only a two-level sort gives it (descending floats holding both NaN and +inf)."""
     xp = get_array_module(data)
     if data.dtype.kind == "b":
         data = data.astype(xp.int8)
-    if descending:
-        # flip, stable sort, flip back keeps equal elements in their original order reversed;
-        # sorting the negation keeps them in original order (PyTorch's stable descending).
-        key = -data.astype(xp.float64) if data.dtype.kind in "fiu" else data
-        if data.dtype.kind == "f":
-            key = xp.where(xp.isnan(data), -xp.inf, key)
-        return xp.argsort(key, axis=axis, kind="stable")
-    return xp.argsort(data, axis=axis, kind="stable")
+    if not descending:
+        return data
+    if data.dtype.kind in "iu":
+        return ~data  # reverses the order exactly, without the overflow of -data at the minimum
+    key = -data
+    if data.dtype.kind == "f":
+        nan = xp.isnan(data)
+        if nan.any():
+            if (data == xp.inf).any():
+                return None
+            key = xp.where(nan, -xp.inf, key)
+    return key
+
+
+def _order(data: Any, axis: int, descending: bool, stable: bool) -> Any:
+    """argsort with NaN greatest (as PyTorch) and a stable order among ties: sorting a key that
+    reverses the order keeps equal elements in their original order (PyTorch's stable
+    descending), which flipping an ascending sort would not."""
+    xp = get_array_module(data)
+    key = _key(data, descending)
+    if key is None:  # NaN first, then the rest descending
+        nan = xp.isnan(data)
+        return xp.lexsort((xp.where(nan, 0, -data), ~nan), axis=axis)
+    return xp.argsort(key, axis=axis, kind="stable")
+
+
+def _top(data: Any, axis: int, k: int, largest: bool) -> Any:
+    """The indices of the k first elements of the stable order, in that order: a partition
+    picks them and only those k are sorted. When the k-th place is tied (or NaN decides it),
+    which of the equal elements the partition kept is arbitrary, so the full stable sort
+    answers instead (the lowest indices win, as in sort)."""
+    xp = get_array_module(data)
+    n = data.shape[axis]
+    key = _key(data, largest)
+    if key is None or k == 0 or 2 * k > n:
+        return _first(_order(data, axis, largest, True), axis, k)
+    if k <= _FEW and key.dtype.kind == "f" and bool(xp.isfinite(key).all()):
+        return _smallest_few(key, axis, k)
+    picked = xp.sort(_first(xp.argpartition(key, k - 1, axis=axis), axis, k), axis=axis)
+    picked_keys = xp.take_along_axis(key, picked, axis=axis)
+    kth = picked_keys.max(axis=axis, keepdims=True)
+    if bool((xp.count_nonzero(key <= kth, axis=axis) != k).any()):
+        return _first(_order(data, axis, largest, True), axis, k)
+    return xp.take_along_axis(picked, xp.argsort(picked_keys, axis=axis, kind="stable"), axis=axis)
+
+
+_FEW = 8  # up to this k, k passes of argmin beat a partition
+
+
+def _smallest_few(key: Any, axis: int, k: int) -> Any:
+    """The indices of the k smallest of a finite float key, smallest first: argmin k times, each
+    pick then set to +inf. argmin answers the first of equal elements, so ties go to the lowest
+    index, the stable order; +inf never ties with a finite element still in the running."""
+    xp = get_array_module(key)
+    work = xp.moveaxis(key, axis, -1).copy()
+    rows = work.reshape(-1, work.shape[-1])
+    every = xp.arange(rows.shape[0])
+    picks = []
+    for _ in range(k):
+        pick = xp.argmin(rows, axis=1)
+        rows[every, pick] = xp.inf
+        picks.append(pick)
+    picked = xp.stack(picks, axis=1).reshape(work.shape[:-1] + (k,))
+    return xp.moveaxis(picked, -1, axis).astype(xp.int64, copy=False)
+
+
+def _first(indices: Any, axis: int, k: int) -> Any:
+    return indices[(slice(None),) * axis + (slice(0, k),)]
 
 
 def sort(x: Any, axis: int = -1, descending: bool = False, stable: bool = True) -> tuple[Variable, Any]:
@@ -48,7 +110,7 @@ def sort(x: Any, axis: int = -1, descending: bool = False, stable: bool = True) 
             get_array_module(x.data).zeros((), dtype="int64")
     axis = _axis("sort", x, axis)
     indices = _order(x.data, axis, descending, stable)
-    return take_along_axis(x, indices, axis), indices
+    return take_along(x, indices, axis, x.shape, distinct=True), indices
 
 
 def argsort(x: Any, axis: int = -1, descending: bool = False, stable: bool = True) -> Any:
@@ -68,9 +130,8 @@ def topk(x: Any, k: int, axis: int = -1, largest: bool = True, sorted: bool = Tr
     if x.ndim == 0:
         return sort(x)
     axis = _axis("topk", x, axis)
-    indices = _order(x.data, axis, largest, True)
-    indices = indices[tuple(slice(None) if d != axis else slice(0, k) for d in range(x.ndim))]
-    return take_along_axis(x, indices, axis), indices
+    indices = _top(x.data, axis, k, largest)
+    return take_along(x, indices, axis, x.shape, distinct=True), indices
 
 
 def kthvalue(x: Any, k: int, axis: int = -1, keepdims: bool = False) -> tuple[Variable, Any]:
@@ -109,7 +170,7 @@ def _order_statistic(x: Variable, axis: int, rank: int, keepdims: bool, op: str,
         has_nan = xp.isnan(x.data).any(axis=axis, keepdims=True)
         first_nan = xp.argmax(xp.isnan(x.data), axis=axis).reshape(has_nan.shape)
         picked = xp.where(has_nan, first_nan, picked)
-    values = take_along_axis(x, picked, axis)
+    values = take_along(x, picked, axis, x.shape, distinct=True)
     return _squeezed(values, picked, axis, keepdims, x.ndim)
 
 
@@ -135,7 +196,7 @@ def _extreme(x: Any, axis: int, keepdims: bool, which: str) -> tuple[Variable, A
         raise IndexError(f"{which}: cannot reduce an empty dimension {axis} of shape {x.shape}")
     picked = getattr(xp, "arg" + which)(x.data, axis=axis)  # NumPy's argmax: the first NaN wins
     picked = xp.expand_dims(picked.astype(xp.int64), axis)
-    values = take_along_axis(x, picked, axis)
+    values = take_along(x, picked, axis, x.shape, distinct=True)
     return _squeezed(values, picked, axis, keepdims, x.ndim)
 
 

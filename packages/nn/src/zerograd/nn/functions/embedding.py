@@ -116,4 +116,7 @@ def one_hot(x: Any, num_classes: int = -1) -> Any:
     if ids.size and (int(ids.min()) < 0 or int(ids.max()) >= num_classes):
         raise ValueError(f"one_hot: class values must lie in [0, {num_classes}), got values from "
                          f"{int(ids.min())} to {int(ids.max())}")
-    return (ids[..., None] == xp.arange(num_classes)).astype(xp.int64)
+    # a 1 written into zeros per label: no comparison over every class, no bool temporary
+    out = xp.zeros((ids.size, num_classes), dtype=xp.int64)
+    out[xp.arange(ids.size), ids.reshape(-1)] = 1
+    return out.reshape(ids.shape + (num_classes,))

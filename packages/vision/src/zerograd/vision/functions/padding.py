@@ -39,6 +39,65 @@ class ConstantPad(Function):
         return ConstantPad(tuple((-b, -a) for b, a in self.widths), 0)(gy)
 
 
+NUMPY_MODES = {"reflect": "reflect", "replicate": "edge", "circular": "wrap"}
+
+
+class EdgePad(Function):
+    """y = x padded from its own elements (``mode`` reflect, replicate or circular) by the
+    non-negative ``widths[a] = (before, after)``; the gradient adds each border back onto the
+    elements it copied, slice by slice (EdgePadGrad), with no scatter."""
+
+    __slots__ = ("widths", "mode")
+
+    def __init__(self, widths: tuple[tuple[int, int], ...], mode: str) -> None:
+        self.widths, self.mode = widths, mode
+
+    def forward(self, x: Any) -> Any:
+        return get_array_module(x).pad(x, self.widths, mode=NUMPY_MODES[self.mode])
+
+    def backward(self, gy: Variable) -> Variable:
+        return EdgePadGrad(self.widths, self.mode)(gy)
+
+
+class EdgePadGrad(Function):
+    """EdgePad's adjoint: the middle of gy plus each border added where it was copied from."""
+
+    __slots__ = ("widths", "mode")
+
+    def __init__(self, widths: tuple[tuple[int, int], ...], mode: str) -> None:
+        self.widths, self.mode = widths, mode
+
+    def forward(self, gy: Any) -> Any:
+        for axis, (b, a) in enumerate(self.widths):
+            if (b, a) != (0, 0):
+                gy = _fold_borders(gy, axis, b, a, self.mode)
+        return gy
+
+    def backward(self, ggx: Variable) -> Variable:
+        return EdgePad(self.widths, self.mode)(ggx)
+
+
+def _fold_borders(g: Any, axis: int, b: int, a: int, mode: str) -> Any:
+    """g without its ``b`` and ``a`` border slices along ``axis``, each added onto its source."""
+    def at(start: Any, stop: Any, step: Any = None) -> tuple[slice, ...]:
+        return (slice(None),) * axis + (slice(start, stop, step),)
+
+    n = g.shape[axis] - b - a
+    out = g[at(b, b + n)].copy()
+    if mode == "reflect":  # border k before the edge copies element k (0 is the edge itself)
+        if b:
+            out[at(1, b + 1)] += g[at(b - 1, None, -1)]
+        if a:
+            out[at(n - 1 - a, n - 1)] += g[at(None, b + n - 1, -1)]
+    elif mode == "replicate":
+        out[at(0, 1)] += g[at(0, b)].sum(axis=axis, keepdims=True)
+        out[at(n - 1, n)] += g[at(b + n, None)].sum(axis=axis, keepdims=True)
+    else:  # circular: the border before copies the last b elements, the one after the first a
+        out[at(n - b, n)] += g[at(0, b)]
+        out[at(0, a)] += g[at(b + n, None)]
+    return out
+
+
 def _source_indices(xp: Any, n: int, before: int, after: int, mode: str) -> Any:
     """For each position of the padded axis, the index of the input element it copies."""
     if mode == "circular":  # PyTorch crops the negative widths first, then wraps the rest
@@ -89,7 +148,9 @@ def pad(x: Any, pad: Any, mode: str = "constant", value: float = 0.0) -> Variabl
                              f"{(b, a)} for axis {axis} of length {n} (x of shape {x.shape})")
     if mode == "constant":
         return ConstantPad(widths, value)(x)
-    xp = get_array_module(x.data)
+    if all(b >= 0 and a >= 0 for b, a in widths):
+        return EdgePad(widths, mode)(x)
+    xp = get_array_module(x.data)  # cropping widths: gather each axis from its source indices
     y = x
     for axis, (b, a) in enumerate(widths):
         if (b, a) != (0, 0):
