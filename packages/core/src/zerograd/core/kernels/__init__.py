@@ -14,8 +14,9 @@ load. Their threads follow the setting NumPy's BLAS reads: ``NUMBA_NUM_THREADS``
 ``OPENBLAS_NUM_THREADS``, else ``OMP_NUM_THREADS`` (else every CPU).
 
 One module per family; each kernel names the NumPy function it replaces:
-``pooling`` (max pooling forward/backward), ``windows`` (the im2col matrix of a convolution),
-``recurrent`` (the LSTM gate math of one time step, forward and backward).
+``pooling`` (2x2 max pooling forward/backward), ``windows`` (the im2col matrix of a
+convolution). Tried and left out because they did not beat NumPy (benchmarks/RESULTS.md):
+the LSTM gate math of a step, whose tanh NumPy runs as SIMD code and Numba as scalar calls.
 """
 
 from __future__ import annotations

@@ -18,9 +18,12 @@ except ImportError:  # NumPy only: see zerograd.core.kernels
 prange = range if numba is None else numba.prange
 
 
-def kernel(function: Any) -> Any:
-    """``@kernel``: compiled lazily on first use per dtype and layout, parallel over ``prange``
-    loops, cached on disk, releasing the GIL."""
-    if numba is None:
-        return function
-    return numba.njit(parallel=True, cache=True, nogil=True)(function)
+def kernel(function: Any = None, *, parallel: bool = True) -> Any:
+    """``@kernel`` or ``@kernel(parallel=False)``: compiled lazily on first use per dtype and
+    layout, cached on disk, releasing the GIL; with ``parallel`` its ``prange`` loops run on the
+    kernels' threads."""
+    def compile_(f: Any) -> Any:
+        if numba is None:
+            return f
+        return numba.njit(parallel=parallel, cache=True, nogil=True)(f)
+    return compile_ if function is None else compile_(function)

@@ -23,7 +23,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from zerograd.core import Config, Function, Variable, kernels
+from zerograd.core import Config, Function, Variable
 from zerograd.core.checks import check_bool
 from zerograd.core.cuda import get_array_module
 from zerograd.core.functions import concat, get_item, stack, transpose
@@ -142,16 +142,10 @@ class LSTMSequence(_SequenceFunction):
         scale, shift, _, _ = constants_for(z[0], GATE_KINDS, size)
         z *= scale
         W_h = W_h * scale
-        fused = kernels.enabled(z, cs, hs)
-        if fused:
-            from zerograd.core.kernels import recurrent
         for step, t in enumerate(self.steps(length)):
             prev, out, zt = self.prev_slot(t), self.out_slot(t), z[t]
             if step or h0 is not None:
                 zt += xp.matmul(hs[prev], W_h)
-            if fused:  # the NumPy reference is below
-                recurrent.lstm_step_forward(zt, scale, shift, cs[prev], cs[out], tanh_cs[t], hs[out])
-                continue
             xp.tanh(zt, out=zt)
             zt *= scale
             zt += shift
@@ -190,12 +184,8 @@ class LSTMSequence(_SequenceFunction):
             if gys is not None:
                 gh = gh + gys.data[t]
             # The cell's own gradient math, one step at a time: its arrays stay in cache.
-            if kernels.enabled(gates, gh, *(() if gc is None else (gc,))):  # reference below
-                from zerograd.core.kernels import recurrent
-                gc = recurrent.lstm_step_backward(gates[t], tanh_cs[t], prev_cells[t], gh, gc, gz[t])
-            else:
-                gz[t], gc = LSTMGrad(gates[t], tanh_cs[t], True).forward(
-                    None, None, prev_cells[t], None, None, None, gh, gc)
+            gz[t], gc = LSTMGrad(gates[t], tanh_cs[t], True).forward(
+                None, None, prev_cells[t], None, None, None, gh, gc)
             if t != steps[0] or want_h0:
                 gh = gz[t] @ W_h_T
         gh0 = gh.astype(self.inputs[1].data.dtype, copy=False) if want_h0 else None
