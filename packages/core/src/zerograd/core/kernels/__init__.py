@@ -11,7 +11,9 @@ Numba is imported on the first call of ``enabled`` that could use it, not with z
 ``import zerograd`` costs no more. Kernels compile on their first use and are cached on disk
 (``cache=True``, next to this package or in ``NUMBA_CACHE_DIR``), so a fresh process pays only a
 load. Their threads follow the setting NumPy's BLAS reads: ``NUMBA_NUM_THREADS``, else
-``OPENBLAS_NUM_THREADS``, else ``OMP_NUM_THREADS`` (else every CPU).
+``OPENBLAS_NUM_THREADS``, else ``OMP_NUM_THREADS`` (else every CPU). Loading Numba sets
+``OMP_WAIT_POLICY=passive`` in this process when it is unset (see ``_load``): the kernels'
+OpenMP threads then sleep between kernels instead of spinning on the cores BLAS is using.
 
 One module per family; each kernel names the NumPy function it replaces:
 ``pooling`` (2x2 max pooling forward/backward), ``windows`` (the im2col matrix of a
@@ -43,6 +45,11 @@ def available() -> bool:
 def _load() -> bool:
     if importlib.util.find_spec("numba") is None:
         return False
+    # GNU OpenMP's workers spin after each parallel region by default, taking the cores that
+    # NumPy's BLAS threads need next: the CNN step measured slower with the kernels than without
+    # at two threads, faster with passive waiting. Only when the user has not chosen; before
+    # Numba loads libgomp, which reads it once.
+    os.environ.setdefault("OMP_WAIT_POLICY", "passive")
     try:
         import numba
     except Exception:  # a broken install (e.g. a NumPy it does not support) means NumPy only
