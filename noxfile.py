@@ -176,6 +176,8 @@ def tests(session: nox.Session, package: str, numpy: str) -> None:
                     *fresh_builds(local_packages(package, own)))
     if session.python == ORACLE_PYTHON:
         install_torch(session)
+        # The oracle cell runs every suite with the compiled kernels on; the others on NumPy only.
+        session.install(f"{PACKAGES_DIR / 'core'}[kernels]")
     session.run("python", "-c", "import sys, numpy; print('python', sys.version.split()[0], "
                 "'numpy', numpy.__version__)")
     session.chdir(ROOT)

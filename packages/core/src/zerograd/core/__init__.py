@@ -9,7 +9,7 @@
 variable(14.0)
 """
 
-from zerograd.core import cuda, functions, utils
+from zerograd.core import cuda, functions, kernels, utils
 from zerograd.core.config import Config, no_grad, using_config
 from zerograd.core.errors import ShapeError
 from zerograd.core.function import Function
@@ -22,6 +22,6 @@ setup_variable()  # the operators are built from the functions, so they are atta
 __version__ = "0.1.0"
 __all__ = [
     "Config", "Function", "Parameter", "ShapeError", "Variable", "as_array", "as_variable", "cuda",
-    "functions",
+    "functions", "kernels",
     "no_grad", "seed", "setup_variable", "using_config", "utils",
 ]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import os
 import threading
 from collections.abc import Iterator
 from typing import Any
@@ -13,6 +14,8 @@ class ThreadLocalConfig(threading.local):
 
     enable_backprop: record the computational graph so that backward() can run.
     train: training mode; dropout and batch normalisation behave differently when it is False.
+    kernels: use the compiled CPU kernels (zerograd.core.kernels) where Numba is installed; off
+        when the environment variable ZEROGRAD_KERNELS is 0 (NumPy only, the reference).
 
     The class attributes are each thread's starting values; ``Config.train = False`` (the book's
     style) or ``no_grad()`` changes the calling thread's copy only, so one thread evaluating under
@@ -24,6 +27,7 @@ class ThreadLocalConfig(threading.local):
 
     enable_backprop = True
     train = True
+    kernels = os.environ.get("ZEROGRAD_KERNELS", "1").strip().lower() not in ("0", "false", "off", "no")
 
 
 Config = ThreadLocalConfig()

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from zerograd.core import Function, ShapeError, Variable, as_variable, cuda
+from zerograd.core import Function, ShapeError, Variable, as_variable, cuda, kernels
 from zerograd.core import functions as CF
 from zerograd.core.checks import check_int_pair
 from zerograd.core.utils import get_conv_outsize as conv_outsize
@@ -43,6 +43,9 @@ def conv_columns(x: Any, kernel: Pair, stride: Pair, pad: Pair, dilation: Pair, 
     n, c = x.shape[:2]
     if kernel == (1, 1) and pad == (0, 0) and not ones:  # pointwise: the pixels are the windows
         return to_matrix(x[:, :, ::stride[0], ::stride[1]], groups)
+    if (c // groups) * kernel[1] >= 8 and kernels.enabled(x):  # the NumPy reference is below
+        from zerograd.core.kernels import windows as compiled
+        return compiled.conv_columns(x, kernel, stride, pad, dilation, groups, out_hw, ones)
     xp = cuda.get_array_module(x)
     windows = window_view(pad_array(x, pad), kernel, stride, dilation, out_hw)
     windows = windows.reshape(n, groups, c // groups, *out_hw, *kernel)

@@ -14,7 +14,7 @@ from typing import Any
 
 import numpy as np
 
-from zerograd.core import Config, Function, Variable, as_variable, cuda
+from zerograd.core import Config, Function, Variable, as_variable, cuda, kernels
 from zerograd.core import functions as CF
 from zerograd.core.checks import check_int_pair
 from zerograd.vision.functions._geometry import check_images, output_hw
@@ -34,7 +34,7 @@ Pair = tuple[int, int]
 class _Geometry:
     """Where the windows of one pooling lie; shared by the forward and both backward Functions."""
 
-    __slots__ = ("kernel", "stride", "pad", "x_shape", "out_hw", "blocks")
+    __slots__ = ("kernel", "stride", "pad", "x_shape", "out_hw", "blocks", "compiled")
 
     def __init__(self, kernel: Pair, stride: Pair, pad: Pair, x_shape: tuple[int, ...]) -> None:
         self.kernel, self.stride, self.pad, self.x_shape = kernel, stride, pad, tuple(x_shape)
@@ -42,6 +42,7 @@ class _Geometry:
         # Non-overlapping windows tiling the whole input: the input reshapes into blocks.
         self.blocks = (kernel == stride and pad == (0, 0)
                        and x_shape[2] % kernel[0] == 0 and x_shape[3] % kernel[1] == 0)
+        self.compiled = self.blocks and kernel == (2, 2)  # zerograd.core.kernels.pooling's case
 
     def views(self, x: Any, fill: float) -> list[Any]:
         """One (N, C, OH, OW) view per kernel offset (row-major) of x, padded with ``fill``."""
@@ -114,6 +115,12 @@ class MaxPooling2D(Function):
         self.geometry, self.keep_offsets = geometry, keep_offsets
 
     def forward(self, x: Any) -> Any:
+        g = self.geometry
+        if kernels.enabled(x) and g.compiled:  # the NumPy reference is below
+            from zerograd.core.kernels import pooling
+            y, offsets = pooling.max_pool_forward(x)
+            self.offsets = offsets if self.keep_offsets else None
+            return y
         y, self.offsets = _max_with_offsets(self.geometry.views(x, _lowest(x.dtype)),
                                             self.keep_offsets)
         return y
@@ -134,6 +141,10 @@ class MaxPooling2DGrad(Function):
         self.geometry, self.offsets = geometry, offsets
 
     def forward(self, gy: Any) -> Any:
+        g = self.geometry
+        if kernels.enabled(gy) and g.compiled:  # the NumPy reference is below
+            from zerograd.core.kernels import pooling
+            return pooling.max_pool_backward(gy, self.offsets)
         xp = cuda.get_array_module(gy)
         offsets, gy = self.offsets, channels_last(gy)  # one layout for gy, offsets and gx
 

@@ -1,0 +1,62 @@
+"""The im2col matrix of a convolution: every (KH, KW) window of a padded (N, C, H, W) batch as
+one row, parallel over the output rows (NumPy's copy runs on one thread).
+
+NumPy reference: zerograd.vision.functions.conv.conv_columns (a strided window view of the
+padded input, copied into the matrix). Same layout: (G, N * OH * OW, KH * KW * C / G [+ 1]),
+rows (n, oh, ow), columns (kh, kw, c) and, with ``ones``, a last column of ones; pixels in the
+padding are zeros. A pure copy: the results are bitwise those of NumPy. Used where a window
+row holds at least 8 values (KW * C / G); shorter runs (one input channel) copy faster in NumPy's
+per-offset loop.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from zerograd.core.kernels._jit import kernel, prange
+
+
+@kernel
+def _columns(x: Any, kh: int, kw: int, sh: int, sw: int, ph: int, pw: int, dh: int, dw: int,
+             out_h: int, out_w: int, col: Any, ones: bool) -> None:
+    """x (N, H, W, C) -> col (G, N * OH * OW, KH * KW * C / G [+ 1])."""
+    n_images, height, width, channels = x.shape
+    groups = col.shape[0]
+    per_group = channels // groups
+    zero, one = col.dtype.type(0), col.dtype.type(1)
+    for np_ in prange(n_images * out_h):  # one (image, output row) per iteration
+        n, p = np_ // out_h, np_ % out_h
+        for q in range(out_w):
+            r = np_ * out_w + q
+            for i in range(kh):
+                h = p * sh - ph + i * dh
+                row_inside = 0 <= h < height
+                for j in range(kw):
+                    w = q * sw - pw + j * dw
+                    base = (i * kw + j) * per_group
+                    if row_inside and 0 <= w < width:
+                        for g in range(groups):
+                            first = g * per_group
+                            for c in range(per_group):
+                                col[g, r, base + c] = x[n, h, w, first + c]
+                    else:
+                        for g in range(groups):
+                            for c in range(per_group):
+                                col[g, r, base + c] = zero
+            if ones:
+                for g in range(groups):
+                    col[g, r, kh * kw * per_group] = one
+
+
+def conv_columns(x: Any, kernel_hw: Any, stride: Any, pad: Any, dilation: Any, groups: int,
+                 out_hw: Any, ones: bool) -> Any:
+    """The im2col matrix of x (N, C, H, W); see the module docstring."""
+    n, c = x.shape[:2]
+    (kh, kw), (oh, ow) = kernel_hw, out_hw
+    width = kh * kw * (c // groups)
+    col = np.empty((groups, n * oh * ow, width + ones), dtype=x.dtype)
+    x_nhwc = np.ascontiguousarray(x.transpose(0, 2, 3, 1))
+    _columns(x_nhwc, kh, kw, *stride, *pad, *dilation, oh, ow, col, bool(ones))
+    return col
