@@ -13,7 +13,8 @@ from zerograd.core import Variable
 from zerograd.nn import Layer, Model
 from zerograd.nn.layers import Linear
 from zerograd.onnx import ExportError, export, newest_opset
-from zerograd.onnx.export_table import EXPORTS, dynamic_shape
+from zerograd.onnx.dynamic import static_target as dynamic_shape
+from zerograd.onnx.ops import EXPORTS
 from zerograd.text import SequenceGRU, SequenceLSTM
 from zerograd.text.functions import gru_sequence, lstm_sequence, rnn_cell
 from zerograd.vision.functions import average_pooling, deconv2d, im2col
