@@ -14,15 +14,16 @@ from zerograd.onnx.ops.registry import dtype_of, exporter
 
 
 def _length(e: Any, x: str, axis: int) -> str:
-    """x's length along ``axis`` as an int64 scalar."""
-    return e.squeeze(e.node("Gather", [e.node("Shape", [x]), e.ints([axis])], axis=0), [0])
+    """x's length along ``axis`` (not negative: ONNX Runtime's Gather-to-Slice rewrite fails on
+    a negative index) as an int64 scalar."""
+    return e.node("Gather", [e.node("Shape", [x]), e.constant(axis, np.int64)], axis=0)
 
 
-def _causal_keep(e: Any, q: str, k: str) -> str:
+def _causal_keep(e: Any, q: str, k: str, ndim: int) -> str:
     """(L, S) booleans, key j <= query i, from the traced inputs' runtime lengths."""
     zero, one = e.constant(0, np.int64), e.constant(1, np.int64)
-    rows = e.node("Range", [zero, _length(e, q, -2), one])
-    cols = e.node("Range", [zero, _length(e, k, -2), one])
+    rows = e.node("Range", [zero, _length(e, q, ndim - 2), one])
+    cols = e.node("Range", [zero, _length(e, k, ndim - 2), one])
     return e.node("LessOrEqual", [e.unsqueeze(cols, [0]), e.unsqueeze(rows, [1])])
 
 
@@ -45,7 +46,7 @@ def _attention(e: Any, f: Any, ins: list, outs: list) -> None:
         scores = e.node("Add", [scores, ins[3]])
     if f.keep is not None:
         keep = cuda.as_numpy(f.keep)
-        mask = _causal_keep(e, q, k) if _is_causal(keep) else e.literal(
+        mask = _causal_keep(e, q, k, ndim) if _is_causal(keep) else e.literal(
             keep, "attention_mask", [cuda.as_numpy(g.keep) for g in e.variants(f)])
         scores = e.node("Where", [mask, scores, e.constant(-np.inf, dtype)])
     probs = e.node("Softmax", [scores], axis=-1)

@@ -90,13 +90,24 @@ def _get_item(e: Any, f: Any, ins: list, outs: list) -> None:
         if ids is None:
             others = [np.asarray(g.index if at == 0 and not isinstance(g.index, tuple)
                                  else g.index[at], dtype=np.int64) for g in e.variants(f)]
-            ids = e.literal(np.asarray(index[at], dtype=np.int64), "ids", others)
+            array = np.asarray(index[at], dtype=np.int64)
+            if _growing_arange(array, others):  # positions 0..T-1: the first T rows
+                end = e.size(e.forms(array.shape, [o.shape for o in others])[0])
+                e.node("Slice", [ins[0], e.ints([0]), end, e.ints([at])], outs)
+                return
+            ids = e.literal(array, "ids", others)
         e.node("Gather", [ins[0], ids], outs, axis=at)
         return
     if arrays and len(arrays) == len(index) == f.inputs[0].ndim:
         _advanced(e, f, [np.asarray(p, dtype=np.int64) for p in index], ins[0], outs)
         return
     _basic_index(e, f, index, ins[0], outs[0])
+
+
+def _growing_arange(array: np.ndarray, others: list[np.ndarray]) -> bool:
+    """0, 1, ..., n-1 whose length follows a dynamic axis (a position table's lookup)."""
+    return (array.ndim == 1 and any(o.shape != array.shape for o in others)
+            and all(o.ndim == 1 and np.array_equal(o, np.arange(o.size)) for o in [array, *others]))
 
 
 def _advanced(e: Any, f: Any, parts: list[np.ndarray], x: str, outs: list) -> None:
