@@ -4,7 +4,6 @@ exported models, training, higher-order gradients, saving, and the errors."""
 from __future__ import annotations
 
 import numpy as np
-import onnx
 import pytest
 from onnx import TensorProto, helper, numpy_helper
 
@@ -88,13 +87,7 @@ BINARY = ["Add", "Sub", "Mul", "Div", "Pow"]
 
 
 def _compare(zoo, tmp_path, proto, x):
-    path = tmp_path / "op.onnx"
-    onnx.save(proto, str(path))
-    expected = zoo.run_onnxruntime(path, {"x": x})
-    actual = zoo.zerograd_outputs(load(path), x)
-    assert len(actual) == len(expected)
-    for a, e in zip(actual, expected):
-        np.testing.assert_allclose(a, e, rtol=RTOL, atol=ATOL)
+    zoo.compare_with_onnxruntime(tmp_path, proto, x, RTOL, ATOL)
 
 
 @pytest.mark.parametrize("name", sorted(OPERATORS))
