@@ -88,6 +88,9 @@ CASES = {
     "LayerNormalization axis 1": ("LayerNormalization", (2, 3, 4), {"axis": 1},
                                   (np.linspace(0.5, 1.5, 12, dtype=F32).reshape(3, 4),
                                    np.linspace(-1, 1, 12, dtype=F32).reshape(3, 4)), 17),
+    "Slice backward through 0": ("Slice", (4, 6), {}, (np.array([-1], I64),
+                                                        np.array([np.iinfo(I64).min], I64),
+                                                        np.array([1], I64), np.array([-2], I64)), 17),
     "Where": ("Where", (3, 4), {}, (), 17),  # built below: a condition from Greater
 }
 RESIZE_MODES = [

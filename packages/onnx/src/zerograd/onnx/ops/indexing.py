@@ -28,7 +28,9 @@ def _slice_run(x: Any, starts: list[int], ends: list[int], axes: list[int] | Non
     steps = [1] * len(starts) if steps is None else steps
     index = [slice(None)] * ndim
     for start, end, axis, step in zip(starts, ends, axes, steps):
-        index[axis % ndim] = slice(*slice(start, end, step).indices(shape[axis % ndim]))
+        first, stop, step = slice(start, end, step).indices(shape[axis % ndim])
+        # indices() gives stop -1 for a backward slice through index 0: as a slice, None
+        index[axis % ndim] = slice(first, None if stop < 0 else stop, step)
     return [_take(x, tuple(index))]
 
 
