@@ -19,8 +19,10 @@ import warnings
 
 import numpy as np
 
+# the smallest input each model (or torch's exporter: adaptive pooling to a size that does not divide
+# the input) accepts; 64 pixels otherwise
 IMAGE_SIZE = {"inception_v3": 107, "vit_b_16": 224, "vit_b_32": 224, "swin_t": 224, "swin_v2_t": 224,
-              "maxvit_t": 224}
+              "maxvit_t": 224, "alexnet": 224, "vgg11_bn": 224}
 SMALL = ["resnet18", "mobilenet_v3_small", "squeezenet1_0", "squeezenet1_1", "shufflenet_v2_x0_5",
          "efficientnet_b0", "densenet121", "googlenet", "mobilenet_v2", "mnasnet0_5", "alexnet",
          "regnet_x_400mf", "regnet_y_400mf", "resnext50_32x4d", "vgg11_bn", "convnext_tiny",
