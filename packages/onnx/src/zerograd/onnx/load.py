@@ -79,13 +79,13 @@ def trainable_initializers(graph: Any) -> set[str]:
         slots = WEIGHT_SLOTS.get(node.op_type, ()) if node.domain in ONNX_DOMAINS else ()
         for i, name in enumerate(node.input):
             (at_weight if i in slots else elsewhere).add(name)
+    settings = _constant_slots(graph)
     result = set()
     for init in graph.initializer:
         if init.data_type not in FLOAT_TYPES:
             continue
         size = int(np.prod(init.dims, dtype=np.int64))
-        if init.name in at_weight or (init.name in elsewhere and size > 1 and
-                                      init.name not in _constant_slots(graph)):
+        if init.name in at_weight or (init.name in elsewhere and size > 1 and init.name not in settings):
             result.add(init.name)
     return result
 

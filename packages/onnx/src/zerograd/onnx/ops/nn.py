@@ -13,6 +13,7 @@ from zerograd.nn.functions import loss, normalization
 from zerograd.nn.functions.dropout import Dropout
 from zerograd.nn.functions.linear import Linear
 from zerograd.onnx.ops.registry import (
+    constant,
     dtype_of,
     exporter,
     given,
@@ -58,16 +59,14 @@ def _layer_norm(node: Any, attrs: dict, xs: list) -> list:
             "the Mean and InvStdDev outputs")
     if scale.ndim != x.ndim - axis:  # a scale broadcast over the normalised axes
         shape = x.shape[axis:]
-        scale = CF.broadcast_to(scale, shape)
-        bias = CF.broadcast_to(bias, shape) if hasattr(bias, "creator") else np.broadcast_to(bias, shape)
+        scale, bias = CF.broadcast_to(scale, shape), CF.broadcast_to(bias, shape)
     return [F.layer_norm(x, scale, bias, eps=attrs.get("epsilon", 1e-5))]
 
 
 def _dropout(node: Any, attrs: dict, xs: list) -> list:
     """Inference: the identity (a constant training_mode input of True is refused)."""
     if given(xs, 2):
-        require("Dropout", not bool(np.asarray(xs[2].data if hasattr(xs[2], "creator") else xs[2])),
-                "training_mode=True")
+        require("Dropout", not bool(np.asarray(constant(xs[2]))), "training_mode=True")
     require("Dropout", len(node.output) < 2 or not node.output[1], "the mask output")
     return [xs[0]]
 
