@@ -91,6 +91,9 @@ CASES = {
     "Slice backward through 0": ("Slice", (4, 6), {}, (np.array([-1], I64),
                                                         np.array([np.iinfo(I64).min], I64),
                                                         np.array([1], I64), np.array([-2], I64)), 17),
+    "ScatterND rows": ("ScatterND", (4, 3), {}, (np.array([[2], [0]], I64), np.ones((2, 3), F32)), 17),
+    "ScatterND elements": ("ScatterND", (4, 3), {}, (np.array([[1, 2], [-1, 0]], I64),
+                                                     np.array([5, 6], F32)), 17),
     "Where": ("Where", (3, 4), {}, (), 17),  # built below: a condition from Greater
 }
 RESIZE_MODES = [

@@ -9,9 +9,10 @@ from typing import Any
 import numpy as np
 
 import zerograd.core.functions as CF
-from zerograd.core import Variable
+from zerograd.core import Variable, as_variable
 from zerograd.core.functions import shape as shaping
-from zerograd.onnx.ops.registry import constant, data, exporter, given, importer, ints
+from zerograd.core.functions.indexing import scatter_flat
+from zerograd.onnx.ops.registry import constant, data, exporter, given, importer, ints, require, text
 
 
 def _take(x: Any, index: tuple) -> Any:
@@ -64,6 +65,27 @@ def _gather_elements(node: Any, attrs: dict, xs: list) -> list:
     grid = list(np.indices(ids.shape, sparse=True))
     grid[axis] = ids
     return [_take(x, tuple(grid))]
+
+
+@importer("ScatterND", 11, 13, 16, 18)
+def _scatter_nd(node: Any, attrs: dict, xs: list) -> list:
+    """data with ``updates`` written at ``indices`` (each a prefix of data's index): a Where
+    between data and the updates scattered into zeros, so gradients reach both."""
+    require("ScatterND", text(attrs.get("reduction", "none")) == "none", "a reduction")
+    x, ids, updates = xs[0], constant(xs[1]).astype(np.int64), xs[2]
+    shape = np.shape(data(x))
+    depth = ids.shape[-1]
+    inner = int(np.prod(shape[depth:], dtype=np.int64))
+    starts = np.ravel_multi_index(tuple(np.moveaxis(ids, -1, 0)), shape[:depth], mode="wrap") * inner
+    positions = (starts[..., None] + np.arange(inner)).reshape(-1)
+    if not any(isinstance(v, Variable) for v in (x, updates)):
+        out = np.array(data(x), copy=True).reshape(-1)
+        out[positions] = np.asarray(data(updates)).reshape(-1)
+        return [out.reshape(shape)]
+    mask = np.zeros(int(np.prod(shape, dtype=np.int64)), bool)
+    mask[positions] = True
+    scattered = scatter_flat(CF.reshape(as_variable(updates), (-1,)), positions, (mask.size,))
+    return [CF.reshape(CF.where(mask, scattered, CF.reshape(as_variable(x), (-1,))), shape)]
 
 
 # --- export ----------------------------------------------------------------------------------------
