@@ -94,6 +94,8 @@ CASES = {
     "ScatterND rows": ("ScatterND", (4, 3), {}, (np.array([[2], [0]], I64), np.ones((2, 3), F32)), 17),
     "ScatterND elements": ("ScatterND", (4, 3), {}, (np.array([[1, 2], [-1, 0]], I64),
                                                      np.array([5, 6], F32)), 17),
+    "Einsum": ("Einsum", (2, 3, 4), {"equation": "bij,jk->bik"},
+               (np.linspace(-1, 1, 20, dtype=F32).reshape(4, 5),), 17),
     "Where": ("Where", (3, 4), {}, (), 17),  # built below: a condition from Greater
 }
 RESIZE_MODES = [

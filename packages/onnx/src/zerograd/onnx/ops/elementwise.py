@@ -27,6 +27,7 @@ from zerograd.onnx.ops.registry import (
     given,
     importer,
     one,
+    text,
     two,
     unary,
 )
@@ -52,6 +53,7 @@ for _op, _fn in (("Add", lambda a, b: a + b), ("Sub", lambda a, b: a - b),
     importer(_op, *BINARY_VERSIONS)(two(_fn))
 importer("Pow", 7, 12, 13, 15)(two(lambda a, b: a ** b))
 importer("MatMul", 1, 9, 13)(two(CF.matmul))
+importer("Einsum", 12)(lambda node, attrs, xs: [CF.einsum(text(attrs["equation"]), *xs)])
 for _op, _fn in (("Neg", lambda x: -x), ("Sqrt", CF.sqrt), ("Exp", CF.exp), ("Log", CF.log),
                  ("Abs", CF.abs), ("Reciprocal", CF.reciprocal), ("Floor", CF.floor),
                  ("Ceil", CF.ceil)):
