@@ -5,6 +5,7 @@ from __future__ import annotations
 import types
 
 import numpy as np
+import onnx
 import onnxruntime as ort
 import pytest
 
@@ -80,6 +81,20 @@ def adam_losses(model, loss_of_model, steps: int, lr: float) -> list[float]:
     return losses
 
 
+def compare_with_onnxruntime(tmp_path, proto, x, rtol: float = 1e-4, atol: float = 1e-5) -> None:
+    """Save ``proto`` (one input, x) and check zerograd's outputs against ONNX Runtime's."""
+    from zerograd.onnx import load
+
+    path = tmp_path / "op.onnx"
+    onnx.save(proto, str(path))
+    expected = run_onnxruntime(path, {"x": x})
+    actual = zerograd_outputs(load(path), x)
+    assert len(actual) == len(expected)
+    for a, e in zip(actual, expected):
+        assert np.asarray(a).shape == e.shape
+        np.testing.assert_allclose(np.asarray(a), e, rtol=rtol, atol=atol)
+
+
 @pytest.fixture
 def rng():
     return np.random.default_rng(0)
@@ -92,4 +107,5 @@ def zoo():
     return types.SimpleNamespace(
         LSTMLanguageModel=LSTMLanguageModel, GRUClassifier=GRUClassifier, MLP=MLP, F=F,
         randomize_statistics=randomize_statistics, run_onnxruntime=run_onnxruntime,
-        zerograd_outputs=zerograd_outputs, adam_losses=adam_losses)
+        zerograd_outputs=zerograd_outputs, adam_losses=adam_losses,
+        compare_with_onnxruntime=compare_with_onnxruntime)

@@ -25,7 +25,7 @@ import onnx
 from zerograd.core import no_grad
 from zerograd.nn import test_mode
 from zerograd.onnx import safety
-from zerograd.onnx.load import load, unsupported_nodes
+from zerograd.onnx.load import load, opsets_of, unsupported_nodes
 from zerograd.onnx.reading import parse_model
 
 PROG = "python -m zerograd.onnx inspect"
@@ -152,7 +152,7 @@ def _check_outputs(graph: Any, outputs: Any) -> None:
 
 def verdict(path: str, proto: onnx.ModelProto) -> str:
     """"yes, ..." after a full load of ``path`` and one forward, or raise NotImportable."""
-    problems = unsupported_nodes(proto.graph)
+    problems = unsupported_nodes(proto.graph, opsets_of(proto))
     if problems:
         raise NotImportable(f"{len(problems)} unsupported node(s):\n" +
                             "\n".join(f"  {_printable(p)}" for p in problems))

@@ -1,5 +1,6 @@
-"""The ONNX graph under construction: unique names, constants as initializers, nodes, and the few
-helpers whose form changes with the opset (reductions took axes as an attribute before 18)."""
+"""The ONNX graph under construction: unique names, constants as initializers, nodes, the few
+helpers whose form changes with the opset (reductions took axes as an attribute before 18), and
+(from dynamic.py) the sizes that follow the dynamic axes."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ import numpy as np
 
 from onnx import helper, numpy_helper
 from zerograd.core import cuda
+from zerograd.onnx.dynamic import DynamicShapes, Symbol
 
 
 def _host(array: Any) -> np.ndarray:
@@ -16,7 +18,7 @@ def _host(array: Any) -> np.ndarray:
     return np.ascontiguousarray(cuda.as_numpy(array))
 
 
-class Emitter:
+class Emitter(DynamicShapes):
     """Collects nodes and initializers while the exporter walks the recorded graph."""
 
     def __init__(self, opset: int, buffer_names: dict[int, str] | None = None) -> None:
@@ -27,6 +29,8 @@ class Emitter:
         self.input_arrays: dict[int, str] = {}
         self._buffer_names = buffer_names or {}  # id(array) -> dotted name of a model buffer
         self._used: set[str] = set()
+        self.symbols: list[Symbol] = []
+        self.partners: dict[int, list[Any]] = {}
 
     def fresh(self, hint: str) -> str:
         """A name no other value of the graph has, built from ``hint``."""
@@ -48,9 +52,14 @@ class Emitter:
         """A model buffer (running statistics) as an initializer under its dotted name."""
         return self.initializer(array, self._buffer_names.get(id(array), hint))
 
-    def literal(self, array: Any, hint: str) -> str:
+    def literal(self, array: Any, hint: str, others: list | None = None) -> str:
         """A constant as a Constant node, not an initializer: initializers are the model's
-        parameters and buffers, which load() turns into Parameters."""
+        parameters and buffers, which load() turns into Parameters. ``others``: the same constant
+        in the extra traces; one whose shape follows a dynamic axis is computed in the graph."""
+        if others:
+            computed = self.dynamic_literal(_host(array), [_host(o) for o in others], hint)
+            if computed is not None:
+                return computed
         value = numpy_helper.from_array(_host(array), self.fresh(f"{hint}_value"))
         return self.node("Constant", [], [self.fresh(hint)], value=value)
 

@@ -1,5 +1,7 @@
 """export(): one define-by-run forward in test mode, then the recorded graph walked from the outputs
-and each Function written out through its mapping in ``export_table.EXPORTS``."""
+and each Function written out through its mapping in the op registry (``zerograd.onnx.ops``).
+One more forward per dynamic axis name, with that axis one longer, shows which sizes follow it
+(see dynamic.py)."""
 
 from __future__ import annotations
 
@@ -11,11 +13,12 @@ import numpy as np
 
 import onnx
 from onnx import helper
-from zerograd.core import Variable, using_config
+from zerograd.core import Variable, cuda, using_config
 from zerograd.core.files import atomic_write
 from zerograd.nn import Layer, test_mode
+from zerograd.onnx.dynamic import Symbol
 from zerograd.onnx.emitter import Emitter
-from zerograd.onnx.export_table import EXPORTS
+from zerograd.onnx.ops import EXPORTS
 
 DEFAULT_OPSET = 17
 LOWEST_OPSET = 13
@@ -65,7 +68,9 @@ def export(model: Layer, example_inputs: Any, path: str | os.PathLike | None = N
         raise ExportError(f"export: {len(output_names)} output_names for {len(outputs)} outputs")
     axes = dynamic_axes if dynamic_axes is not None else {
         name: {0: "batch"} for name in [*input_names, *output_names]}
-    proto = _build(model, inputs, outputs, tags, int(opset), input_names, output_names, axes)
+    symbols, partners = _extra_traces(model, arrays, input_names, axes, outputs)
+    proto = _build(model, inputs, outputs, tags, int(opset), input_names, output_names, axes,
+                   symbols, partners)
     onnx.checker.check_model(proto, full_check=True)
     if path is not None:
         with atomic_write(path) as fh:
@@ -158,11 +163,46 @@ def _functions_in_order(outputs: list[Variable]) -> list[Any]:
     return order
 
 
+def _extra_traces(model: Layer, arrays: list, input_names: list[str],
+                  axes: dict[str, dict[int, str]], outputs: list[Variable]
+                  ) -> tuple[list[Symbol], dict[int, list[Any]]]:
+    """One trace per dynamic axis name with that axis one longer on every input that has it;
+    each base Function's counterparts, position by position. None of it when a trace fails or
+    records another graph (the exporter then falls back to the batch-axis rules)."""
+    names: dict[str, list[tuple[int, int]]] = {}
+    for i, name in enumerate(input_names):
+        for axis, symbol in sorted(axes.get(name, {}).items()):
+            if axis < np.ndim(arrays[i]):
+                names.setdefault(symbol, []).append((i, axis))
+    base = _functions_in_order(outputs)
+    symbols, traces = [], []
+    for places in names.values():
+        changed = list(arrays)
+        for i, axis in places:
+            xp = cuda.get_array_module(changed[i])
+            changed[i] = xp.concatenate([changed[i], xp.take(changed[i], [-1], axis=axis)], axis=axis)
+        try:
+            outs, _ = _trace(model, [Variable(a) for a in changed])
+        except Exception:  # noqa: BLE001  (a model that only runs at its traced sizes)
+            return [], {}
+        order = _functions_in_order(outs)
+        if [type(f) for f in order] != [type(f) for f in base]:
+            return [], {}
+        i, axis = places[0]
+        symbols.append(Symbol(input_names[i], axis, int(np.shape(arrays[i])[axis]),
+                              int(np.shape(arrays[i])[axis]) + 1))
+        traces.append(order)
+    partners = {id(f): [order[k] for order in traces] for k, f in enumerate(base)}
+    return symbols, partners
+
+
 # --- building the graph ------------------------------------------------------------------------
 def _build(model: Layer, inputs: list[Variable], outputs: list[Variable], tags: dict[int, str],
            opset: int, input_names: list[str], output_names: list[str],
-           axes: dict[str, dict[int, str]]) -> onnx.ModelProto:
+           axes: dict[str, dict[int, str]], symbols: list[Symbol], partners: dict[int, list[Any]]
+           ) -> onnx.ModelProto:
     e = Emitter(opset, {id(array): name for name, array in model.named_buffers()})
+    e.symbols, e.partners = symbols, partners
     names: dict[int, str] = {}
     for var, name in zip(inputs, input_names):
         names[id(var)] = e.fresh(name)
@@ -176,7 +216,8 @@ def _build(model: Layer, inputs: list[Variable], outputs: list[Variable], tags: 
         if mapping is None:
             raise ExportError(f"export: the Function {type(f).__name__} has no ONNX mapping; "
                               f"it was reached from {tags.get(id(f), type(model).__name__)}")
-        ins = [_input_name(e, x, names, used_params) for x in f.inputs]
+        ins = [_input_name(e, x, names, used_params, [g.inputs[i] for g in e.variants(f)])
+               for i, x in enumerate(f.inputs)]
         outs = _output_names(e, f, names, graph_outputs)
         try:
             mapping(e, f, ins, outs)
@@ -215,16 +256,18 @@ def _output_names(e: Emitter, f: Any, names: dict[int, str], graph_outputs: dict
     return outs
 
 
-def _input_name(e: Emitter, x: Variable, names: dict[int, str], used_params: dict) -> str | None:
+def _input_name(e: Emitter, x: Variable, names: dict[int, str], used_params: dict,
+                others: list[Variable] = ()) -> str | None:
     """The ONNX name of a Function's input: a graph value, a parameter (its initializer is added
-    once), a constant, or None for an absent optional input."""
+    once), a constant (``others``: the same constant in the extra traces), or None for an absent
+    optional input."""
     if x.data is None:
         return None
     if id(x) in names:
         if x.creator is None and id(x.data) not in e.input_arrays:
             used_params[id(x)] = x
         return names[id(x)]
-    name = e.literal(x.data, x.name or "const")
+    name = e.literal(x.data, x.name or "const", [o.data for o in others if o.data is not None])
     names[id(x)] = name
     return name
 

@@ -1,5 +1,6 @@
-"""load(): an ONNX graph as a zerograd Model whose Parameters are the graph's initializers and whose
-forward runs each node through its entry in ``import_table.IMPORTS``."""
+"""load(): an ONNX graph as a zerograd Model whose Parameters are the graph's weight initializers
+and whose forward runs each node through the import rule that the model's opset selects
+(``zerograd.onnx.ops``)."""
 
 from __future__ import annotations
 
@@ -13,10 +14,13 @@ import onnx
 from onnx import helper, numpy_helper
 from zerograd.core import Config, Parameter, Variable, using_config
 from zerograd.nn import Layer, Model
-from zerograd.onnx.import_table import IMPORTS, UnsupportedAttribute
+from zerograd.onnx.ops import ONNX_DOMAINS, UnknownVersion, UnsupportedAttribute, resolve
 from zerograd.onnx.reading import read_model
 
-ONNX_DOMAINS = ("", "ai.onnx")
+# (op, input slots) that hold weights: a float initializer there is a trainable Parameter
+WEIGHT_SLOTS = {"Conv": (1, 2), "ConvTranspose": (1, 2), "Gemm": (0, 1, 2), "MatMul": (0, 1),
+                "BatchNormalization": (1, 2), "LayerNormalization": (1, 2), "PRelu": (1,),
+                "LSTM": (1, 2, 3, 5, 6), "GRU": (1, 2, 3, 5), "InstanceNormalization": (1, 2)}
 
 
 class OnnxImportError(ValueError):
@@ -41,14 +45,61 @@ def load(source: str | os.PathLike | bytes | onnx.ModelProto, *,
     return OnnxModel(read_model(source, base_dir=base_dir))
 
 
-def unsupported_nodes(graph: Any) -> list[str]:
-    """A line per node whose operator zerograd cannot import: operator, node name, its inputs."""
+def opsets_of(proto: onnx.ModelProto) -> dict[str, int]:
+    """Domain ('' for ONNX's own) -> the opset the model imports."""
+    return {("" if entry.domain == "ai.onnx" else entry.domain): int(entry.version)
+            for entry in proto.opset_import}
+
+
+def unsupported_nodes(graph: Any, opsets: dict[str, int] | None = None) -> list[str]:
+    """A line per node that zerograd cannot import at the model's opsets (by default the newest):
+    operator, node name, inputs and why."""
+    opsets = opsets or {}
     lines = []
     for node in graph.node:
-        if node.domain not in ONNX_DOMAINS or node.op_type not in IMPORTS:
-            op = node.op_type if node.domain in ONNX_DOMAINS else f"{node.domain}.{node.op_type}"
-            lines.append(f"{op} (node {node.name or '<unnamed>'!r}, inputs {list(node.input)})")
+        domain = "" if node.domain == "ai.onnx" else node.domain
+        try:
+            resolve(node.op_type, domain, opsets.get(domain, _newest(domain)))
+        except UnknownVersion as err:
+            op = node.op_type if domain == "" else f"{domain}.{node.op_type}"
+            lines.append(f"{op} (node {node.name or '<unnamed>'!r}, inputs {list(node.input)}): {err}")
     return lines
+
+
+def _newest(domain: str) -> int:
+    return onnx.defs.onnx_opset_version() if domain == "" else 1
+
+
+def trainable_initializers(graph: Any) -> set[str]:
+    """The float initializers that become Parameters: those at a weight slot, and any other one
+    with more than one element (a learned table or token); scalars elsewhere (a Clip bound, an
+    attention scale, a Pow exponent) and batch normalisation's statistics stay constants."""
+    at_weight, elsewhere = set(), set()
+    for node in graph.node:
+        slots = WEIGHT_SLOTS.get(node.op_type, ()) if node.domain in ONNX_DOMAINS else ()
+        for i, name in enumerate(node.input):
+            (at_weight if i in slots else elsewhere).add(name)
+    settings = _constant_slots(graph)
+    result = set()
+    for init in graph.initializer:
+        if init.data_type not in FLOAT_TYPES:
+            continue
+        size = int(np.prod(init.dims, dtype=np.int64))
+        if init.name in at_weight or (init.name in elsewhere and size > 1 and init.name not in settings):
+            result.add(init.name)
+    return result
+
+
+def _constant_slots(graph: Any) -> set[str]:
+    """Initializers read as settings (bounds, scales, pads, batch statistics), never learned."""
+    slots = {"Clip": (1, 2), "Pad": (1, 2, 3), "Resize": (1, 2, 3), "Upsample": (1,),
+             "BatchNormalization": (3, 4), "Dropout": (1, 2), "Range": (0, 1, 2)}
+    return {name for node in graph.node for i, name in enumerate(node.input)
+            if i in slots.get(node.op_type, ())}
+
+
+FLOAT_TYPES = {onnx.TensorProto.FLOAT, onnx.TensorProto.DOUBLE, onnx.TensorProto.FLOAT16,
+               onnx.TensorProto.BFLOAT16}
 
 
 class OnnxModel(Model):
@@ -58,19 +109,21 @@ class OnnxModel(Model):
     def __init__(self, proto: onnx.ModelProto) -> None:
         super().__init__()
         graph = proto.graph
-        problems = unsupported_nodes(graph)
+        opsets = opsets_of(proto)
+        problems = unsupported_nodes(graph, opsets)
         if problems:
             raise OnnxImportError("load: zerograd cannot import these operators: " + "; ".join(problems))
-        statistics = {name for node in graph.node if node.op_type == "BatchNormalization"
-                      for name in node.input[3:5]}
+        trainable = trainable_initializers(graph)
         self._places: dict[str, tuple[Layer, str]] = {}
         for init in graph.initializer:
             array = np.array(numpy_helper.to_array(init))  # a writable copy
-            self._place(init.name, array, array.dtype.kind == "f" and init.name not in statistics)
+            self._place(init.name, array, init.name in trainable)
         initialized = {init.name for init in graph.initializer}
         self.input_names = [i.name for i in graph.input if i.name not in initialized]
         self.output_names = [o.name for o in graph.output]
-        self._nodes = [(node, {a.name: helper.get_attribute_value(a) for a in node.attribute})
+        self._nodes = [(node, {a.name: helper.get_attribute_value(a) for a in node.attribute},
+                        resolve(node.op_type, node.domain, opsets.get(
+                            "" if node.domain == "ai.onnx" else node.domain, _newest(node.domain))))
                        for node in graph.node]
 
     # --- initializers as Parameters and buffers, named from the graph -------------------------
@@ -114,10 +167,10 @@ class OnnxModel(Model):
             return self._run(values)
 
     def _run(self, values: dict[str, Any]) -> Any:
-        for node, attrs in self._nodes:
+        for node, attrs, rule in self._nodes:
             xs = [values[name] if name else None for name in node.input]
             try:
-                outs = IMPORTS[node.op_type](node, attrs, xs)
+                outs = rule(node, attrs, xs)
             except (UnsupportedAttribute, ValueError, TypeError, IndexError) as err:
                 raise OnnxImportError(f"OnnxModel: node {node.name or '<unnamed>'!r} "
                                       f"({node.op_type}): {err}") from err

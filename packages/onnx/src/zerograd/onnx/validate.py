@@ -15,9 +15,9 @@ from typing import Any
 import onnx
 import onnx.checker
 import onnx.shape_inference
+from zerograd.onnx.ops.registry import ONNX_DOMAINS
 from zerograd.onnx.safety import InvalidModelError, check_element_count
 
-ONNX_DOMAINS = ("", "ai.onnx")
 # Operators whose output size can come from constants alone: a tiny file, a huge tensor.
 CONSTANT_SHAPED = ("ConstantOfShape", "Expand", "Tile", "Pad", "Resize", "Upsample", "Range", "OneHot")
 

@@ -1,6 +1,7 @@
-"""How zerograd.text's recurrent Functions become ONNX nodes: the step cells unrolled into plain
-ONNX ops, the sequence Functions as one ONNX LSTM or GRU node per layer and direction. Their
-mappings join the others in ``export_table.EXPORTS``."""
+"""Recurrent ops both ways: ONNX's LSTM and GRU imported onto zerograd.text's sequence Functions
+(one per direction, so an imported model re-exports as the same LSTM/GRU nodes), the sequence
+Functions exported as one ONNX LSTM or GRU node per layer and direction, and the step cells
+exported unrolled into plain ONNX ops."""
 
 from __future__ import annotations
 
@@ -8,14 +9,91 @@ from typing import Any
 
 import numpy as np
 
+import zerograd.core.functions as CF
+from zerograd.onnx.ops.registry import dtype_of, exporter, given, importer, require, text
+from zerograd.text.functions._cell import ABSENT
 from zerograd.text.functions.gru import GRUCell
 from zerograd.text.functions.lstm import LSTMCell
 from zerograd.text.functions.rnn import RNNCell
 from zerograd.text.functions.sequence import GRUSequence, LSTMSequence
 
+ONNX_LSTM_GATES = (0, 3, 1, 2)  # ONNX's i, o, f, c as blocks of zerograd's i, f, g, o
+ONNX_GRU_GATES = (1, 0, 2)  # ONNX's z, r, h as blocks of zerograd's r, z, n
+LSTM_FROM_ONNX = (0, 2, 3, 1)  # zerograd's i, f, g, o as blocks of ONNX's i, o, f, c
+GRU_FROM_ONNX = (1, 0, 2)  # zerograd's r, z, n as blocks of ONNX's z, r, h
+DIRECTIONS = {"forward": (False,), "reverse": (True,), "bidirectional": (False, True)}
 
-def _dtype(f: Any) -> Any:
-    return f.inputs[0].dtype
+
+# --- import ----------------------------------------------------------------------------------------
+def _reordered(x: Any, order: tuple[int, ...], axis: int) -> Any:
+    """x's gate blocks along ``axis`` put in ``order`` (Split and Concat, which re-export)."""
+    blocks = CF.split(x, len(order), axis=axis)
+    return CF.concat([blocks[k] for k in order], axis=axis)
+
+
+def _directions(op: str, attrs: dict, xs: list) -> tuple[bool, ...]:
+    """Check what the sequence Functions cannot do; whether each direction runs reversed."""
+    direction = text(attrs.get("direction", "forward"))
+    require(op, direction in DIRECTIONS, f"direction {direction!r}")
+    require(op, attrs.get("layout", 0) == 0, "layout=1")
+    require(op, not given(xs, 4), "sequence_lens")
+    require(op, "activations" not in attrs and "clip" not in attrs, "custom activations or clip")
+    return DIRECTIONS[direction]
+
+
+def _weights(xs: list, d: int, order: tuple[int, ...]) -> tuple[Any, Any]:
+    """Direction d of W (D, G*H, I) and R (D, G*H, H) as zerograd's (I, G*H) and (H, G*H)."""
+    return tuple(CF.transpose(_reordered(CF.get_item(w, d), order, 0)) for w in xs[1:3])
+
+
+def _biases(xs: list, d: int, order: tuple[int, ...]) -> tuple[Any, Any]:
+    """Direction d of B (D, 2*G*H): the input-side and hidden-side biases, reordered."""
+    if not given(xs, 3):
+        return None, None
+    halves = CF.split(CF.get_item(xs[3], d), 2, axis=0)
+    return tuple(_reordered(h, order, 0) for h in halves)
+
+
+def _state(xs: list, at: int, d: int) -> Any:
+    return CF.get_item(xs[at], d) if given(xs, at) else ABSENT
+
+
+def _outputs(node: Any, ys: list, finals: list[list]) -> list:
+    """Y (T, D, N, H) and the final states (D, N, H) as ONNX lays them out."""
+    outputs = [CF.stack(ys, axis=1), *[CF.stack(f, axis=0) for f in finals]]
+    return outputs[:max(len(node.output), 1)]
+
+
+@importer("LSTM", 7, 14, 22)
+def _lstm(node: Any, attrs: dict, xs: list) -> list:
+    reverses = _directions("LSTM", attrs, xs)
+    require("LSTM", not given(xs, 7), "peepholes")
+    ys, hs, cs = [], [], []
+    for d, reverse in enumerate(reverses):
+        W_x, W_h = _weights(xs, d, LSTM_FROM_ONNX)
+        b_x, b_h = _biases(xs, d, LSTM_FROM_ONNX)
+        b = ABSENT if b_x is None else b_x + b_h
+        y, h, c = LSTMSequence(reverse)(xs[0], _state(xs, 5, d), _state(xs, 6, d), W_x, W_h, b)
+        ys.append(y)
+        hs.append(h)
+        cs.append(c)
+    return _outputs(node, ys, [hs, cs])
+
+
+@importer("GRU", 7, 14, 22)
+def _gru(node: Any, attrs: dict, xs: list) -> list:
+    reverses = _directions("GRU", attrs, xs)
+    require("GRU", attrs.get("linear_before_reset", 0) == 1,
+            "linear_before_reset=0 (zerograd's GRU is PyTorch's, linear_before_reset=1)")
+    ys, hs = [], []
+    for d, reverse in enumerate(reverses):
+        W_x, W_h = _weights(xs, d, GRU_FROM_ONNX)
+        b_x, b_h = _biases(xs, d, GRU_FROM_ONNX)
+        y, h = GRUSequence(reverse)(xs[0], _state(xs, 5, d), W_x, W_h,
+                                    ABSENT if b_x is None else b_x, ABSENT if b_h is None else b_h)
+        ys.append(y)
+        hs.append(h)
+    return _outputs(node, ys, [hs])
 
 
 # --- text: the recurrent cells, unrolled (one step per call; ONNX's LSTM/GRU order their gates
@@ -75,8 +153,6 @@ def _gru_cell(e: Any, f: Any, ins: list, outs: list) -> None:
 
 
 # --- text: the sequence Functions, one ONNX LSTM or GRU node per layer and direction ------------
-ONNX_LSTM_GATES = (0, 3, 1, 2)  # ONNX's i, o, f, c as blocks of zerograd's i, f, g, o
-ONNX_GRU_GATES = (1, 0, 2)  # ONNX's z, r, h as blocks of zerograd's r, z, n
 
 
 def _onnx_gate_order(e: Any, x: str, hidden: int, order: tuple[int, ...], axis: int) -> str:
@@ -97,8 +173,8 @@ def _recurrent_node(e: Any, f: Any, op: str, order: tuple[int, ...], hidden: int
                                   perm=[1, 0]), [0]) for w in weights)
     B = ""
     if any(b is not None for b in biases):
-        zeros = np.zeros(len(order) * hidden, dtype=_dtype(f))
-        halves = [e.constant(zeros, _dtype(f)) if b is None else _onnx_gate_order(e, b, hidden, order, 0)
+        zeros = np.zeros(len(order) * hidden, dtype=dtype_of(f))
+        halves = [e.constant(zeros, dtype_of(f)) if b is None else _onnx_gate_order(e, b, hidden, order, 0)
                   for b in biases]
         B = e.unsqueeze(e.node("Concat", halves, axis=0), [0])
     inputs = [x, W, R, B, "", *("" if s is None else e.unsqueeze(s, [0]) for s in states)]
@@ -125,5 +201,6 @@ def _gru_sequence(e: Any, f: Any, ins: list, outs: list) -> None:
                     [b_x, b_h], outs, linear_before_reset=1)
 
 
-RECURRENT_EXPORTS = {RNNCell: _rnn_cell, LSTMCell: _lstm_cell, GRUCell: _gru_cell,
-                     LSTMSequence: _lstm_sequence, GRUSequence: _gru_sequence}
+for _cls, _mapping in ((RNNCell, _rnn_cell), (LSTMCell, _lstm_cell), (GRUCell, _gru_cell),
+                      (LSTMSequence, _lstm_sequence), (GRUSequence, _gru_sequence)):
+    exporter(_cls)(_mapping)
