@@ -198,6 +198,20 @@ def _normal_cdf_blocks(x: np.ndarray) -> np.ndarray:
     return y.reshape(x.shape)
 
 
+def _gy_normal_pdf_blocks(x: np.ndarray, gy: np.ndarray) -> np.ndarray:
+    """gy * phi(x), phi(x) = exp(-x^2 / 2) / sqrt(2 pi), block by block as _normal_cdf_blocks."""
+    flat, g = np.ascontiguousarray(x).reshape(-1), np.ascontiguousarray(gy).reshape(-1)
+    y = np.empty_like(flat)
+    for start in range(0, flat.size, _CDF_BLOCK):
+        ys = y[start:start + _CDF_BLOCK]
+        np.square(flat[start:start + _CDF_BLOCK], out=ys)
+        ys *= -0.5
+        np.exp(ys, out=ys)
+        ys *= 1 / math.sqrt(2 * math.pi)
+        ys *= g[start:start + _CDF_BLOCK]
+    return y.reshape(x.shape)
+
+
 class NormalCdf(Function):
     """Phi(x) = (1 + erf(x / sqrt 2)) / 2, the standard normal distribution function."""
 
@@ -215,6 +229,8 @@ class NormalCdf(Function):
         x = self.inputs[0]
         if Config.enable_backprop:  # create_graph: a backward that can be differentiated again
             return gy * (CF.exp(x * x * -0.5) * (1 / math.sqrt(2 * math.pi)))
+        if type(x.data) is np.ndarray and x.ndim and gy.shape == x.shape:
+            return Variable(_gy_normal_pdf_blocks(x.data, gy.data), requires_grad=False)
         xp = get_array_module(x.data)
         g = xp.square(x.data)  # gy * phi(x), phi(x) = exp(-x^2 / 2) / sqrt(2 pi), in place
         g *= -0.5
