@@ -12,7 +12,8 @@
                          mpiexec runs are launched by their own tests, in the 3.11 cell)
     nox -s bench         the speed comparisons against PyTorch (benchmarks/RESULTS.md)
     nox -r -s train      the main job (python -m zerograd.commands.fashion_mnist), reusing its
-                         environment (./run.sh train does this)
+                         environment (./run.sh train does this; ./run.sh train-text runs the
+                         character-level GPT, zerograd.commands.char_gpt, in it)
 
 Every test session installs the packages (never the source tree), so a missing dependency
 declaration fails a test.
@@ -71,7 +72,7 @@ PACKAGES = {
     "torch": ["core", "nn", "data", "vision", "text"],
     "training": ["core", "nn", "data"],
     # the main jobs' commands: above everything they use (onnx, distributed through extras)
-    "commands": ["core", "nn", "data", "vision", "training"],
+    "commands": ["core", "nn", "data", "vision", "text", "training"],
 }
 NUMPYS = {"1.26": "numpy>=1.26,<1.27", "2": "numpy>=2,<3"}
 ORACLE_PYTHON = "3.11"  # the only interpreter with a CPU build of PyTorch on these machines
@@ -247,7 +248,7 @@ def mpi(session: nox.Session) -> None:
 HOST_ONLY_TESTS = {
     "data": ["test_download.py", "test_datasets.py"],
     "vision": ["test_datasets.py"],
-    "commands": ["test_fashion_mnist.py", "test_layering.py"],
+    "commands": ["test_fashion_mnist.py", "test_char_gpt.py", "test_layering.py"],
     "text": ["test_datasets.py", "test_vocabulary.py"],
     "onnx": ["test_inspect.py", "test_torch_models.py"],
     # PyTorch's OpInfo/ModuleInfo/OptimizerInfo walks grade the facade against torch on the host
@@ -322,5 +323,6 @@ def train(session: nox.Session) -> None:
     # than nox's default 0.3 s before SIGTERM and SIGKILL. --help and the resume hint name the
     # command the user typed (./run.sh sets it; a plain `nox -s train` gets its own).
     prog = os.environ.get("ZEROGRAD_TRAIN_PROG") or "nox -s train --"
-    session.run("python", "-m", "zerograd.commands.fashion_mnist", *session.posargs,
+    command = os.environ.get("ZEROGRAD_TRAIN_COMMAND", "fashion_mnist")  # run.sh train-text: char_gpt
+    session.run("python", "-m", f"zerograd.commands.{command}", *session.posargs,
                 env={"ZEROGRAD_TRAIN_PROG": prog}, interrupt_timeout=None)

@@ -2,10 +2,12 @@
 # The README's two commands for a fresh machine:
 #   ./run.sh train [ARGS]   set up and run the main job (nox session `train`, its environment reused
 #                           and the packages reinstalled only when their sources changed)
+#   ./run.sh train-text [ARGS]  the second main job, a character-level GPT (zerograd.commands.
+#                           char_gpt), in the same environment, on Debian's fortune cookies or --text FILE
 #   ./run.sh test  [ARGS]   set up and run CI's test run (nox -t ci: every package's tests,
 #                           the Python/NumPy boundaries, lint and the build-alone check)
 # Both create .venv-tools (nox + uv) and install the Debian packages they need when run as root
-# (graphviz and dataset-fashion-mnist).
+# (graphviz, dataset-fashion-mnist, fortunes).
 set -euo pipefail
 cd "$(dirname "$0")"
 
@@ -42,8 +44,15 @@ case "${1:-}" in
         export ZEROGRAD_TRAIN_PROG="./run.sh train"   # what --help and the resume hint show
         exec nox -r -s train -- "$@"
         ;;
+    train-text)
+        shift
+        debian_install /usr/share/games/fortunes fortunes   # the corpus unless --text FILE
+        setup_tools
+        export ZEROGRAD_TRAIN_PROG="./run.sh train-text" ZEROGRAD_TRAIN_COMMAND=char_gpt
+        exec nox -r -s train -- "$@"
+        ;;
     *)
-        echo "usage: ./run.sh test | ./run.sh train [ARGS]" >&2
+        echo "usage: ./run.sh test | ./run.sh train [ARGS] | ./run.sh train-text [ARGS]" >&2
         exit 2
         ;;
 esac

@@ -51,19 +51,38 @@ def _metrics(out):
         return list(csv.DictReader(f))
 
 
-def test_writes_metrics_curves_weights_and_checkpoint(fashion_root, tmp_path):
-    out = tmp_path / "run"
-    history = fashion_mnist.main(_args(fashion_root, out, "--model", "mlp", "--epochs", "2"))
+def _without_seconds(rows):
+    return [{k: v for k, v in row.items() if k != "seconds"} for row in rows]
+
+
+@pytest.fixture(scope="module")
+def whole_run(fashion_root, tmp_path_factory):
+    """whole_run(model) -> (folder, history) of an uninterrupted 3-epoch run, trained once per
+    module: the resume tests compare with it and the refusal tests resume it (never writing)."""
+    runs = {}
+
+    def run(model):
+        if model not in runs:
+            out = tmp_path_factory.mktemp(f"whole-{model}") / "run"
+            history = fashion_mnist.main(_args(fashion_root, out, "--model", model, "--epochs", "3"))
+            runs[model] = out, history
+        return runs[model]
+
+    return run
+
+
+def test_writes_metrics_curves_weights_and_checkpoint(whole_run):
+    out, history = whole_run("mlp")
     rows = _metrics(out)
     assert list(rows[0]) == ["epoch", "train_loss", "train_acc", "test_loss", "test_acc", "seconds"]
-    assert [int(r["epoch"]) for r in rows] == [1, 2] and len(history) == 2
+    assert [int(r["epoch"]) for r in rows] == [1, 2, 3] and len(history) == 3
     assert float(rows[1]["train_loss"]) < float(rows[0]["train_loss"])
     assert (out / "curves.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     model = fashion_mnist.FashionMLP()
     model.load_weights(str(out / "model.npz"))
     assert model.fc1.W.shape == (784, 1000)
     values = load_checkpoint(out / "checkpoint.npz", model=fashion_mnist.FashionMLP())
-    assert values["epoch"] == 2 and len(values["history"]) == 2
+    assert values["epoch"] == 3 and len(values["history"]) == 3
     assert sorted(os.listdir(out)) == ["checkpoint.npz", "curves.png", "metrics.csv", "model.npz"]
     for name in ("metrics.csv", "curves.png"):  # readable like any file the user writes
         assert os.stat(out / name).st_mode & 0o044 == 0o044
@@ -85,24 +104,21 @@ def _crash_after_first_checkpoint(monkeypatch):
 
 
 @pytest.mark.parametrize("model", ["cnn", "mlp"])
-def test_resume_reproduces_the_uninterrupted_run(fashion_root, tmp_path, model, monkeypatch):
-    whole, resumed = tmp_path / "whole", tmp_path / "resumed"
+def test_resume_reproduces_the_uninterrupted_run(fashion_root, whole_run, tmp_path, model,
+                                                 monkeypatch):
+    (whole, _), resumed = whole_run(model), tmp_path / "resumed"
     arguments = ("--model", model, "--epochs", "3")
-    fashion_mnist.main(_args(fashion_root, whole, *arguments))
     with monkeypatch.context() as patch:
         _crash_after_first_checkpoint(patch)
         with pytest.raises(Crash):
             fashion_mnist.main(_args(fashion_root, resumed, *arguments))
     assert len(_metrics(resumed)) == 1
     fashion_mnist.main(_args(fashion_root, resumed, *arguments, "--resume"))
-
-    def without_seconds(rows):
-        return [{k: v for k, v in row.items() if k != "seconds"} for row in rows]
-
-    assert without_seconds(_metrics(resumed)) == without_seconds(_metrics(whole))
+    assert _without_seconds(_metrics(resumed)) == _without_seconds(_metrics(whole))
     assert (resumed / "model.npz").read_bytes() == (whole / "model.npz").read_bytes()
 
 
+@pytest.mark.once
 def test_sigkill_inside_the_checkpoint_write_keeps_the_previous_checkpoint(
         fashion_root, tmp_path, monkeypatch):
     out = tmp_path / "run"
@@ -189,13 +205,14 @@ fashion_mnist.main(sys.argv[1:])
 """
 
 
+@pytest.mark.once
 @pytest.mark.parametrize("model, signal_name, step, where", [
     ("cnn", "SIGINT", 5, "in epoch 2, step 2"),  # mid-epoch: 3 steps per epoch
     ("mlp", "SIGTERM", 3, "in epoch 1, step 3"),  # after the last step, before the evaluation
 ])
 def test_a_signal_saves_the_exact_point_and_resuming_repeats_the_whole_run(
-        fashion_root, tmp_path, model, signal_name, step, where):
-    whole, stopped = tmp_path / "whole", tmp_path / "stopped"
+        fashion_root, whole_run, tmp_path, model, signal_name, step, where):
+    stopped = tmp_path / "stopped"
     arguments = _args(fashion_root, stopped, "--model", model, "--epochs", "3")
     env = dict(os.environ, STEP=str(step), SIGNAL=signal_name,
                **{fashion_mnist.PROG_VARIABLE:
@@ -213,29 +230,24 @@ def test_a_signal_saves_the_exact_point_and_resuming_repeats_the_whole_run(
     resumed = subprocess.run(resume, env=env, check=True, capture_output=True, text=True,
                              timeout=600)
     assert resumed.stdout.startswith(f"resuming {where} from "), resumed.stdout
-    fashion_mnist.main(_args(fashion_root, whole, "--model", model, "--epochs", "3"))
-
-    def without_seconds(rows):
-        return [{k: v for k, v in row.items() if k != "seconds"} for row in rows]
-
-    assert without_seconds(_metrics(stopped)) == without_seconds(_metrics(whole))
+    whole, _ = whole_run(model)
+    assert _without_seconds(_metrics(stopped)) == _without_seconds(_metrics(whole))
     assert (stopped / "model.npz").read_bytes() == (whole / "model.npz").read_bytes()
 
 
-def test_resume_with_other_arguments_is_refused(fashion_root, tmp_path, capsys):
-    out = tmp_path / "run"
-    fashion_mnist.main(_args(fashion_root, out, "--model", "mlp", "--epochs", "1"))
-    _refused(capsys, _args(fashion_root, out, "--model", "mlp", "--epochs", "3", "--lr", "0.01",
+def test_resume_with_other_arguments_is_refused(fashion_root, whole_run, capsys):
+    out, _ = whole_run("mlp")
+    _refused(capsys, _args(fashion_root, out, "--model", "mlp", "--epochs", "1", "--lr", "0.01",
                            "--resume"),
-             r"error: --resume: the checkpoint's run used --epochs 1 \(not 3\), --lr 0.001 "
+             r"error: --resume: the checkpoint's run used --epochs 3 \(not 1\), --lr 0.001 "
              r"\(not 0.01\); resume with the same arguments")
 
 
-def test_resume_with_another_model_or_optimizer_names_the_settings(fashion_root, tmp_path, capsys):
-    out = tmp_path / "run"
-    fashion_mnist.main(_args(fashion_root, out, "--model", "mlp", "--epochs", "1"))
+def test_resume_with_another_model_or_optimizer_names_the_settings(fashion_root, whole_run,
+                                                                   capsys):
+    out, _ = whole_run("mlp")
     error = _refused(capsys, _args(fashion_root, out, "--model", "cnn", "--optimizer", "sgd",
-                                   "--epochs", "1", "--resume"),
+                                   "--epochs", "3", "--resume"),
                      r"used --model mlp \(not cnn\), --optimizer adam \(not sgd\)")
     assert "fc1" not in error and "conv" not in error  # no state-dict keys
 
@@ -246,14 +258,13 @@ def test_resume_without_a_checkpoint_says_where_it_looked(fashion_root, tmp_path
     assert not (tmp_path / "empty").exists()  # no empty folder left behind
 
 
-def test_resume_of_a_finished_run_says_nothing_is_left(fashion_root, tmp_path, capsys):
-    out = tmp_path / "run"
-    arguments = _args(fashion_root, out, "--model", "mlp", "--epochs", "1")
-    fashion_mnist.main(arguments)
+def test_resume_of_a_finished_run_says_nothing_is_left(fashion_root, whole_run, capsys):
+    out, _ = whole_run("mlp")
+    arguments = _args(fashion_root, out, "--model", "mlp", "--epochs", "3")
     before = {name: (out / name).read_bytes() for name in os.listdir(out)}
     history = fashion_mnist.main([*arguments, "--resume"])
     assert "nothing left to train: the run in" in capsys.readouterr().out
-    assert [row["epoch"] for row in history] == [1]
+    assert [row["epoch"] for row in history] == [1, 2, 3]
     assert {name: (out / name).read_bytes() for name in os.listdir(out)} == before
 
 
@@ -457,12 +468,11 @@ def test_mpiexec_without_zerograd_distributed_names_the_pip_line(fashion_root, t
     assert "pip install 'zerograd-commands[mpi]'" in error
 
 
-def test_resuming_under_another_number_of_processes_is_refused(fashion_root, tmp_path, capsys,
+def test_resuming_under_another_number_of_processes_is_refused(fashion_root, whole_run, capsys,
                                                                monkeypatch):
-    out = tmp_path / "run"
-    fashion_mnist.main(_args(fashion_root, out, "--model", "mlp", "--epochs", "1"))
+    out, _ = whole_run("mlp")
     monkeypatch.setenv("PMI_SIZE", "2")
-    _refused(capsys, _args(fashion_root, out, "--model", "mlp", "--epochs", "2", "--resume"),
+    _refused(capsys, _args(fashion_root, out, "--model", "mlp", "--epochs", "3", "--resume"),
              r"--resume: the checkpoint's run used 1 process\(es\), this one 2; resume with one "
              r"process \(without mpiexec\)")
 
@@ -492,22 +502,14 @@ runpy.run_module("zerograd.commands.fashion_mnist", run_name="__main__")
 """
 
 
-def _mpiexec():
-    pytest.importorskip("zerograd.distributed", reason="mpiexec runs need zerograd-distributed")
-    found = os.path.join(os.path.dirname(sys.executable), "mpiexec")
-    if not os.path.exists(found):
-        pytest.skip(f"no mpiexec beside {sys.executable} (pip install mpich)")
-    return found
-
-
-def _run_two_ranks(arguments, timeout=240, until=None):
+def _run_two_ranks(mpiexec, arguments, timeout=240, until=None):
     """`mpiexec -n 2` the training command (rank 1 refusing writes under --out); with ``until``,
     SIGTERM mpiexec once a line of its output contains it (not "starts with": mpiexec may put
     the progress bar's unfinished stderr line in front of it). Returns (status, output)."""
     env = {k: v for k, v in os.environ.items()
            if not k.startswith(("PMI_", "OMPI_", "HYDRA_"))}
     env["OMP_NUM_THREADS"] = "1"  # two ranks on a shared machine
-    command = [_mpiexec(), "-n", "2", sys.executable, "-c", RANK_1_WRITES_NOTHING, *arguments]
+    command = [mpiexec, "-n", "2", sys.executable, "-c", RANK_1_WRITES_NOTHING, *arguments]
     process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
                                text=True, env=env, start_new_session=True)
     lines = []
@@ -527,48 +529,53 @@ def _run_two_ranks(arguments, timeout=240, until=None):
     return process.returncode, "".join(lines)
 
 
-def test_mpiexec_two_ranks_train_one_model_as_well_as_one_process(fashion_root, tmp_path):
-    arguments = ("--model", "cnn", "--epochs", "2")
-    if importlib.util.find_spec("zerograd.onnx") is not None:
-        arguments += ("--export-onnx",)
-    single, ranks = tmp_path / "single", tmp_path / "ranks"
-    fashion_mnist.main(_args(fashion_root, single, *arguments))
-    status, output = _run_two_ranks(_args(fashion_root, ranks, *arguments))
+MPI_ARGUMENTS = ("--model", "cnn", "--epochs", "3")
+
+
+@pytest.fixture(scope="module")
+def two_rank_run(fashion_root, mpiexec, tmp_path_factory):
+    """(folder, output) of one uninterrupted mpiexec -n 2 run of the CNN (with --export-onnx
+    when zerograd-onnx is there), shared by the tests that compare with it."""
+    out = tmp_path_factory.mktemp("ranks") / "run"
+    export = ("--export-onnx",) if importlib.util.find_spec("zerograd.onnx") is not None else ()
+    status, output = _run_two_ranks(mpiexec, _args(fashion_root, out, *MPI_ARGUMENTS, *export))
     assert status == 0, output
-    assert sorted(os.listdir(ranks)) == sorted(os.listdir(single))
-    assert [line for line in output.splitlines() if line.startswith("epoch 2:")] != []
-    assert len(re.findall(r"^epoch \d: train loss", output, re.M)) == 2  # rank 0 prints alone
+    return out, output
+
+
+def test_mpiexec_two_ranks_train_one_model_as_well_as_one_process(two_rank_run, whole_run):
+    (ranks, output), (single, _) = two_rank_run, whole_run("cnn")
+    exported = ["model.onnx"] if (ranks / "model.onnx").exists() else []
+    assert sorted(os.listdir(ranks)) == sorted(os.listdir(single) + exported)
+    assert [line for line in output.splitlines() if line.startswith("epoch 3:")] != []
+    assert len(re.findall(r"^epoch \d: train loss", output, re.M)) == 3  # rank 0 prints alone
     one, two = _metrics(single), _metrics(ranks)
     assert float(two[1]["train_loss"]) < float(two[0]["train_loss"])
     for column in ("test_acc", "train_acc"):  # 60 test images: 0.1 is six of them
         assert abs(float(two[-1][column]) - float(one[-1][column])) <= 0.1, (one, two)
     values = load_checkpoint(ranks / "checkpoint.npz", model=fashion_mnist.FashionCNN())
-    assert values["ranks"] == 2 and values["epoch"] == 2
+    assert values["ranks"] == 2 and values["epoch"] == 3
 
 
 def test_sigterm_to_mpiexec_saves_a_checkpoint_and_resuming_repeats_the_whole_run(
-        fashion_root, tmp_path):
-    arguments = ("--model", "mlp", "--epochs", "3")
-    whole, stopped = tmp_path / "whole", tmp_path / "stopped"
-    status, output = _run_two_ranks(_args(fashion_root, whole, *arguments))
-    assert status == 0, output
-    status, output = _run_two_ranks(_args(fashion_root, stopped, *arguments), until="epoch 1:")
+        fashion_root, two_rank_run, mpiexec, tmp_path):
+    arguments = MPI_ARGUMENTS
+    (whole, _), stopped = two_rank_run, tmp_path / "stopped"
+    status, output = _run_two_ranks(mpiexec, _args(fashion_root, stopped, *arguments),
+                                    until="epoch 1:")
     assert status == 128 + signal.SIGTERM, output
     assert "checkpoint saved. Resume with: mpiexec -n 2 " in output
     assert output.count("Resume with:") == 1  # rank 0 alone says it
-    status, output = _run_two_ranks(_args(fashion_root, stopped, *arguments, "--resume"))
+    status, output = _run_two_ranks(mpiexec, _args(fashion_root, stopped, *arguments,
+                                                    "--resume"))
     assert status == 0, output
-
-    def without_seconds(rows):
-        return [{k: v for k, v in row.items() if k != "seconds"} for row in rows]
-
-    assert without_seconds(_metrics(stopped)) == without_seconds(_metrics(whole))
+    assert _without_seconds(_metrics(stopped)) == _without_seconds(_metrics(whole))
     assert (stopped / "model.npz").read_bytes() == (whole / "model.npz").read_bytes()
 
 
-def test_a_loss_that_stops_being_finite_ends_every_rank(fashion_root, tmp_path):
+def test_a_loss_that_stops_being_finite_ends_every_rank(fashion_root, mpiexec, tmp_path):
     out = tmp_path / "run"
-    status, output = _run_two_ranks(_args(fashion_root, out, "--model", "mlp", "--optimizer",
+    status, output = _run_two_ranks(mpiexec, _args(fashion_root, out, "--model", "mlp", "--optimizer",
                                           "sgd", "--epochs", "2", "--lr", "1e30"), timeout=120)
     assert status == 1, output
     assert output.count("the training loss is") == 1, output  # said once, by rank 0
@@ -576,6 +583,7 @@ def test_a_loss_that_stops_being_finite_ends_every_rank(fashion_root, tmp_path):
     assert not (out / "checkpoint.npz").exists()
 
 
+@pytest.mark.once
 def test_one_process_never_imports_mpi_or_onnx(fashion_root, tmp_path):
     script = ("import sys\nfrom zerograd.commands import fashion_mnist\n"
               "fashion_mnist.main(sys.argv[1:])\n"

@@ -15,6 +15,8 @@ from zerograd.nn.checkpoint import load_checkpoint
 from zerograd.training import team, trainer
 from zerograd.vision.datasets.idx import write_idx
 
+pytestmark = pytest.mark.once  # also the device session's: not again in every cell
+
 
 class Crash(Exception):
     pass

@@ -9,6 +9,8 @@
 - ``zerograd.text.gpt``: ``GPT``, ``GPTConfig``, a small nanoGPT-style language model with
   key/value-cached generation.
 - ``zerograd.text.vocabulary``: ``CharVocabulary``, characters <-> ids.
+- ``zerograd.text.corpus``: a UTF-8 file or Debian's fortune cookies as a corpus, split and cut into
+  next-character windows (``NextCharWindows``).
 
 >>> import numpy as np
 >>> from zerograd.text.layers import LSTM
@@ -19,7 +21,7 @@
 (2, 8)
 """
 
-from zerograd.text import datasets, functions, gpt, layers, vocabulary
+from zerograd.text import corpus, datasets, functions, gpt, layers, vocabulary
 from zerograd.text.datasets import Shakespear
 from zerograd.text.gpt import GPT, GPTConfig
 from zerograd.text.layers import GRU, LSTM, RNN
@@ -27,5 +29,5 @@ from zerograd.text.sequence_layers import SequenceGRU, SequenceLSTM
 from zerograd.text.vocabulary import CharVocabulary
 
 __version__ = "0.1.0"
-__all__ = ["GPT", "GRU", "LSTM", "RNN", "CharVocabulary", "GPTConfig", "Shakespear", "datasets",
+__all__ = ["GPT", "GRU", "LSTM", "RNN", "CharVocabulary", "GPTConfig", "Shakespear", "corpus", "datasets",
            "functions", "gpt", "layers", "vocabulary", "SequenceGRU", "SequenceLSTM"]

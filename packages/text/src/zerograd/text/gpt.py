@@ -176,6 +176,25 @@ class GPT(Layer):
                 ) -> tuple[Variable, Variable | None]:
         idx = _token_ids("GPT", idx, self.config)
         B, T = idx.shape
+        x = self._features(idx, cache)
+        if targets is None:
+            return self.lm_head(x[:, -1:, :] if T > 1 else x), None
+        logits = self.lm_head(x)
+        targets = targets.data if isinstance(targets, Variable) else targets
+        if getattr(targets, "shape", None) != idx.shape:
+            raise ValueError(f"GPT: targets of shape {getattr(targets, 'shape', None)} must match "
+                             f"idx of shape {idx.shape}")
+        loss = F.softmax_cross_entropy(CF.reshape(logits, (B * T, -1)), targets.reshape(B * T))
+        return logits, loss
+
+    def logits(self, idx: Any) -> Variable:
+        """The logits of every position, (B, T, vocab_size): what a loss over next-token targets
+        reads when it is computed outside the model (a trainer's ``loss(y, t)``)."""
+        return self.lm_head(self._features(_token_ids("GPT.logits", idx, self.config), None))
+
+    def _features(self, idx: Any, cache: KVCache | None) -> Variable:
+        """The final layer norm's output (B, T, n_embd) for token ids idx (B, T)."""
+        B, T = idx.shape
         past = 0 if cache is None else cache.length
         if past + T > self.config.block_size:
             raise ValueError(f"GPT: cannot forward a sequence of length {past + T} (idx of shape "
@@ -187,16 +206,7 @@ class GPT(Layer):
             x = block(x, cache, layer)
         if cache is not None:
             cache.length += T
-        x = self.transformer.ln_f(x)
-        if targets is None:
-            return self.lm_head(x[:, -1:, :] if T > 1 else x), None
-        logits = self.lm_head(x)
-        targets = targets.data if isinstance(targets, Variable) else targets
-        if getattr(targets, "shape", None) != idx.shape:
-            raise ValueError(f"GPT: targets of shape {getattr(targets, 'shape', None)} must match "
-                             f"idx of shape {idx.shape}")
-        loss = F.softmax_cross_entropy(CF.reshape(logits, (B * T, -1)), targets.reshape(B * T))
-        return logits, loss
+        return self.transformer.ln_f(x)
 
     def generate(self, idx: Any, max_new_tokens: int, temperature: float = 1.0,
                  top_k: int | None = None, use_cache: bool = True) -> Any:

@@ -39,6 +39,14 @@ def causal_mask(query_length: int, key_length: int | None = None, xp: Any = np) 
     return xp.tri(query_length, query_length if key_length is None else key_length, dtype=bool)
 
 
+_SOFTMAX_BLOCK = 65536  # elements of the scores per block of the CPU softmax
+
+
+def _sum_to(x: Any, shape: tuple[int, ...]) -> Any:
+    """sum_to without its copy when nothing broadcast (the gradient is a fresh array)."""
+    return x if x.shape == shape else sum_to(x, shape)
+
+
 def _mT(a: Any) -> Any:
     return a.swapaxes(-1, -2)
 
@@ -58,23 +66,15 @@ class ScaledDotProductAttention(Function):
         s = xp.matmul(q, _mT(k))
         if s.shape[:-2] != self.batch:  # the mask alone widens the batch axes
             s = xp.broadcast_to(s, self.batch + s.shape[-2:]).copy()
-        s *= self.scale
-        masked = mask is not None or self.keep is not None
-        if mask is not None:
-            s += mask
-        if self.keep is not None:
-            xp.copyto(s, -np.inf, where=~self.keep)
-        # softmax in place; a row whose every key is masked gets probabilities 0 (PyTorch's
-        # output for it), not the NaN that max = -inf would give.
-        row_max = s.max(axis=-1, keepdims=True)
-        if masked:
-            xp.maximum(row_max, np.finfo(s.dtype).min, out=row_max)
-        s -= row_max
-        xp.exp(s, out=s)
-        total = s.sum(axis=-1, keepdims=True)
-        if masked:
-            xp.maximum(total, np.finfo(s.dtype).tiny, out=total)
-        s /= total
+        drop = None if self.keep is None else ~self.keep
+        if xp is np and mask is None and s.ndim > 2 and (drop is None or drop.ndim == 2):
+            # block by block over the leading axes: the softmax's passes stay in cache
+            rows = s.reshape(-1, *s.shape[-2:])
+            step = max(1, _SOFTMAX_BLOCK // (s.shape[-1] * s.shape[-2]))
+            for start in range(0, len(rows), step):
+                self._softmax(xp, rows[start:start + step], None, drop)
+        else:
+            self._softmax(xp, s, mask, drop)
         p = s
         if self.dropout_p > 0:
             sign = (xp.random.rand(*p.shape) >= self.dropout_p).astype(p.dtype)
@@ -89,6 +89,25 @@ class ScaledDotProductAttention(Function):
             out = xp.matmul(p, v)
         self.probs, self.out = p, out
         return out
+
+    def _softmax(self, xp: Any, s: Any, mask: Any, drop: Any) -> None:
+        """softmax(s * scale + mask) in place, -inf where ``drop``; a row whose every key is
+        masked gets probabilities 0 (PyTorch's output for it), not the NaN of max = -inf."""
+        s *= self.scale
+        masked = mask is not None or drop is not None
+        if mask is not None:
+            s += mask
+        if drop is not None:
+            xp.copyto(s, -np.inf, where=drop)
+        row_max = s.max(axis=-1, keepdims=True)
+        if masked:
+            xp.maximum(row_max, np.finfo(s.dtype).min, out=row_max)
+        s -= row_max
+        xp.exp(s, out=s)
+        total = s.sum(axis=-1, keepdims=True)
+        if masked:
+            xp.maximum(total, np.finfo(s.dtype).tiny, out=total)
+        s /= total
 
     def _keep_scale(self) -> float:
         return 0.0 if self.dropout_p >= 1 else 1 / (1 - self.dropout_p)
@@ -108,7 +127,7 @@ class ScaledDotProductAttention(Function):
             kept *= self._keep_scale()
         gq = gk = gv = gmask = None
         if inputs[2].requires_grad:
-            gv = sum_to(xp.matmul(_mT(p if kept is None else kept), g), v.shape)
+            gv = _sum_to(xp.matmul(_mT(p if kept is None else kept), g), v.shape)
         mask_grad = len(inputs) == 4 and inputs[3].requires_grad
         if inputs[0].requires_grad or inputs[1].requires_grad or mask_grad:
             gs = xp.matmul(g, _mT(v))  # the gradient of the (dropped) probabilities
@@ -123,11 +142,13 @@ class ScaledDotProductAttention(Function):
             del kept
             if mask_grad:
                 gmask = sum_to(gs, inputs[3].shape)
-            gs *= self.scale
+            # the scale goes on gq and gk, smaller than the (..., L, S) scores' gradient
             if inputs[0].requires_grad:
-                gq = sum_to(xp.matmul(gs, k), q.shape)
+                gq = _sum_to(xp.matmul(gs, k), q.shape)
+                gq *= self.scale
             if inputs[1].requires_grad:
-                gk = sum_to(xp.matmul(_mT(gs), q), k.shape)
+                gk = _sum_to(xp.matmul(_mT(gs), q), k.shape)
+                gk *= self.scale
         grads = (gq, gk, gv, gmask)[:len(inputs)]
         return tuple(None if a is None else Variable(a, requires_grad=False) for a in grads)
 
