@@ -108,3 +108,14 @@ def test_gpt_runs_in_onnxruntime_at_two_sequence_lengths(zoo, tmp_path, rng, ops
     assert {"Softmax", "Range", "LessOrEqual", "Slice"} <= types
     for shape in [(2, 5), (3, 9), (1, 16)]:
         _compare(zoo, path, model, _ids(rng, shape))
+
+
+def test_gpt_traced_at_its_full_context_runs_shorter(zoo, tmp_path, rng):
+    """A GPT traced at block_size cannot be traced one longer: the sequence axis is learned
+    from a trace one shorter, so the file still runs (and matches) below its traced length."""
+    model = GPTLogits()
+    path = tmp_path / "gpt.onnx"
+    export(model, _ids(rng, (2, 16)), path, opset=17,
+           dynamic_axes={"input": {0: "batch", 1: "sequence"}, "output": {0: "batch", 1: "sequence"}})
+    for shape in [(2, 16), (3, 7), (1, 1)]:
+        _compare(zoo, path, model, _ids(rng, shape))

@@ -30,6 +30,7 @@ and mpi_team.py are the Fashion-MNIST command's.
 from __future__ import annotations
 
 import argparse
+import functools
 import math
 import os
 import sys
@@ -171,6 +172,18 @@ class Corpus:
 
 
 # --- the job ------------------------------------------------------------------------------------
+def onnx_exporter() -> Any:
+    """zerograd.onnx's export with the batch and the sequence length left dynamic (a model.onnx
+    runs on any number of windows of up to --block-size characters), or None when zerograd-onnx
+    is not installed."""
+    try:
+        from zerograd.onnx import export
+    except ImportError:
+        return None
+    axes = {0: "batch", 1: "sequence"}
+    return functools.partial(export, dynamic_axes={"input": axes, "output": axes})
+
+
 def build_trainer(job: Job, corpus: Corpus, exporter: Any) -> Trainer:
     """Model, data, optimizer, schedule and extensions, in the order that fixes every draw."""
     args = job.args
@@ -217,12 +230,7 @@ def main(argv: list[str] | None = None) -> list[dict[str, Any]]:
     job = Job(build_parser(), args, argv, {name: getattr(args, name) for name in SETTINGS},
               package="zerograd-commands")
     corpus = Corpus(job.parser, args)
-    exporter = None
-    if not args.no_onnx:
-        try:
-            from zerograd.onnx import export as exporter
-        except ImportError:
-            exporter = None
+    exporter = None if args.no_onnx else onnx_exporter()
     resumed = job.read_resumed()
     check_vocabulary(job, resumed, corpus)
     job.join_team()

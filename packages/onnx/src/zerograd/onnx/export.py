@@ -166,9 +166,10 @@ def _functions_in_order(outputs: list[Variable]) -> list[Any]:
 def _extra_traces(model: Layer, arrays: list, input_names: list[str],
                   axes: dict[str, dict[int, str]], outputs: list[Variable]
                   ) -> tuple[list[Symbol], dict[int, list[Any]]]:
-    """One trace per dynamic axis name with that axis one longer on every input that has it;
-    each base Function's counterparts, position by position. None of it when a trace fails or
-    records another graph (the exporter then falls back to the batch-axis rules)."""
+    """One trace per dynamic axis name with that axis one longer on every input that has it (one
+    shorter when the model refuses the longer one: a GPT traced at its full context); each base
+    Function's counterparts, position by position. None of it when both traces fail or record
+    another graph (the exporter then falls back to the batch-axis rules)."""
     names: dict[str, list[tuple[int, int]]] = {}
     for i, name in enumerate(input_names):
         for axis, symbol in sorted(axes.get(name, {}).items()):
@@ -177,23 +178,37 @@ def _extra_traces(model: Layer, arrays: list, input_names: list[str],
     base = _functions_in_order(outputs)
     symbols, traces = [], []
     for places in names.values():
-        changed = list(arrays)
-        for i, axis in places:
-            xp = cuda.get_array_module(changed[i])
-            changed[i] = xp.concatenate([changed[i], xp.take(changed[i], [-1], axis=axis)], axis=axis)
-        try:
-            outs, _ = _trace(model, [Variable(a) for a in changed])
-        except Exception:  # noqa: BLE001  (a model that only runs at its traced sizes)
-            return [], {}
-        order = _functions_in_order(outs)
-        if [type(f) for f in order] != [type(f) for f in base]:
-            return [], {}
         i, axis = places[0]
-        symbols.append(Symbol(input_names[i], axis, int(np.shape(arrays[i])[axis]),
-                              int(np.shape(arrays[i])[axis]) + 1))
+        size = int(np.shape(arrays[i])[axis])
+        for delta in (1, -1):
+            order = _trace_resized(model, arrays, places, delta) if size + delta > 0 else None
+            if order is not None and [type(f) for f in order] == [type(f) for f in base]:
+                break
+        else:
+            return [], {}
+        symbols.append(Symbol(input_names[i], axis, size, size + delta))
         traces.append(order)
     partners = {id(f): [order[k] for order in traces] for k, f in enumerate(base)}
     return symbols, partners
+
+
+def _trace_resized(model: Layer, arrays: list, places: list[tuple[int, int]], delta: int
+                   ) -> list[Any] | None:
+    """The Functions of a trace with each (input, axis) of ``places`` ``delta`` (+1 or -1)
+    longer, or None when the model refuses those sizes."""
+    changed = list(arrays)
+    for i, axis in places:
+        xp = cuda.get_array_module(changed[i])
+        if delta > 0:
+            changed[i] = xp.concatenate([changed[i], xp.take(changed[i], [-1], axis=axis)],
+                                        axis=axis)
+        else:
+            changed[i] = xp.take(changed[i], range(changed[i].shape[axis] - 1), axis=axis)
+    try:
+        outs, _ = _trace(model, [Variable(a) for a in changed])
+    except Exception:  # noqa: BLE001  (a model that only runs at its traced sizes)
+        return None
+    return _functions_in_order(outs)
 
 
 # --- building the graph ------------------------------------------------------------------------

@@ -11,7 +11,6 @@ from typing import Any
 import numpy as np
 
 import zerograd.core.functions as CF
-from zerograd.onnx.safety import check_element_count
 from zerograd.onnx.ops.registry import (
     data,
     exporter,
@@ -21,6 +20,7 @@ from zerograd.onnx.ops.registry import (
     require,
     text,
 )
+from zerograd.onnx.safety import check_element_count
 from zerograd.vision.functions import (
     ConstantPad,
     average_pooling,

@@ -13,7 +13,6 @@ from onnx import numpy_helper
 from zerograd.core import Variable
 from zerograd.core.cuda import get_array_module
 from zerograd.core.functions import shape as shaping
-from zerograd.onnx.safety import check_element_count
 from zerograd.onnx.ops.registry import (
     UnsupportedAttribute,
     axes_of,
@@ -24,6 +23,7 @@ from zerograd.onnx.ops.registry import (
     importer,
     ints,
 )
+from zerograd.onnx.safety import check_element_count
 
 LATEST = (13, 14, 19, 21, 23, 24, 25)
 
