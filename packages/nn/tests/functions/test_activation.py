@@ -109,6 +109,21 @@ def test_gelu_matches_exact_erf():
     np.testing.assert_allclose(F.gelu(x).data, expected, atol=1e-6)
 
 
+@pytest.mark.parametrize("shape", [(), (1,), (3, 2)])
+def test_gelu_gradient_of_every_rank_including_0d(shape):
+    """The blockwise and the in-place gradient paths, a 0-d input included (its square is a
+    NumPy scalar, which a fast path once tried to write into)."""
+    import math
+
+    x = np.random.default_rng(0).standard_normal(shape)
+    check_backward(F.gelu, x)
+    v = Variable(x)
+    F.gelu(v).sum().backward()  # a plain backward: the fast in-place path
+    cdf = 0.5 * (1 + np.vectorize(math.erf)(x / math.sqrt(2)))
+    expected = cdf + x * np.exp(-x * x / 2) / math.sqrt(2 * math.pi)
+    np.testing.assert_allclose(v.grad.data, expected, rtol=1e-6)  # erf to float32 accuracy
+
+
 @pytest.mark.parametrize("name", NAMES)
 def test_integer_input_is_rejected(name):
     with pytest.raises(TypeError, match="floating"):

@@ -232,7 +232,9 @@ class NormalCdf(Function):
         if type(x.data) is np.ndarray and x.ndim and gy.shape == x.shape:
             return Variable(_gy_normal_pdf_blocks(x.data, gy.data), requires_grad=False)
         xp = get_array_module(x.data)
-        g = xp.square(x.data)  # gy * phi(x), phi(x) = exp(-x^2 / 2) / sqrt(2 pi), in place
+        # gy * phi(x), phi(x) = exp(-x^2 / 2) / sqrt(2 pi), in place (out=: a 0-d input's square
+        # would otherwise be a NumPy scalar, which cannot be written into)
+        g = xp.square(x.data, out=xp.empty_like(x.data))
         g *= -0.5
         xp.exp(g, out=g)
         g *= 1 / math.sqrt(2 * math.pi)
