@@ -131,8 +131,9 @@ def _runtime_version():
 @pytest.mark.parametrize("name", sorted(CASES))
 def test_operator_form_matches_onnxruntime(zoo, tmp_path, rng, name):
     if name in OLD_RUNTIME_CEIL_DIVISOR and _runtime_version() < (1, 24):
-        pytest.skip(f"onnxruntime {'.'.join(map(str, _runtime_version()))} divides the ceil_mode edge windows by the "
-                    "whole kernel (test_average_pool_ceil_count_include_pad_as_torch checks it)")
+        version = ".".join(map(str, _runtime_version()))
+        pytest.skip(f"onnxruntime {version} divides the ceil_mode edge windows by the whole "
+                    "kernel (test_average_pool_ceil_count_include_pad_as_torch checks it)")
     op, shape, attrs, inputs, opset, *outputs = CASES[name]
     proto = _where_model() if op == "Where" else _model(op, list(shape), attrs, inputs, opset, *outputs)
     _compare(zoo, tmp_path, proto, rng.standard_normal(shape).astype(F32))
