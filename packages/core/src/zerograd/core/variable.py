@@ -220,9 +220,8 @@ class Variable:
 
 
 
-# The array a Variable holds, read through the slot itself. A subclass may give ``data`` another
-# meaning for its own users (zerograd.torch's Tensor.data is PyTorch's detached Tensor); the
-# engine's hot paths read the array this way, without going through such a property.
+# A Variable's array read through the slot: a subclass may give ``data`` another meaning for its
+# users (zerograd.torch's Tensor.data is PyTorch's); the engine's hot paths bypass such a property.
 array_of = Variable.__dict__["data"].__get__
 
 def _run_backward(roots: list[Any], retain_grad: bool, free_graph: bool = False) -> None:
@@ -236,8 +235,7 @@ def _run_backward(roots: list[Any], retain_grad: bool, free_graph: bool = False)
     """
     # Empty, and so skipped below, unless some Variable has a post-accumulate hook.
     countdown = _count_hooked_edges(roots) if _POST_ACCUMULATE_HOOKS else {}
-    # heapq pops the smallest entry, so generations are negated to pop the youngest first; the
-    # push counter breaks ties, because two Functions cannot be compared.
+    # Generations negated: heapq pops the youngest first; the counter breaks ties (no Function <).
     heap = [(-root.generation, i, root) for i, root in enumerate(roots)]
     heapq.heapify(heap)
     seen = set(roots)  # a Function reached through several inputs runs once
@@ -250,8 +248,7 @@ def _run_backward(roots: list[Any], retain_grad: bool, free_graph: bool = False)
             raise RuntimeError(FREED_GRAPH_MESSAGE)
         if MODIFIED:  # empty unless something was written in place (a rebase writes too)
             versions.check(func)
-        # Plain loops, not comprehensions: each of those costs a call on Python 3.11 (see
-        # Function.__call__), and this loop runs once per Function of the graph.
+        # Plain loops: a comprehension costs a call on Python 3.11 (see Function.__call__).
         outputs = []
         gys = []
         for ref in func.outputs:
@@ -273,8 +270,7 @@ def _run_backward(roots: list[Any], retain_grad: bool, free_graph: bool = False)
                     f"{type(func).__name__}.backward returned a gradient of shape {gx.shape} "
                     f"for an input of shape {x.data.shape}"
                 )
-            # Never in place: a backward may hand one gradient to several inputs (Add gives gy to
-            # both), and with create_graph the sum must be a node of the graph.
+            # Never in place: one gradient may reach several inputs; create_graph needs the node.
             x.grad = gx if x.grad is None else x.grad + gx
             creator = x.creator
             if creator is not None and creator not in seen:
@@ -322,8 +318,7 @@ FREED_GRAPH_MESSAGE = (
     ".backward() or autograd.grad(). Specify retain_graph=True if you need to backward through the "
     "graph a second time or if you need to access saved tensors after calling backward.")
 
-# id(Variable) -> weak reference: non-leaf Variables whose gradient a backward pass keeps
-# (Tensor.retain_grad()); empty, and so never consulted, in the book's programs.
+# id -> weak reference of the non-leaf Variables whose grad a backward keeps (retain_grad()).
 RETAINED_GRADS: dict[int, weakref.ref] = {}
 
 
@@ -358,9 +353,8 @@ def as_variable(obj: Any) -> Variable:
 
 
 # --- post-accumulate gradient hooks -------------------------------------------------------------
-# Kept beside the Variables, not in a slot: a Variable without hooks pays nothing, and copies and
-# pickles of a Variable never carry a hook. Keyed by id(): a Variable's == is elementwise, so it
-# cannot be a weak dictionary key; the weak reference drops the entry when the Variable dies.
+# Beside the Variables, not in a slot: no cost without hooks, and copies never carry one. Keyed by
+# id() (== is elementwise, so no weak dict); the weak reference drops the entry with the Variable.
 _POST_ACCUMULATE_HOOKS: dict[int, tuple[weakref.ref, dict[int, Callable[[Variable], Any]]]] = {}
 _next_hook_id = 0
 

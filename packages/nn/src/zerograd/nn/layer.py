@@ -2,9 +2,8 @@
 
 Assigning a Parameter or a Layer to an attribute registers it, in assignment order; it stays a
 plain attribute, so ``self.W`` reads as fast as any attribute. From that registry come the book's
-params(), cleargrads() and save_weights()/load_weights(), and beyond the book named_params(),
-children(), modules(), buffers, apply(), train()/eval(), is_training(), state_dict() and the
-printed tree.
+params(), cleargrads(), save_weights()/load_weights(), and beyond the book named_params(), children(),
+modules(), buffers, apply(), train()/eval(), is_training(), state_dict() and the printed tree.
 
 The machinery (moving to a device, switching modes, saving, loading) walks the tree through the
 private functions at the bottom of this module, which read the registry directly: a subclass may
@@ -70,8 +69,7 @@ class Layer:
     """
 
     def __init__(self) -> None:
-        # Names in assignment order (a dict is an ordered set): _params, the Parameters (the
-        # book's name); _children, the child Layers; _buffers, the registered buffers.
+        # In assignment order: _params (the book's name), _children (Layers), _buffers.
         object.__setattr__(self, "_params", {})
         object.__setattr__(self, "_children", {})
         object.__setattr__(self, "_buffers", {})
