@@ -14,6 +14,7 @@ import copy
 from typing import Any
 
 import numpy as np
+from conformance import oracle
 
 RTOL, ATOL = 1e-4, 1e-5
 GRAD_RTOL, GRAD_ATOL = 1e-3, 1e-4
@@ -36,21 +37,7 @@ class ForwardOnly(Exception):
 
 def to_zerograd(value: Any, torch: Any, ztorch: Any) -> Any:
     """A torch value (tensors, dtypes, sizes, nested containers) as zerograd.torch's."""
-    if isinstance(value, torch.Tensor):
-        array = value.detach().numpy().copy()
-        result = ztorch.tensor(array)
-        if value.requires_grad:
-            result.requires_grad_(True)
-        return result
-    if isinstance(value, torch.dtype):
-        return getattr(ztorch, str(value).split(".")[1])
-    if isinstance(value, torch.Size):
-        return tuple(value)
-    if isinstance(value, (list, tuple)):
-        return type(value)(to_zerograd(v, torch, ztorch) for v in value)
-    if isinstance(value, dict):
-        return {k: to_zerograd(v, torch, ztorch) for k, v in value.items()}
-    return value
+    return oracle.to_zerograd(value, ztorch)
 
 
 def _flat(value: Any, torch: Any) -> list[Any]:
