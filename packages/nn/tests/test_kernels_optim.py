@@ -18,7 +18,8 @@ pytest.importorskip("numba", reason="the compiled kernels need Numba (zerograd-c
 from zerograd.core.kernels import optim  # noqa: E402  (after the skip: it needs Numba)
 
 # one parameter per path: a bias, a Fortran-ordered weight (zerograd.torch's Linear keeps its
-# weight transposed), and two of several chunks (parallel chunks; update()'s threads)
+# weight transposed), and two of several chunks (the parallel kernel with update() on one
+# thread; the serial one on update()'s threads)
 SHAPES = [(5,), (7, 6), (optim.CHUNK + 100,), (300, 250)]
 FORTRAN = 1
 
@@ -52,7 +53,9 @@ def train(make, dtype, kernels_on, threads, steps=3, shapes=SHAPES):
 
 @pytest.fixture
 def kernel_calls(monkeypatch):
-    """The number of parameters each kernel updated."""
+    """The number of parameters each kernel updated; every parameter of several chunks updated
+    on the main thread goes to the parallel kernel (whatever the thread count)."""
+    monkeypatch.setattr(optim, "_in_parallel", lambda size: size > optim.CHUNK)
     calls = {"adam": 0, "momentum_sgd": 0}
     for name in calls:
         real = getattr(optim, name)

@@ -4,9 +4,9 @@
 Layout: the parameter, its gradient and its state arrays as one-dimensional views in their common
 memory order (the update writes through them), split into fixed chunks of ``CHUNK`` elements,
 one chunk per task on the kernels' threads. Every element is updated on its own, so the numbers
-do not depend on the thread count. A parameter of one chunk, or an update called off the main
-thread (``Optimizer.update``'s own threads, which already share the parameters among the CPUs),
-runs on the calling thread without starting a parallel region.
+do not depend on the thread count. A parameter under ``PARALLEL_MIN_SIZE`` elements, or one
+updated off the main thread (``Optimizer.update``'s own threads, which already share the
+parameters among the CPUs), runs on the calling thread without starting a parallel region.
 
 NumPy references: ``zerograd.nn.optimizers.sgd.MomentumSGD.rule`` and
 ``zerograd.nn.optimizers.adam.Adam.rule`` (with ``Optimizer.gradient`` for maximize and weight
@@ -24,13 +24,17 @@ from typing import Any
 
 import numpy as np
 
+from zerograd.core.kernels import _jit
 from zerograd.core.kernels._jit import kernel, prange
 
-__all__ = ["CHUNK", "adam", "momentum_sgd"]
+__all__ = ["CHUNK", "PARALLEL_MIN_SIZE", "adam", "momentum_sgd"]
 
 # Elements per task: large enough that handing a chunk to a thread costs little beside its work,
 # small enough that a ResNet's larger weights split over every thread.
 CHUNK = 1 << 15
+# A smaller parameter is updated on the calling thread: starting the parallel region costs more
+# than the pass over a few chunks (in cache) takes.
+PARALLEL_MIN_SIZE = 1 << 18
 
 
 @kernel(parallel=False)
@@ -105,8 +109,10 @@ def _flat(*arrays: Any) -> list[Any] | None:
 
 
 def _in_parallel(size: int) -> bool:
-    """Whether to start the kernels' threads: more than one chunk, called from the main thread."""
-    return size > CHUNK and threading.current_thread() is threading.main_thread()
+    """Whether to start the kernels' threads: a large parameter, more than one thread, called
+    from the main thread."""
+    return (size >= PARALLEL_MIN_SIZE and threading.current_thread() is threading.main_thread()
+            and _jit.numba.get_num_threads() > 1)
 
 
 def _decay(h: dict[str, Any], decoupled: bool) -> tuple[float, float, float]:
