@@ -105,6 +105,13 @@ def sgd_momentum_mlp():
     return optimizer_step(lambda: optimizers.MomentumSGD(lr=0.1, momentum=0.9), _MLP)
 
 
+@case("adam_one_large")
+def adam_one_large():
+    """One 4096 x 1024 weight: update() has no threads of its own to share, the kernel's run."""
+    from zerograd.nn import optimizers
+    return optimizer_step(lambda: optimizers.Adam(lr=1e-3), [(4096, 1024)])
+
+
 @case("adam_small_mlp")
 def adam_small_mlp():
     from zerograd.nn import optimizers
