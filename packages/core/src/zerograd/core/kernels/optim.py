@@ -41,12 +41,13 @@ PARALLEL_MIN_SIZE = 1 << 18
 def _momentum_range(p: Any, g: Any, b: Any, lr: float, momentum: float, scale: float,
                     sign: float, l2: float, nesterov: bool) -> None:
     """scale: 1 - dampening (1 on the first step); sign: -1 under maximize; l2: weight decay."""
+    with_l2 = l2 != 0  # as Optimizer.gradient decides: on the Python float
     to_dtype = p.dtype.type  # Python floats in (the dispatcher's fast path), cast as NumPy does
     lr, momentum, scale, sign, l2 = (to_dtype(lr), to_dtype(momentum), to_dtype(scale),
                                      to_dtype(sign), to_dtype(l2))
     for i in range(p.size):
         gi = g[i] * sign                  # maximize: -g
-        if l2 != 0:
+        if with_l2:
             gi = gi + l2 * p[i]           # L2 weight decay
         bi = b[i] * momentum + gi * scale
         b[i] = bi
@@ -70,6 +71,7 @@ def _adam_range(p: Any, g: Any, m: Any, v: Any, beta1: float, rest1: float, beta
                 shrink: float) -> None:
     """rest1, rest2: 1 - beta1, 1 - beta2; eps and step_size carry the bias corrections as in
     Adam.rule; sign: -1 under maximize; l2: L2 decay; shrink: the decoupled decay's factor."""
+    with_l2 = l2 != 0  # as Optimizer.gradient decides: on the Python float
     to_dtype = p.dtype.type  # Python floats in (the dispatcher's fast path), cast as NumPy does
     beta1, rest1, beta2, rest2 = to_dtype(beta1), to_dtype(rest1), to_dtype(beta2), to_dtype(rest2)
     eps, step_size, sign = to_dtype(eps), to_dtype(step_size), to_dtype(sign)
@@ -77,7 +79,7 @@ def _adam_range(p: Any, g: Any, m: Any, v: Any, beta1: float, rest1: float, beta
     for i in range(p.size):
         pi = p[i] * shrink                # decoupled weight decay (1 without it: exact)
         gi = g[i] * sign                  # maximize: -g
-        if l2 != 0:
+        if with_l2:
             gi = gi + l2 * pi             # L2 weight decay
         mi = m[i] * beta1 + gi * rest1
         vi = v[i] * beta2 + (gi * gi) * rest2
