@@ -44,6 +44,85 @@ def forward_backward(function: Callable, *inputs: np.ndarray) -> Callable[[], No
 
 
 # --- optimizers --------------------------------------------------------------------------------
+def _resnet18_shapes() -> list[tuple[int, ...]]:
+    """The parameters of ResNet-18 for 32x32 images and 10 classes (11.2 million elements)."""
+    shapes: list[tuple[int, ...]] = [(64, 3, 3, 3), (64,), (64,)]
+    width = 64
+    for out in (64, 128, 256, 512):
+        for block in range(2):
+            cin = width if block == 0 else out
+            shapes += [(out, cin, 3, 3), (out,), (out,), (out, out, 3, 3), (out,), (out,)]
+            if block == 0 and cin != out:
+                shapes += [(out, cin, 1, 1), (out,), (out,)]
+        width = out
+    return shapes + [(10, 512), (10,)]
+
+
+_MLP = [(784, 1000), (1000,), (1000, 1000), (1000,), (1000, 10), (10,)]  # 1.8 million elements
+_SMALL_MLP = [(784, 100), (100,), (100, 10), (10,)]  # the book's MLP: 79,510 elements
+
+
+def optimizer_step(make, shapes: list[tuple[int, ...]]) -> Callable[[], None]:
+    """A step of ``make()``'s update over float32 parameters of ``shapes`` with fixed gradients."""
+    from zerograd.core import Parameter, Variable
+    params = []
+    for shape in shapes:
+        param = Parameter(_rng().standard_normal(shape).astype(np.float32))
+        param.grad = Variable(_rng().standard_normal(shape).astype(np.float32))
+        params.append(param)
+    return make().setup(params).update
+
+
+@case("adam_resnet18")
+def adam_resnet18():
+    from zerograd.nn import optimizers
+    return optimizer_step(lambda: optimizers.Adam(lr=1e-3), _resnet18_shapes())
+
+
+@case("adamw_resnet18")
+def adamw_resnet18():
+    from zerograd.nn import optimizers
+    return optimizer_step(lambda: optimizers.AdamW(lr=1e-3, weight_decay=0.01),
+                          _resnet18_shapes())
+
+
+@case("sgd_momentum_resnet18")
+def sgd_momentum_resnet18():
+    from zerograd.nn import optimizers
+    return optimizer_step(lambda: optimizers.MomentumSGD(lr=0.1, momentum=0.9, weight_decay=5e-4),
+                          _resnet18_shapes())
+
+
+@case("adam_mlp")
+def adam_mlp():
+    from zerograd.nn import optimizers
+    return optimizer_step(lambda: optimizers.Adam(lr=1e-3), _MLP)
+
+
+@case("sgd_momentum_mlp")
+def sgd_momentum_mlp():
+    from zerograd.nn import optimizers
+    return optimizer_step(lambda: optimizers.MomentumSGD(lr=0.1, momentum=0.9), _MLP)
+
+
+@case("adam_one_large")
+def adam_one_large():
+    """One 4096 x 1024 weight: update() has no threads of its own to share, the kernel's run."""
+    from zerograd.nn import optimizers
+    return optimizer_step(lambda: optimizers.Adam(lr=1e-3), [(4096, 1024)])
+
+
+@case("adam_small_mlp")
+def adam_small_mlp():
+    from zerograd.nn import optimizers
+    return optimizer_step(lambda: optimizers.Adam(lr=1e-3), _SMALL_MLP)
+
+
+@case("sgd_momentum_small_mlp")
+def sgd_momentum_small_mlp():
+    from zerograd.nn import optimizers
+    return optimizer_step(lambda: optimizers.MomentumSGD(lr=0.1, momentum=0.9), _SMALL_MLP)
+
 
 
 # --- normalization -----------------------------------------------------------------------------

@@ -5,6 +5,7 @@ from __future__ import annotations
 import math
 from typing import Any
 
+from zerograd.core import kernels
 from zerograd.core.cuda import get_array_module
 from zerograd.nn.optimizers.hyperparameters import (
     FLAG,
@@ -66,9 +67,15 @@ class Adam(Optimizer):
         return self.lr * math.sqrt(1 - self.beta2 ** t) / (1 - self.beta1 ** t)
 
     def rule(self, p: Any, g: Any, state: dict[str, Any], h: dict[str, Any]) -> None:
+        m, v = state["m"], state["v"]
+        # one compiled pass where the layouts allow (amsgrad excepted); the NumPy reference below
+        if not h.get("amsgrad") and kernels.enabled(p, g, m, v):
+            from zerograd.core.kernels import optim
+            decoupled = h.get("decoupled_weight_decay", self.decoupled_weight_decay)
+            if optim.adam(p, g, m, v, state["step"], h, decoupled):
+                return
         g = self.gradient(p, g, h)
         beta1, beta2, t = h["beta1"], h["beta2"], state["step"]
-        m, v = state["m"], state["v"]
         # m / (sqrt(v) / c + eps) = c m / (sqrt(v) + c eps) with c = sqrt(1 - beta2^t): the
         # correction rides on the scalars, one pass fewer over the parameter.
         c = math.sqrt(1 - beta2 ** t)

@@ -23,6 +23,7 @@ from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 from zerograd.core.checks import is_real
+from zerograd.core.config import Config
 from zerograd.core.cuda import get_array_module
 from zerograd.core.variable import Variable
 from zerograd.nn.optimizers import saving
@@ -153,10 +154,14 @@ class Optimizer:
             self._pool = ThreadPoolExecutor(max_workers=len(bins),
                                             thread_name_prefix="zerograd-optimizer")
             self._pool_size = len(bins)
-        for done in [self._pool.submit(self._update_all, chunk) for chunk in bins]:
+        # Config is per thread: the pool's threads take the caller's kernels setting
+        kernels_on = Config.kernels
+        for done in [self._pool.submit(self._update_all, chunk, kernels_on) for chunk in bins]:
             done.result()
 
-    def _update_all(self, params: list[Variable]) -> None:
+    def _update_all(self, params: list[Variable], kernels_on: bool | None = None) -> None:
+        if kernels_on is not None:
+            Config.kernels = kernels_on
         for param in params:
             self.update_one(param)
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from zerograd.core import kernels
 from zerograd.core.cuda import get_array_module
 from zerograd.nn.optimizers.hyperparameters import (
     CLOSED_FRACTION,
@@ -75,8 +76,14 @@ class MomentumSGD(Optimizer):
         super().__init__(lr=lr, momentum=momentum, nesterov=nesterov, **self._options(options))
 
     def rule(self, p: Any, g: Any, state: dict[str, Any], h: dict[str, Any]) -> None:
+        b = state["momentum_buffer"]
+        if kernels.enabled(p, g, b):  # one compiled pass where the layouts allow; NumPy below
+            from zerograd.core.kernels import optim
+            decoupled = h.get("decoupled_weight_decay", self.decoupled_weight_decay)
+            if optim.momentum_sgd(p, g, b, state["step"], h, decoupled):
+                return
         g = self.gradient(p, g, h)
-        lr, momentum, b = h["lr"], h["momentum"], state["momentum_buffer"]
+        lr, momentum = h["lr"], h["momentum"]
         dampening = h.get("dampening", 0.0)
         b *= momentum
         b += g if state["step"] == 1 or not dampening else (1 - dampening) * g
