@@ -83,11 +83,12 @@ def test_batch_norm_kernel_matches_numpy(dtype, train, rng, calls):
                      else ["batch_affine"])  # test mode's backward is affine: Functions
 
 
-def test_batch_norm_of_a_matrix_and_mixed_dtypes_stay_on_numpy(rng, calls):
-    x, gamma, beta = _batch(rng, (8, 3), np.float64)
+@pytest.mark.parametrize("shape", [(8, 3), (8, 3, 1, 1)])
+def test_batch_norm_of_one_value_planes_and_mixed_dtypes_stay_on_numpy(shape, rng, calls):
+    x, gamma, beta = _batch(rng, shape, np.float64)
     reference, result = _run(F.batch_norm, [x, gamma, beta])
     _assert_close(reference, result, np.float64)
-    F.layer_norm(x.astype(np.float32), gamma, beta)  # float32 x with float64 parameters
+    F.layer_norm(x.astype(np.float32), np.ones(shape[-1]), np.zeros(shape[-1]))  # mixed dtypes
     assert calls == []
 
 

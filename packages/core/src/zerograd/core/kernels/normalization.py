@@ -14,10 +14,10 @@ Layouts (the callers make them C-contiguous):
   into its own partial sums in row order, and the blocks' partials are added in block order,
   so the result does not depend on the thread count (the bitwise-resume rule).
 - batch norm: x (N, C, S) (S = H * W), each channel standardised over its N * S values;
-  parallel over the (image, channel) planes, in memory order (one thread per channel strides
-  through the images a page apart and measured several times slower). Each plane's sums are
-  made by one thread, and a channel's are added in image order: a fixed order whatever the
-  thread count. x (N, C) stays on NumPy (a plane of one value).
+  parallel over the (image, channel) planes, in memory order. Each plane's sums are made by
+  one thread, and a channel's are added in image order: a fixed order whatever the thread
+  count. x (N, C) and (N, C, 1, 1) stay on NumPy: with planes of one value the
+  per-plane work costs more than NumPy's column sums.
 """
 
 from __future__ import annotations

@@ -60,7 +60,7 @@ class NormalizationGrad(Function):
 
     def forward(self, x: Any, gamma: Any, gy: Any) -> tuple[Any, ...]:
         if kernels.enabled(gy, gamma, self.xhat, self.inv_std) and gy.size \
-                and (self.axes != self.param_axes or gy.ndim == 4):  # the NumPy reference below
+                and (self.axes != self.param_axes or _planes(gy.shape)):  # NumPy reference below
             from zerograd.core.kernels import normalization as kernel
             backward = (kernel.batch_norm_backward if self.axes == self.param_axes
                         else kernel.layer_norm_backward)
@@ -157,7 +157,7 @@ class BatchNorm(Function):
         self.axes = (0,) if x.ndim == 2 else (0, 2, 3)
         channel_shape = (1, -1) if x.ndim == 2 else (1, -1, 1, 1)
         running = () if self.train else (self.running_mean, self.running_var)
-        if kernels.enabled(x, gamma, beta, *running) and x.ndim == 4:  # the NumPy reference below
+        if kernels.enabled(x, gamma, beta, *running) and _planes(x.shape):  # NumPy reference below
             return self._kernel_forward(x, gamma, beta, channel_shape)
         if self.train:
             xhat, inv_std, mean, var = _standardize(x, self.axes, self.eps)
@@ -206,6 +206,12 @@ class BatchNorm(Function):
             ggamma = CF.sum(gy * ((x - self.mean) * self.inv_std), axis=self.axes)
         gbeta = CF.sum(gy, axis=self.axes) if beta.requires_grad else None
         return gx, ggamma, gbeta
+
+
+def _planes(shape: tuple[int, ...]) -> bool:
+    """Whether the batch norm kernels take x of this shape: (N, C, H, W) with H * W > 1 (they
+    work plane by plane; on (N, C) or planes of one value NumPy's column sums measured faster)."""
+    return len(shape) == 4 and shape[2] * shape[3] > 1
 
 
 def _unbiased_factor(m: int) -> float:
