@@ -126,6 +126,30 @@ def sgd_momentum_small_mlp():
 
 
 # --- normalization -----------------------------------------------------------------------------
+@case("layer_norm")
+def layer_norm():
+    from zerograd.nn import functions as F
+    x = _rng().standard_normal((64 * 64, 256)).astype(np.float32)  # a GPT block's activation
+    gamma, beta = np.ones(256, np.float32), np.zeros(256, np.float32)
+    return forward_backward(F.layer_norm, x, gamma, beta)
+
+
+@case("batch_norm")
+def batch_norm():
+    from zerograd.nn import functions as F
+    x = _rng().standard_normal((64, 64, 32, 32)).astype(np.float32)  # a ResNet stage's activation
+    gamma, beta = np.ones(64, np.float32), np.zeros(64, np.float32)
+    mean, var = np.zeros(64, np.float32), np.ones(64, np.float32)
+    return forward_backward(lambda *v: F.batch_norm(*v, mean, var), x, gamma, beta)
+
+
+@case("batch_norm_test")
+def batch_norm_test():
+    from zerograd.nn import functions as F
+    x = _rng().standard_normal((64, 64, 32, 32)).astype(np.float32)
+    gamma, beta = np.ones(64, np.float32), np.zeros(64, np.float32)
+    mean, var = np.zeros(64, np.float32), np.ones(64, np.float32)
+    return forward_backward(lambda *v: F.batch_norm(*v, mean, var, train=False), x, gamma, beta)
 
 
 # --- softmax, cross entropy, attention, GELU ---------------------------------------------------

@@ -11,7 +11,9 @@ from __future__ import annotations
 import math
 from typing import Any
 
-from zerograd.core import Function, Variable, as_variable
+import numpy as np
+
+from zerograd.core import Function, Variable, as_variable, kernels
 from zerograd.core import functions as CF
 from zerograd.core.cuda import get_array_module
 from zerograd.nn.functions._checks import floating_variable
@@ -57,6 +59,13 @@ class NormalizationGrad(Function):
         self.xhat, self.inv_std, self.needed = xhat, inv_std, needed
 
     def forward(self, x: Any, gamma: Any, gy: Any) -> tuple[Any, ...]:
+        if kernels.enabled(gy, gamma, self.xhat, self.inv_std) and gy.size \
+                and (self.axes != self.param_axes or _planes(gy.shape)):  # NumPy reference below
+            from zerograd.core.kernels import normalization as kernel
+            backward = (kernel.batch_norm_backward if self.axes == self.param_axes
+                        else kernel.layer_norm_backward)
+            grads = backward(gy, self.xhat, self.inv_std, gamma)
+            return tuple(grad for need, grad in zip(self.needed, grads) if need)
         xhat, gamma = self.xhat, gamma.reshape(self.gamma_view)
         gbeta = gy.sum(axis=self.param_axes)
         ggamma = (gy * xhat).sum(axis=self.param_axes)
@@ -147,13 +156,12 @@ class BatchNorm(Function):
         xp = get_array_module(x)
         self.axes = (0,) if x.ndim == 2 else (0, 2, 3)
         channel_shape = (1, -1) if x.ndim == 2 else (1, -1, 1, 1)
+        running = () if self.train else (self.running_mean, self.running_var)
+        if kernels.enabled(x, gamma, beta, *running) and _planes(x.shape):  # NumPy reference below
+            return self._kernel_forward(x, gamma, beta, channel_shape)
         if self.train:
             xhat, inv_std, mean, var = _standardize(x, self.axes, self.eps)
-            unbiased = _unbiased_factor(x.size // x.shape[1])
-            self.running_mean *= self.decay
-            self.running_mean += (1 - self.decay) * mean.reshape(-1)
-            self.running_var *= self.decay
-            self.running_var += ((1 - self.decay) * unbiased) * var.reshape(-1)
+            self._update_running(mean, var, x.size // x.shape[1])
         else:
             # Copies of the statistics used: later train steps update the running arrays in place.
             self.mean = self.running_mean.reshape(channel_shape).copy()
@@ -163,6 +171,27 @@ class BatchNorm(Function):
         self.xhat, self.inv_std = (xhat if self.train else None), inv_std
         y = xhat * gamma.reshape(channel_shape)
         y += beta.reshape(channel_shape)
+        return y
+
+    def _update_running(self, mean: Any, var: Any, m: int) -> None:
+        unbiased = _unbiased_factor(m)
+        self.running_mean *= self.decay
+        self.running_mean += (1 - self.decay) * mean.reshape(-1)
+        self.running_var *= self.decay
+        self.running_var += ((1 - self.decay) * unbiased) * var.reshape(-1)
+
+    def _kernel_forward(self, x: Any, gamma: Any, beta: Any, channel_shape: tuple[int, ...]) -> Any:
+        """The forward above on the compiled kernels (x (N, C, H, W), NumPy arrays)."""
+        from zerograd.core.kernels import normalization as kernel
+        if self.train:
+            mean, var = kernel.batch_statistics(x)
+            self._update_running(mean, var, x.size // x.shape[1])
+        else:
+            mean, var = self.running_mean, self.running_var
+            self.mean = mean.reshape(channel_shape).copy()
+        inv_std = (1 / np.sqrt(var + self.eps)).reshape(channel_shape)
+        xhat, y = kernel.batch_affine(x, mean, inv_std, gamma, beta, keep=self.train)
+        self.xhat, self.inv_std = xhat, inv_std
         return y
 
     def backward(self, gy: Variable) -> tuple[Any, Any, Any]:
@@ -177,6 +206,12 @@ class BatchNorm(Function):
             ggamma = CF.sum(gy * ((x - self.mean) * self.inv_std), axis=self.axes)
         gbeta = CF.sum(gy, axis=self.axes) if beta.requires_grad else None
         return gx, ggamma, gbeta
+
+
+def _planes(shape: tuple[int, ...]) -> bool:
+    """Whether the batch norm kernels take x of this shape: (N, C, H, W) with H * W > 1 (they
+    work plane by plane; on (N, C) or planes of one value NumPy's column sums measured faster)."""
+    return len(shape) == 4 and shape[2] * shape[3] > 1
 
 
 def _unbiased_factor(m: int) -> float:
@@ -252,6 +287,10 @@ class LayerNorm(Function):
         self.axes, self.eps = axes, eps
 
     def forward(self, x: Any, gamma: Any, beta: Any) -> Any:
+        if kernels.enabled(x, gamma, beta) and x.size:  # the NumPy reference below
+            from zerograd.core.kernels import normalization as kernel
+            y, self.xhat, self.inv_std = kernel.layer_norm_forward(x, gamma, beta, self.eps)
+            return y
         xhat, inv_std, _, _ = _standardize(x, self.axes, self.eps)
         self.xhat, self.inv_std = xhat, inv_std
         y = xhat * gamma
