@@ -29,28 +29,42 @@ _C = tuple(1.0 / math.factorial(i) for i in range(14))
 
 
 @kernel(parallel=False)
-def exp(x: Any) -> Any:
-    """exp of a float64 (see the module's docstring); no branch, so loops around it vectorise."""
-    xc = min(max(x, -746.0), 710.0)  # beyond: 0 and inf, which the scaling below yields anyway
+def exp(x: Any, single: bool = False) -> Any:
+    """exp of a float64 (see the module's docstring); no branch, so loops around it vectorise.
+    ``single``: accurate enough for a float32 result only (a loop-invariant flag: the compiler
+    makes one loop of each)."""
+    # Beyond these exp is 0 (below half the smallest subnormal) or inf: selected at the end, the
+    # arithmetic runs on 0 instead, because a product rounding into the subnormals (here: every
+    # masked -inf score) takes the CPU's slow microcode path, tens of times slower.
+    low, high = x < -745.2, x > 709.8
+    xc = 0.0 if low | high else x
     t = xc * _INV_LN2 + _MAGIC
     k = t - _MAGIC
     r = xc - k * _LN2_HI
     r = r - k * _LN2_LO
-    p = _C[13]
-    for i in range(12, -1, -1):  # Horner; a constant trip count, unrolled by the compiler
-        p = p * r + _C[i]
+    if single:  # degree 7: truncation below 6e-9, a tenth of a float32 ulp
+        p = _C[7]
+        for i in range(6, -1, -1):  # Horner; a constant trip count, unrolled by the compiler
+            p = p * r + _C[i]
+    else:
+        p = _C[13]
+        for i in range(12, -1, -1):
+            p = p * r + _C[i]
     kb = np.float64(t).view(np.int64) - np.int64(_MAGIC_BITS)
     half = kb >> 1  # 2**k as 2**half * 2**(k - half): each a normal number for |k| <= 1076
     s1 = np.int64((half + 1023) << 52).view(np.float64)
     s2 = np.int64((kb - half + 1023) << 52).view(np.float64)
     y = p * s1 * s2
+    y = 0.0 if low else y
+    y = np.inf if high else y
     return x if x != x else y
 
 
 @kernel(parallel=False)
 def _exp_all(x: Any, y: Any) -> None:
+    single = x.itemsize == 4
     for i in range(x.size):
-        y[i] = exp(np.float64(x[i]))
+        y[i] = exp(np.float64(x[i]), single)
 
 
 def exp_array(x: Any) -> Any:

@@ -81,8 +81,9 @@ def _row_sum(v: Any, n: int) -> Any:
 def _softmax_row(x: Any, shift: Any, e: Any, y: Any) -> Any:
     """y = exp(x - shift) / sum(exp(x - shift)) over the row (e: float64 scratch); the sum."""
     n = x.shape[0]
+    single = x.itemsize == 4
     for i in range(n):
-        e[i] = exp(x[i] - shift)
+        e[i] = exp(x[i] - shift, single)
     total = _row_sum(e, n)
     for i in range(n):
         y[i] = np.true_divide(e[i], total)
@@ -144,6 +145,7 @@ def _attention_softmax(s: Any, scale: Any, add: Any, keep: Any, masked: bool) ->
     length = add.shape[0]
     lowest = np.finfo(s.dtype).min
     tiny = np.finfo(s.dtype).tiny
+    single = s.itemsize == 4
     for block in prange((n_rows + _ROWS - 1) // _ROWS):
         e = np.empty(n_keys, np.float64)
         for r in range(block * _ROWS, min(n_rows, (block + 1) * _ROWS)):
@@ -155,7 +157,7 @@ def _attention_softmax(s: Any, scale: Any, add: Any, keep: Any, masked: bool) ->
             if masked:
                 m = m if (m >= lowest) | (m != m) else lowest
             for j in range(n_keys):
-                e[j] = exp(row[j] - m)
+                e[j] = exp(row[j] - m, single)
             total = s.dtype.type(_row_sum(e, n_keys))
             if masked:
                 total = total if (total >= tiny) | (total != total) else tiny
