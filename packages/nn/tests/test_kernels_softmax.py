@@ -51,13 +51,13 @@ def test_exp_matches_numpy_over_the_whole_range():
     special = [np.nan, np.inf, -np.inf, 0.0, -0.0, 709.782712893384, 709.7827128933841, 710.0,
                -745.1332191019411, -745.1332191019412, -745.19, -745.21, 709.79, 709.81, -746.0,
                1e300, -1e300]
-    x = np.concatenate([np.linspace(-760, 720, 400_001), special])
+    x = np.concatenate([np.linspace(-760, 720, 100_001), special])
     with np.errstate(over="ignore", under="ignore"):
         reference = np.exp(x)
     y = exp_array(x)
     _assert_ulps(y, reference, 1)  # subnormal results: within one step of 2**-1074
     with np.errstate(over="ignore", under="ignore"):  # 1e300 -> inf in float32
-        x32 = np.concatenate([np.linspace(-110, 100, 200_001), special]).astype(np.float32)
+        x32 = np.concatenate([np.linspace(-110, 100, 50_001), special]).astype(np.float32)
         reference = np.exp(x32)
     _assert_ulps(exp_array(x32), reference, 2)  # NumPy's float32 exp is itself 2.4 ulp off
 
