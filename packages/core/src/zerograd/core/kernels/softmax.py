@@ -3,7 +3,9 @@ count): the book's softmax cross entropy, forward and backward, and the softmax 
 dot-product attention with its masks, forward and backward. Every loop runs over a row's
 contiguous elements; exp is ``_exp.exp`` (vectorisable arithmetic, not a libm call per element).
 
-NumPy references, which these follow operation by operation (sums run in float64 in four lanes, exp to 1 ulp):
+NumPy references, which these follow operation by operation (sums run in float64 in four lanes
+in a fixed order; exp as ``_exp`` says; divisions are ``np.true_divide``, since Python's ``/``
+makes Numba test for a zero divisor, a branch that keeps a loop from vectorising):
 
 - ``zerograd.nn.functions.loss.SoftmaxCrossEntropy`` (logits (N, C), labels (N,)): per row the
   maximum m, s = sum exp(x - m), the picked log-probability (x_t - m) - log s and the
@@ -13,7 +15,8 @@ NumPy references, which these follow operation by operation (sums run in float64
 - ``zerograd.nn.functions.attention.ScaledDotProductAttention._softmax`` on scores (R, L, S) in
   place: s * scale (+ an additive (L, S) mask), -inf where a boolean (L, S) mask drops a key,
   softmax over S; with a mask, a row with every key dropped gets probabilities 0. Its backward
-  (the softmax part of ``backward``): gs = (gs - D) * p per row, D = gy . out over Ev.
+  (the softmax part of ``backward``, without dropout): gs = (gs - D) * p per row, D = gy . out
+  over Ev. Masks with batch axes and dropout stay on NumPy.
 """
 
 from __future__ import annotations
