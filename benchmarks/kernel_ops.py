@@ -153,6 +153,46 @@ def batch_norm_test():
 
 
 # --- softmax, cross entropy, attention, GELU ---------------------------------------------------
+def _softmax_cross_entropy(n: int, classes: int):
+    from zerograd.nn import functions as F
+    x = _rng().standard_normal((n, classes)).astype(np.float32)
+    t = _rng().integers(0, classes, n)
+    return forward_backward(lambda v: F.softmax_cross_entropy(v, t), x)
+
+
+@case("softmax_ce_100x10")
+def softmax_ce_small():
+    return _softmax_cross_entropy(100, 10)
+
+
+@case("softmax_ce_4096x65")
+def softmax_ce_char_gpt():  # the char GPT's logits: batch 64 x 64 positions, 65 characters
+    return _softmax_cross_entropy(64 * 64, 65)
+
+
+@case("attention_causal")
+def attention_causal():  # the char GPT's attention: batch 64, 4 heads, 64 positions, 64 features
+    from zerograd.nn import functions as F
+    q, k, v = (_rng().standard_normal((64, 4, 64, 64)).astype(np.float32) for _ in range(3))
+    return forward_backward(lambda a, b, c: F.scaled_dot_product_attention(a, b, c, is_causal=True),
+                            q, k, v)
+
+
+def _gelu(approximate: str):
+    from zerograd.nn import functions as F
+    x = _rng().standard_normal((64 * 64, 1024)).astype(np.float32)
+    return forward_backward(lambda v: F.gelu(v, approximate), x)
+
+
+@case("gelu_4096x1024")
+def gelu_erf():  # the GPT MLP's hidden layer
+    return _gelu("none")
+
+
+@case("gelu_tanh_4096x1024")
+def gelu_tanh():
+    return _gelu("tanh")
+
 
 
 # --- convolution and pooling -------------------------------------------------------------------

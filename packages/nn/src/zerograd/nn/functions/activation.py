@@ -11,7 +11,7 @@ from typing import Any
 
 import numpy as np
 
-from zerograd.core import Config, Function, Variable
+from zerograd.core import Config, Function, Variable, kernels
 from zerograd.core import functions as CF
 from zerograd.core.checks import normalize_axis
 from zerograd.core.cuda import get_array_module
@@ -242,6 +242,37 @@ class NormalCdf(Function):
         return Variable(g, requires_grad=False)
 
 
+class GELU(Function):
+    """gelu as one Function, run by the compiled kernels (zerograd.core.kernels.activation); gelu
+    uses it only when they may run: its compositions below are the reference."""
+
+    __slots__ = ("tanh",)
+
+    def __init__(self, approximate: str) -> None:
+        self.tanh = approximate == "tanh"
+
+    def forward(self, x: Any) -> Any:
+        from zerograd.core.kernels import activation as activation_kernels
+        return activation_kernels.gelu_forward(x, self.tanh)
+
+    def backward(self, gy: Variable) -> Variable:
+        x = self.inputs[0]
+        if Config.enable_backprop or not kernels.enabled(x.data, gy.data):
+            return gy * _gelu_slope(x, self.tanh)  # differentiable again (create_graph)
+        from zerograd.core.kernels import activation as activation_kernels
+        return Variable(activation_kernels.gelu_backward(x.data, gy.data, self.tanh),
+                        requires_grad=False)
+
+
+def _gelu_slope(x: Variable, tanh: bool) -> Variable:
+    """d gelu / dx as Functions: Phi(x) + x phi(x), or for the tanh form (with h = 1 + tanh(u))
+    h / 2 + x (1 - tanh(u)^2) sqrt(2 / pi) (1 + 3 * 0.044715 x^2) / 2."""
+    if not tanh:
+        return NormalCdf()(x) + x * CF.exp(x * x * -0.5) * (1 / math.sqrt(2 * math.pi))
+    t = CF.tanh((x + x * x * x * 0.044715) * math.sqrt(2 / math.pi))
+    return (t + 1) * 0.5 + x * (1 - t * t) * (x * x * (3 * 0.044715) + 1) * (0.5 * math.sqrt(2 / math.pi))
+
+
 def gelu(x: Any, approximate: str = "none") -> Variable:
     """Gaussian error linear unit: y = x Phi(x) (PyTorch's default), or with approximate='tanh'
     y = x (1 + tanh(sqrt(2/pi) (x + 0.044715 x^3))) / 2. Any shape.
@@ -251,6 +282,8 @@ def gelu(x: Any, approximate: str = "none") -> Variable:
     variable([ 0. 10.])
     """
     x = floating_variable("gelu", "x", x)
+    if approximate in ("none", "tanh") and kernels.enabled(x.data):  # the reference is below
+        return GELU(approximate)(x)
     if approximate == "none":
         return x * NormalCdf()(x)
     if approximate == "tanh":

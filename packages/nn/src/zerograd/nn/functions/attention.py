@@ -18,7 +18,7 @@ from typing import Any
 
 import numpy as np
 
-from zerograd.core import Config, Function, Variable, as_variable
+from zerograd.core import Config, Function, Variable, as_variable, kernels
 from zerograd.core import functions as CF
 from zerograd.core.cuda import get_array_module
 from zerograd.core.utils import sum_to
@@ -67,7 +67,10 @@ class ScaledDotProductAttention(Function):
         if s.shape[:-2] != self.batch:  # the mask alone widens the batch axes
             s = xp.broadcast_to(s, self.batch + s.shape[-2:]).copy()
         drop = None if self.keep is None else ~self.keep
-        if xp is np and mask is None and s.ndim > 2 and (drop is None or drop.ndim == 2):
+        if self._compiled(s, mask):  # the NumPy reference is below
+            from zerograd.core.kernels import softmax as softmax_kernels
+            softmax_kernels.attention_softmax(s, self.scale, mask, self.keep)
+        elif xp is np and mask is None and s.ndim > 2 and (drop is None or drop.ndim == 2):
             # block by block over the leading axes: the softmax's passes stay in cache
             rows = s.reshape(-1, *s.shape[-2:])
             step = max(1, _SOFTMAX_BLOCK // (s.shape[-1] * s.shape[-2]))
@@ -89,6 +92,13 @@ class ScaledDotProductAttention(Function):
             out = xp.matmul(p, v)
         self.probs, self.out = p, out
         return out
+
+    def _compiled(self, s: Any, mask: Any) -> bool:
+        """Whether the compiled softmax takes these scores: masks that broadcast to (L, S)."""
+        arrays = (s,) if mask is None else (s, mask)
+        return (kernels.enabled(*arrays) and s.size > 0 and s.flags.c_contiguous
+                and (mask is None or mask.ndim <= 2)
+                and (self.keep is None or (type(self.keep) is np.ndarray and self.keep.ndim <= 2)))
 
     def _softmax(self, xp: Any, s: Any, mask: Any, drop: Any) -> None:
         """softmax(s * scale + mask) in place, -inf where ``drop``; a row whose every key is
@@ -131,14 +141,18 @@ class ScaledDotProductAttention(Function):
         mask_grad = len(inputs) == 4 and inputs[3].requires_grad
         if inputs[0].requires_grad or inputs[1].requires_grad or mask_grad:
             gs = xp.matmul(g, _mT(v))  # the gradient of the (dropped) probabilities
-            row_dot = (g * self.out).sum(axis=-1, keepdims=True)
-            if dropout:
-                gs *= p > 0
-                gs *= self._keep_scale()
-                xp.abs(p, out=kept)
-                p = kept
-            gs -= row_dot
-            gs *= p  # the softmax's backward; masked keys have p = 0 and get no gradient
+            if not dropout and kernels.enabled(gs, p, g) and gs.shape == p.shape:
+                from zerograd.core.kernels import softmax as softmax_kernels
+                softmax_kernels.attention_softmax_backward(gs, p, g, self.out)  # as below
+            else:
+                row_dot = (g * self.out).sum(axis=-1, keepdims=True)
+                if dropout:
+                    gs *= p > 0
+                    gs *= self._keep_scale()
+                    xp.abs(p, out=kept)
+                    p = kept
+                gs -= row_dot
+                gs *= p  # the softmax's backward; masked keys have p = 0 and get no gradient
             del kept
             if mask_grad:
                 gmask = sum_to(gs, inputs[3].shape)

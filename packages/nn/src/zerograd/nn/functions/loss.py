@@ -13,7 +13,7 @@ from typing import Any
 
 import numpy as np
 
-from zerograd.core import Function, Variable, as_variable
+from zerograd.core import Function, Variable, as_variable, kernels
 from zerograd.core import functions as CF
 from zerograd.core.cuda import get_array_module
 from zerograd.nn.functions._checks import batch_size, floating_variable, label_array, nonempty_batch
@@ -81,20 +81,25 @@ class SoftmaxCrossEntropy(Function):
     Backward: gx = (softmax(x) - onehot(t)) gy / N.
     """
 
-    __slots__ = ("t",)
+    __slots__ = ("t", "probs")
 
     def __init__(self, t: Any) -> None:
         self.t = t
+        self.probs = None  # the compiled kernel's softmax(x), for the backward
 
     def forward(self, x: Any) -> Any:
         xp = get_array_module(x)
         n = x.shape[0]
+        if kernels.enabled(x) and x.shape[1]:  # the NumPy reference is below
+            from zerograd.core.kernels import softmax as softmax_kernels
+            picked, self.probs = softmax_kernels.cross_entropy_forward(x, self.t)
+            return _scalar_array(xp, -picked.sum() / x.dtype.type(n), x.dtype)
         log_p = log_softmax_array(x, axis=1)
         picked = log_p[xp.arange(n), self.t]
         return _scalar_array(xp, -picked.sum() / x.dtype.type(n), x.dtype)
 
     def backward(self, gy: Variable) -> Variable:
-        return SoftmaxCrossEntropyGrad(self.t)(self.inputs[0], gy)
+        return SoftmaxCrossEntropyGrad(self.t, self.probs)(self.inputs[0], gy)
 
 
 class SoftmaxCrossEntropyGrad(Function):
@@ -104,13 +109,16 @@ class SoftmaxCrossEntropyGrad(Function):
     for gy.
     """
 
-    __slots__ = ("t",)
+    __slots__ = ("t", "probs")
 
-    def __init__(self, t: Any) -> None:
-        self.t = t
+    def __init__(self, t: Any, probs: Any = None) -> None:
+        self.t, self.probs = t, probs  # probs: softmax(x) from the compiled forward, or None
 
     def forward(self, x: Any, gy: Any) -> Any:
         n = x.shape[0]
+        if kernels.enabled(x, gy) and x.shape[1]:  # the NumPy reference is below
+            from zerograd.core.kernels import softmax as softmax_kernels
+            return softmax_kernels.cross_entropy_backward(x, self.t, self.probs, gy * (1.0 / n))
         gx = softmax_array(x, axis=1)
         gx[get_array_module(x).arange(n), self.t] -= 1
         gx *= gy * (1.0 / n)
