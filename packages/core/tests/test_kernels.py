@@ -57,3 +57,21 @@ def test_available_is_what_numba_import_says():
         assert not kernels.available()
     else:
         assert kernels.available()
+
+
+def test_every_python_thread_gets_the_blas_thread_count():
+    """Numba's thread count is per Python thread: a worker thread must not fall back to every
+    CPU when OMP_NUM_THREADS says one."""
+    pytest.importorskip("numba")
+    import os
+    import subprocess
+    import sys
+    code = ("import threading; from zerograd.core import kernels; kernels.available(); "
+            "import numba; seen = []; "
+            "t = threading.Thread(target=lambda: seen.append(numba.get_num_threads())); "
+            "t.start(); t.join(); print(numba.get_num_threads(), seen[0])")
+    env = {k: v for k, v in os.environ.items() if k not in ("NUMBA_NUM_THREADS",
+                                                           "OPENBLAS_NUM_THREADS")}
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         env={**env, "OMP_NUM_THREADS": "1"})
+    assert out.stdout.split() == ["1", "1"], out.stderr

@@ -11,14 +11,21 @@ Numba is imported on the first call of ``enabled`` that could use it, not with z
 ``import zerograd`` costs no more. Kernels compile on their first use and are cached on disk
 (``cache=True``, next to this package or in ``NUMBA_CACHE_DIR``), so a fresh process pays only a
 load. Their threads follow the setting NumPy's BLAS reads: ``NUMBA_NUM_THREADS``, else
-``OPENBLAS_NUM_THREADS``, else ``OMP_NUM_THREADS`` (else every CPU). Loading Numba sets
-``OMP_WAIT_POLICY=passive`` in this process when it is unset (see ``_load``): the kernels'
-OpenMP threads then sleep between kernels instead of spinning on the cores BLAS is using.
+``OPENBLAS_NUM_THREADS``, else ``OMP_NUM_THREADS`` (else every CPU); loading Numba sets
+``NUMBA_NUM_THREADS`` to that count when it is unset, so every Python thread uses it. It also
+sets ``OMP_WAIT_POLICY=passive`` when unset (see ``_load``): the kernels' OpenMP threads then
+sleep between kernels instead of spinning on the cores BLAS is using.
 
 One module per family; each kernel names the NumPy function it replaces:
 ``pooling`` (2x2 max pooling forward/backward), ``windows`` (the im2col matrix of a
-convolution). Tried and left out because they did not beat NumPy (benchmarks/RESULTS.md):
-the LSTM gate math of a step, whose tanh NumPy runs as SIMD code and Numba as scalar calls.
+convolution), ``optim`` (SGD with momentum, Adam and AdamW as one in-place pass per parameter),
+``normalization`` (layer norm, and batch norm on (N, C, H, W), forward and backward),
+``softmax`` (softmax cross entropy; the attention's scaled, masked softmax) and ``activation``
+(GELU, both forms). ``_exp`` is an exp written as plain arithmetic, which Numba vectorises where
+its libm exp stays scalar (pip's llvmlite has no SVML). Every kernel parallelises over
+independent rows, planes or chunks and sums in a fixed order, so its results do not depend on
+the thread count. Tried and left out because they did not beat NumPy (benchmarks/RESULTS.md):
+max pooling with run-time window sizes, plain SGD, batch norm with one value per plane.
 """
 
 from __future__ import annotations
@@ -50,12 +57,17 @@ def _load() -> bool:
     # at two threads, faster with passive waiting. Only when the user has not chosen; before
     # Numba loads libgomp, which reads it once.
     os.environ.setdefault("OMP_WAIT_POLICY", "passive")
+    # Numba's set_num_threads holds for the calling Python thread only; every other thread (a
+    # training loop in a worker thread) starts at NUMBA_NUM_THREADS. Setting it before the import
+    # gives every thread the BLAS count (only when the user has not chosen).
+    if not os.environ.get("NUMBA_NUM_THREADS"):
+        os.environ["NUMBA_NUM_THREADS"] = str(thread_setting(os.environ, os.cpu_count() or 1))
     try:
         import numba
     except Exception:  # a broken install (e.g. a NumPy it does not support) means NumPy only
         return False
-    threads = thread_setting(os.environ, numba.config.NUMBA_NUM_THREADS)
-    numba.set_num_threads(threads)
+    # Numba may have been imported before (by another library): its cap is then its own.
+    numba.set_num_threads(thread_setting(os.environ, numba.config.NUMBA_NUM_THREADS))
     return True
 
 
