@@ -11,7 +11,7 @@ import numpy as np
 import zerograd.core.functions as CF
 from zerograd.core import Variable, as_variable
 from zerograd.core.functions import shape as shaping
-from zerograd.core.functions.indexing import scatter_flat
+from zerograd.core.functions.indexing import ScatterFlat, scatter_flat
 from zerograd.onnx.ops.registry import constant, data, exporter, given, importer, ints, require, text
 
 
@@ -198,3 +198,20 @@ def _basic_index(e: Any, f: Any, index: tuple, x: str, out: str) -> None:
     if inserted:
         y = e.unsqueeze(y, inserted)
     e.node("Identity", [y], [out])
+
+
+@exporter(ScatterFlat)
+def _scatter_flat(e: Any, f: Any, ins: list, outs: list) -> None:
+    """Zeros with the input added at flat positions: ScatterND on the flat zeros (reduction add
+    from opset 16; before it, only positions that do not repeat)."""
+    positions = np.asarray(f.positions, dtype=np.int64).reshape(-1, 1)
+    repeats = np.unique(positions).size < positions.shape[0]
+    if repeats and e.opset < 16:
+        raise NotImplementedError(f"ScatterFlat: repeated positions need ScatterND's reduction "
+                                  f"(opset 16), the export asks for opset {e.opset}")
+    size = int(np.prod(f.shape, dtype=np.int64))
+    zeros = e.literal(np.zeros(size, dtype=f.inputs[0].dtype), "zeros")
+    flat = e.node("Reshape", [ins[0], e.ints([-1])])
+    attrs = {"reduction": "add"} if repeats else {}
+    scattered = e.node("ScatterND", [zeros, e.literal(positions, "positions"), flat], **attrs)
+    e.node("Reshape", [scattered, e.ints(list(f.shape))], outs)
