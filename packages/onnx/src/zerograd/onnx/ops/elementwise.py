@@ -180,7 +180,8 @@ def _clip_attributes(node: Any, attrs: dict, xs: list) -> list:
 def _with_constant(op: str, constant_first: bool = False) -> Callable:
     """x (op) c, or c (op) x: the constant ``f.c`` becomes a Constant of x's dtype."""
     def mapping(e: Any, f: Any, ins: list, outs: list) -> None:
-        c = e.constant(f.c, dtype_of(f))
+        dtype = dtype_of(f)  # the constant of each extra trace: one that follows the batch is computed
+        c = e.literal(np.asarray(f.c, dtype), "const", [np.asarray(g.c, dtype) for g in e.variants(f)])
         e.node(op, [c, ins[0]] if constant_first else [ins[0], c], outs)
     return mapping
 
