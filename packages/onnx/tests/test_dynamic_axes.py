@@ -88,7 +88,7 @@ def test_exported_at_batch_2_runs_at_batch_3(zoo, tmp_path, rng, name):
     _compare(zoo, path, model, inputs(rng, 3))
 
 
-@pytest.mark.parametrize("name", ["fold batch", "batch constant"])
+@pytest.mark.parametrize("name", ["fold batch", "batch constant", "GPT"])
 def test_an_imported_model_re_exports_with_its_batch_dynamic(zoo, tmp_path, rng, name):
     make, inputs = MODELS[name]
     export(make(), inputs(rng, 2), tmp_path / "first.onnx", opset=17)

@@ -298,7 +298,8 @@ def test_a_data_dependent_where_re_exports_its_condition(tmp_path):
     rng = np.random.default_rng(1)
     model = load(proto)
     again = export(model, rng.standard_normal((3, 4)).astype(F32), opset=17)
-    other = rng.standard_normal((5, 4)).astype(F32)
-    expected = np.where(other > 0, other, np.float32(-1.0))
-    np.testing.assert_array_equal(_run(again, other)[0], expected)
-    np.testing.assert_array_equal(model(other).data, expected)
+    assert "Greater" in {node.op_type for node in again.graph.node}
+    other = rng.standard_normal((3, 4)).astype(F32)
+    np.testing.assert_array_equal(_run(again, other)[0], _run(proto, other)[0])
+    longer = rng.standard_normal((5, 4)).astype(F32)
+    np.testing.assert_array_equal(_run(again, longer)[0], np.where(longer > 0, longer, F32(-1)))

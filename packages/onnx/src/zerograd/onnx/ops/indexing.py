@@ -49,10 +49,15 @@ def _slice_attributes(node: Any, attrs: dict, xs: list) -> list:
 
 @importer("Gather", 1, 11, 13)
 def _gather(node: Any, attrs: dict, xs: list) -> list:
-    x, ids = xs[0], constant(xs[1]).astype(np.int64)
+    x, ids = xs[0], constant(xs[1])
     axis = attrs.get("axis", 0) % np.ndim(data(x))
-    ids = np.where(ids < 0, ids + np.shape(data(x))[axis], ids)
-    return [_take(x, (slice(None),) * axis + (ids if ids.ndim else int(ids),))]
+    # the ids array itself when it needs no change: ids that are the model's input stay it on export
+    ids = ids if ids.dtype == np.int64 else ids.astype(np.int64)
+    if ids.ndim and (ids < 0).any():
+        ids = np.where(ids < 0, ids + np.shape(data(x))[axis], ids)
+    elif not ids.ndim:
+        ids = int(ids) + (np.shape(data(x))[axis] if ids < 0 else 0)
+    return [_take(x, (slice(None),) * axis + (ids,))]
 
 
 @importer("GatherElements", 11, 13)
