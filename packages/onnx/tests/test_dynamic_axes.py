@@ -12,7 +12,7 @@ import zerograd.core.functions as CF
 from zerograd.core.testing import torch_or_skip
 from zerograd.nn import Model
 from zerograd.nn.layers import Linear
-from zerograd.onnx import export, load
+from zerograd.onnx import ExportError, export, load
 from zerograd.text.gpt import GPT, GPTConfig
 from zerograd.vision.models import FashionCNN
 
@@ -61,6 +61,13 @@ class GPTLogits(Model):
         return logits
 
 
+class BatchMean(Model):
+    """x minus a number computed outside the graph from the whole batch."""
+
+    def forward(self, x):
+        return x - np.float32(x.data.mean())
+
+
 def _ids(rng, shape):
     return rng.integers(0, 11, shape).astype(np.int64)
 
@@ -96,6 +103,13 @@ def test_an_imported_model_re_exports_with_its_batch_dynamic(zoo, tmp_path, rng,
     imported = load(tmp_path / "first.onnx")
     export(imported, inputs(rng, 2), tmp_path / "again.onnx", opset=17)
     _compare(zoo, tmp_path / "again.onnx", imported, inputs(rng, 3))
+
+
+def test_a_constant_whose_values_follow_the_batch_in_no_size_form_is_refused(rng):
+    """Frozen at its traced value, the file would be silently wrong at another batch."""
+    with pytest.raises(ExportError, match=r"values that follow the dynamic axes in no product form"):
+        export(BatchMean(), rng.standard_normal((2, 4)).astype(np.float32))
+    export(BatchMean(), rng.standard_normal((2, 4)).astype(np.float32), dynamic_axes={})
 
 
 @pytest.mark.parametrize("opset", [13, 17])

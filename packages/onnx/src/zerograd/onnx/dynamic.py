@@ -179,7 +179,8 @@ class DynamicShapes:
         """A scalar or 1-D constant whose integral values are sizes of the dynamic axes (times
         a constant): Concat of those sizes and the fixed values, cast to its dtype."""
         flat = [np.asarray(a).reshape(-1) for a in [array, *others]]
-        integral = array.ndim <= 1 and all(np.array_equal(a, np.round(a)) for a in flat)
+        integral = array.ndim <= 1 and array.dtype.kind in "iuf" and \
+            all(np.array_equal(a, np.round(a)) for a in flat)
         forms = self.forms(tuple(int(v) for v in flat[0]), [tuple(int(v) for v in a) for a in flat[1:]]) \
             if integral else [None]
         if any(form is None for form in forms):
