@@ -1,6 +1,6 @@
 """load()'s op rules: each new op and each old (pre-opset-13) form against ONNX Runtime at the
 opset the model declares, refusals of opsets and versions zerograd does not know, constants that
-stay constants, and a round trip per op (an ONNX node -> zerograd -> the same node type)."""
+stay constants, and the LSTM/GRU nodes' round trip (test_round_trips.py has one per import rule)."""
 
 from __future__ import annotations
 
@@ -216,27 +216,6 @@ def test_scalar_float_constants_stay_constants_and_weights_train():
     model = load(helper.make_model(graph, opset_imports=[helper.make_opsetid("", 17)], ir_version=8))
     assert sorted(name for name, _ in model.named_params()) == ["W", "table"]
     assert not isinstance(model.initializer("scale"), Parameter)
-
-
-ROUND_TRIPS = ["HardSigmoid torch", "MaxPool ceil_mode padded", "Conv asymmetric pads",
-               "Pad-2 attributes", "Clip-6 attributes", "GatherElements", "Max of 3",
-               "LayerNormalization axis 1", "Split-11 attribute"]
-
-
-@pytest.mark.parametrize("name", ROUND_TRIPS)
-def test_an_imported_node_re_exports_as_the_same_op(zoo, tmp_path, rng, name):
-    op, shape, attrs, inputs, opset, *outputs = CASES[name]
-    proto = _where_model() if op == "Where" else _model(op, list(shape), attrs, inputs, opset, *outputs)
-    x = rng.standard_normal(shape).astype(F32)
-    model = load(proto)
-    again = export(model, x, tmp_path / "again.onnx", opset=17)
-    types = {node.op_type for node in again.graph.node}
-    expected = {"Max of 3": "Max", "Pad-2 attributes": "Pad", "Clip-6 attributes": "Clip",
-                "Split-11 attribute": "Split"}.get(name, op)
-    assert expected in types, types
-    for a, e in zip(zoo.run_onnxruntime(tmp_path / "again.onnx", {"input": x}),
-                    zoo.zerograd_outputs(model, x)):
-        np.testing.assert_allclose(a, e, rtol=RTOL, atol=ATOL)
 
 
 def _recurrent_model(op, rng, T=4, N=2, I=3, H=5):

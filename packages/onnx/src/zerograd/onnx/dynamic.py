@@ -149,9 +149,12 @@ class DynamicShapes:
     def dynamic_literal(self, array: np.ndarray, others: list[np.ndarray], hint: str) -> str | None:
         """A constant whose shape follows the dynamic axes, written as a computation: Expand of
         its first slice when it repeats along those axes, Range when it is arange(n). None when
-        its shape is the same in every trace."""
+        its shape is the same in every trace and so are its values; a small integral one whose
+        values follow the axes (a shape read from the input) is computed from them."""
         if all(o.shape == array.shape for o in others):
-            return None
+            if all(np.array_equal(o, array) for o in others):
+                return None
+            return self._dynamic_values(array, others, hint)
         if any(o.ndim != array.ndim for o in others):
             raise NotImplementedError(f"a constant of shape {array.shape} ({hint}) changes rank "
                                       "with the dynamic axes")
@@ -171,6 +174,23 @@ class DynamicShapes:
         raise NotImplementedError(f"a constant of shape {array.shape} ({hint}) is built from the "
                                   "size of a dynamic axis; export with that axis fixed "
                                   "(dynamic_axes) or build it from the input inside a Function")
+
+    def _dynamic_values(self, array: np.ndarray, others: list[np.ndarray], hint: str) -> str:
+        """A scalar or 1-D constant whose integral values are sizes of the dynamic axes (times
+        a constant): Concat of those sizes and the fixed values, cast to its dtype."""
+        flat = [np.asarray(a).reshape(-1) for a in [array, *others]]
+        integral = array.ndim <= 1 and array.dtype.kind in "iuf" and \
+            all(np.array_equal(a, np.round(a)) for a in flat)
+        forms = self.forms(tuple(int(v) for v in flat[0]), [tuple(int(v) for v in a) for a in flat[1:]]) \
+            if integral else [None]
+        if any(form is None for form in forms):
+            raise NotImplementedError(f"a constant {hint} of shape {array.shape} has values that follow "
+                                      "the dynamic axes in no product form; export with that axis "
+                                      "fixed (dynamic_axes) or compute it inside a Function")
+        value = self._target(forms)
+        if array.ndim == 0:
+            value = self.squeeze(value, [0])
+        return value if array.dtype == np.int64 else self.node("Cast", [value], to=_onnx_type(array.dtype))
 
 
 def _onnx_type(dtype: Any) -> int:

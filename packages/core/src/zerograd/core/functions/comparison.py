@@ -1,7 +1,9 @@
 """Comparison, logical and bitwise functions, and the value tests (isnan, isfinite, ...).
 
 None of them has a gradient: each takes arrays or Variables and returns an array (bool for
-comparisons, tests and logical functions; the operands' dtype for bitwise ones).
+comparisons, tests and logical functions; the operands' dtype for bitwise ones). ``recorded``
+is the same as a Function in the graph (an exporter writes it as a node, so a condition that
+depends on the data stays computed).
 """
 
 from __future__ import annotations
@@ -9,6 +11,7 @@ from __future__ import annotations
 from typing import Any
 
 from zerograd.core.cuda import get_array_module
+from zerograd.core.function import Function
 from zerograd.core.variable import Variable
 
 # name -> NumPy's function of the same meaning
@@ -33,6 +36,29 @@ def _apply(table: dict[str, str], name: str, operands: tuple[Any, ...]) -> Any:
     arrays = _arrays(operands)
     xp = get_array_module(next((a for a in arrays if hasattr(a, "dtype")), arrays[0]))
     return xp.asarray(getattr(xp, table[name])(*arrays))
+
+
+class Recorded(Function):
+    """A comparison, logical function or value test kept in the graph; no gradient flows
+    through it (its inputs get None)."""
+
+    __slots__ = ("name",)
+
+    def __init__(self, name: str) -> None:
+        self.name = name
+
+    def forward(self, *xs: Any) -> Any:
+        table = next((t for t in (COMPARISONS, LOGICAL, TESTS) if self.name in t), COMPARISONS)
+        return _apply(table, self.name, xs)
+
+    def backward(self, *gys: Any) -> tuple[None, ...]:
+        return (None,) * len(self.inputs)
+
+
+def recorded(name: str, *operands: Any) -> Variable:
+    """``compare``, ``logical`` or ``test`` (by ``name``) as a recorded Function: a bool Variable
+    whose creator the graph keeps (``where`` then keeps it as its condition input)."""
+    return Recorded(name)(*operands)
 
 
 def compare(name: str, x0: Any, x1: Any) -> Any:

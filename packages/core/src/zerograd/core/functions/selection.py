@@ -91,23 +91,27 @@ class Where(Function):
     def __init__(self, condition: Any) -> None:
         self.condition = condition
 
-    def forward(self, x0: Any, x1: Any) -> Any:
+    def forward(self, x0: Any, x1: Any, *recorded_condition: Any) -> Any:
         return get_array_module(x0).where(self.condition, x0, x1)
 
-    def backward(self, gy: Variable) -> tuple[Any, Any]:
-        x0, x1 = self.inputs
+    def backward(self, gy: Variable) -> tuple[Any, ...]:
+        x0, x1 = self.inputs[:2]
         zero = gy.dtype.type(0)
         gx0 = sum_to(where(self.condition, gy, zero), x0.shape) if x0.requires_grad else None
         gx1 = sum_to(where(self.condition, zero, gy), x1.shape) if x1.requires_grad else None
-        return gx0, gx1
+        return (gx0, gx1, None)[:len(self.inputs)]
 
 
 def where(condition: Any, x0: Any, x1: Any) -> Variable:
-    """x0 where ``condition`` (a boolean array) holds, else x1, with broadcasting."""
+    """x0 where ``condition`` (a boolean array) holds, else x1, with broadcasting. A condition
+    made by a recorded Function (``comparison.recorded``) is kept as a third input, so the graph
+    holds what computed it."""
+    made = condition if isinstance(condition, Variable) and condition.creator is not None else None
     if isinstance(condition, Variable):
         condition = condition.data
     if getattr(condition, "dtype", None) is None or condition.dtype.kind != "b":
         dtype = getattr(condition, "dtype", None)
         raise TypeError(f"where: condition must be a boolean array, got {type(condition).__name__}"
                         + ("" if dtype is None else f" of {dtype}"))
-    return Where(condition)(*_pair_of_variables("where", x0, x1))
+    pair = _pair_of_variables("where", x0, x1)
+    return Where(condition)(*pair) if made is None else Where(condition)(*pair, made)

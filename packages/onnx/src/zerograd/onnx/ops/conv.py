@@ -32,6 +32,7 @@ from zerograd.vision.functions import (
     pooling,
 )
 from zerograd.vision.functions.conv import Convolution2D, Deconvolution2D
+from zerograd.vision.functions.padding import EdgePad
 from zerograd.vision.functions.pool import AveragePooling2D, MaxPooling2D
 
 
@@ -234,3 +235,14 @@ def _constant_pad(e: Any, f: Any, ins: list, outs: list) -> None:
     # negative widths crop, in ONNX's Pad as in ConstantPad
     e.node("Pad", [ins[0], e.ints(pads), e.constant(f.value, f.inputs[0].dtype)], outs,
            mode="constant")
+
+
+@exporter(EdgePad)
+def _edge_pad(e: Any, f: Any, ins: list, outs: list) -> None:
+    """reflect and replicate as Pad's reflect and edge modes; circular as wrap (opset 19)."""
+    mode = {"reflect": "reflect", "replicate": "edge", "circular": "wrap"}[f.mode]
+    if mode == "wrap" and e.opset < 19:
+        raise NotImplementedError(f"EdgePad: circular padding is Pad's wrap mode (opset 19), "
+                                  f"the export asks for opset {e.opset}")
+    pads = [b for b, _ in f.widths] + [a for _, a in f.widths]
+    e.node("Pad", [ins[0], e.ints(pads)], outs, mode=mode)

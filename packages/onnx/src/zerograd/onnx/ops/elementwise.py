@@ -13,8 +13,9 @@ import zerograd.core.functions as CF
 from onnx import helper
 from zerograd.core import Variable
 from zerograd.core.cuda import get_array_module
-from zerograd.core.functions import arithmetic, selection
+from zerograd.core.functions import arithmetic, comparison, products, selection
 from zerograd.core.functions import cast as casting
+from zerograd.core.functions import elementwise as more_math
 from zerograd.core.functions import math as elementwise
 from zerograd.core.functions.matmul import MatMul
 from zerograd.nn.functions.activation import NormalCdf
@@ -89,27 +90,44 @@ importer("Sum", 6, 8, 13)(_variadic(lambda a, b: a + b, np.add))
 importer("Mean", 6, 8, 13)(_variadic(lambda a, b: a + b, np.add, mean=True))
 
 
-# --- comparisons and logic: no gradient, boolean arrays ----------------------------------------------
-def _array_op(name: str) -> Callable:
+# --- comparisons and logic: no gradient, boolean outputs; recorded when the data flows in -------------
+def _array_op(name: str, recorded_name: str) -> Callable:
+    """On constants, the NumPy function (shape arithmetic stays arrays); on a Variable, the
+    recorded Function, so that an exported Where keeps a data-dependent condition."""
     def run(node: Any, attrs: dict, xs: list) -> list:
+        if not _constants_only(xs):
+            return [comparison.recorded(recorded_name, *xs)]
         arrays = [data(x) for x in xs]
         return [getattr(get_array_module(arrays[0]), name)(*arrays)]
     return run
 
 
-for _op, _name, _versions in (("Equal", "equal", (7, 11, 13, 19)), ("Less", "less", (7, 9, 13)),
-                              ("Greater", "greater", (7, 9, 13)),
-                              ("LessOrEqual", "less_equal", (12, 16)),
-                              ("GreaterOrEqual", "greater_equal", (12, 16)),
-                              ("Not", "logical_not", (1,)), ("And", "logical_and", (7,)),
-                              ("Or", "logical_or", (7,)), ("Xor", "logical_xor", (7,)),
-                              ("IsNaN", "isnan", (9, 13, 20)), ("IsInf", "isinf", (10, 20))):
-    importer(_op, *_versions)(_array_op(_name))
+for _op, _name, _recorded, _versions in (
+        ("Equal", "equal", "eq", (7, 11, 13, 19)), ("Less", "less", "lt", (7, 9, 13)),
+        ("Greater", "greater", "gt", (7, 9, 13)), ("LessOrEqual", "less_equal", "le", (12, 16)),
+        ("GreaterOrEqual", "greater_equal", "ge", (12, 16)),
+        ("Not", "logical_not", "logical_not", (1,)), ("And", "logical_and", "logical_and", (7,)),
+        ("Or", "logical_or", "logical_or", (7,)), ("Xor", "logical_xor", "logical_xor", (7,)),
+        ("IsNaN", "isnan", "isnan", (9, 13, 20))):
+    importer(_op, *_versions)(_array_op(_name, _recorded))
+
+
+@importer("IsInf", 10, 20)
+def _is_inf(node: Any, attrs: dict, xs: list) -> list:
+    """detect_negative / detect_positive = 0 leave that sign out."""
+    negative, positive = attrs.get("detect_negative", 1), attrs.get("detect_positive", 1)
+    if not (negative or positive):
+        return [get_array_module(data(xs[0])).zeros(np.shape(data(xs[0])), bool)]
+    name = "isinf" if negative and positive else "isneginf" if negative else "isposinf"
+    return _array_op(name, name)(node, attrs, xs)
 
 
 @importer("Where", 9, 16)
 def _where_import(node: Any, attrs: dict, xs: list) -> list:
-    condition = data(xs[0]).astype(bool, copy=False)
+    condition = xs[0]
+    if isinstance(condition, Variable) and condition.creator is not None:
+        return [CF.where(condition, xs[1], xs[2])]  # computed from the data: kept in the graph
+    condition = data(condition).astype(bool, copy=False)
     if _constants_only(xs[1:]):
         return [get_array_module(condition).where(condition, data(xs[1]), data(xs[2]))]
     return [CF.where(condition, xs[1], xs[2])]
@@ -162,7 +180,8 @@ def _clip_attributes(node: Any, attrs: dict, xs: list) -> list:
 def _with_constant(op: str, constant_first: bool = False) -> Callable:
     """x (op) c, or c (op) x: the constant ``f.c`` becomes a Constant of x's dtype."""
     def mapping(e: Any, f: Any, ins: list, outs: list) -> None:
-        c = e.constant(f.c, dtype_of(f))
+        dtype = dtype_of(f)  # the constant of each extra trace: one that follows the batch is computed
+        c = e.literal(np.asarray(f.c, dtype), "const", [np.asarray(g.c, dtype) for g in e.variants(f)])
         e.node(op, [c, ins[0]] if constant_first else [ins[0], c], outs)
     return mapping
 
@@ -182,6 +201,36 @@ for _cls, _op in ((arithmetic.Neg, "Neg"), (elementwise.Sin, "Sin"), (elementwis
     exporter(_cls)(unary(_op))
 
 
+UNARY = {"reciprocal": "Reciprocal", "sign": "Sign", "floor": "Floor", "ceil": "Ceil",
+         "round": "Round", "tan": "Tan", "sinh": "Sinh", "cosh": "Cosh", "arcsin": "Asin",
+         "arccos": "Acos", "arctan": "Atan", "arcsinh": "Asinh", "arccosh": "Acosh",
+         "arctanh": "Atanh"}
+
+
+@exporter(more_math.Unary)
+def _unary_table(e: Any, f: Any, ins: list, outs: list) -> None:
+    if f.name not in UNARY:
+        raise NotImplementedError(f"the elementwise {f.name} has no ONNX mapping (known: "
+                                  f"{', '.join(UNARY)})")
+    e.node(UNARY[f.name], [ins[0]], outs)
+
+
+@exporter(more_math._Remainder)
+def _remainder_export(e: Any, f: Any, ins: list, outs: list) -> None:
+    """fmod as Mod(fmod=1); Python's remainder as Mod on integers, a - floor(a / b) * b on
+    floats (ONNX's Mod with fmod=0 takes integers only)."""
+    if f.kind == "fmod" or dtype_of(f).kind in "iu":
+        e.node("Mod", ins[:2], outs, fmod=int(f.kind == "fmod"))
+        return
+    whole = e.node("Floor", [e.node("Div", ins[:2])])
+    e.node("Sub", [ins[0], e.node("Mul", [whole, ins[1]])], outs)
+
+
+@exporter(products.Einsum)
+def _einsum_export(e: Any, f: Any, ins: list, outs: list) -> None:
+    e.node("Einsum", ins, outs, equation=",".join(f.terms) + "->" + f.out)
+
+
 @exporter(casting.AsType)
 def _as_type(e: Any, f: Any, ins: list, outs: list) -> None:
     e.node("Cast", [ins[0]], outs, to=helper.np_dtype_to_tensor_dtype(np.dtype(f.dtype)))
@@ -195,6 +244,28 @@ def _clip_export(e: Any, f: Any, ins: list, outs: list) -> None:
 
 @exporter(selection.Where)
 def _where_export(e: Any, f: Any, ins: list, outs: list) -> None:
+    if len(f.inputs) == 3:  # the condition's own node (a recorded comparison) made it
+        e.node("Where", [ins[2], ins[0], ins[1]], outs)
+        return
     condition = e.literal(np.asarray(f.condition, dtype=bool), "condition",
                           [np.asarray(g.condition, dtype=bool) for g in e.variants(f)])
     e.node("Where", [condition, ins[0], ins[1]], outs)
+
+
+RECORDED = {"eq": "Equal", "lt": "Less", "gt": "Greater", "le": "LessOrEqual",
+            "ge": "GreaterOrEqual", "logical_and": "And", "logical_or": "Or", "logical_xor": "Xor",
+            "logical_not": "Not", "isnan": "IsNaN", "isinf": "IsInf"}
+
+
+@exporter(comparison.Recorded)
+def _recorded_export(e: Any, f: Any, ins: list, outs: list) -> None:
+    if f.name == "ne":
+        e.node("Not", [e.node("Equal", ins)], outs)
+    elif f.name in ("isposinf", "isneginf"):
+        e.node("IsInf", ins, outs, **{"detect_negative" if f.name == "isposinf" else
+                                      "detect_positive": 0})
+    elif f.name in RECORDED:
+        e.node(RECORDED[f.name], ins, outs)
+    else:
+        raise NotImplementedError(f"the recorded test {f.name} has no ONNX mapping "
+                                  f"(known: ne, isposinf, isneginf, {', '.join(RECORDED)})")

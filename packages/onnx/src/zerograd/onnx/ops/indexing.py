@@ -11,7 +11,7 @@ import numpy as np
 import zerograd.core.functions as CF
 from zerograd.core import Variable, as_variable
 from zerograd.core.functions import shape as shaping
-from zerograd.core.functions.indexing import scatter_flat
+from zerograd.core.functions.indexing import ScatterFlat, scatter_flat
 from zerograd.onnx.ops.registry import constant, data, exporter, given, importer, ints, require, text
 
 
@@ -49,10 +49,15 @@ def _slice_attributes(node: Any, attrs: dict, xs: list) -> list:
 
 @importer("Gather", 1, 11, 13)
 def _gather(node: Any, attrs: dict, xs: list) -> list:
-    x, ids = xs[0], constant(xs[1]).astype(np.int64)
+    x, ids = xs[0], constant(xs[1])
     axis = attrs.get("axis", 0) % np.ndim(data(x))
-    ids = np.where(ids < 0, ids + np.shape(data(x))[axis], ids)
-    return [_take(x, (slice(None),) * axis + (ids if ids.ndim else int(ids),))]
+    # the ids array itself when it needs no change: ids that are the model's input stay it on export
+    ids = ids if ids.dtype == np.int64 else ids.astype(np.int64)
+    if ids.ndim and (ids < 0).any():
+        ids = np.where(ids < 0, ids + np.shape(data(x))[axis], ids)
+    elif not ids.ndim:
+        ids = int(ids) + (np.shape(data(x))[axis] if ids < 0 else 0)
+    return [_take(x, (slice(None),) * axis + (ids,))]
 
 
 @importer("GatherElements", 11, 13)
@@ -198,3 +203,20 @@ def _basic_index(e: Any, f: Any, index: tuple, x: str, out: str) -> None:
     if inserted:
         y = e.unsqueeze(y, inserted)
     e.node("Identity", [y], [out])
+
+
+@exporter(ScatterFlat)
+def _scatter_flat(e: Any, f: Any, ins: list, outs: list) -> None:
+    """Zeros with the input added at flat positions: ScatterND on the flat zeros (reduction add
+    from opset 16; before it, only positions that do not repeat)."""
+    positions = np.asarray(f.positions, dtype=np.int64).reshape(-1, 1)
+    repeats = np.unique(positions).size < positions.shape[0]
+    if repeats and e.opset < 16:
+        raise NotImplementedError(f"ScatterFlat: repeated positions need ScatterND's reduction "
+                                  f"(opset 16), the export asks for opset {e.opset}")
+    size = int(np.prod(f.shape, dtype=np.int64))
+    zeros = e.literal(np.zeros(size, dtype=f.inputs[0].dtype), "zeros")
+    flat = e.node("Reshape", [ins[0], e.ints([-1])])
+    attrs = {"reduction": "add"} if repeats else {}
+    scattered = e.node("ScatterND", [zeros, e.literal(positions, "positions"), flat], **attrs)
+    e.node("Reshape", [scattered, e.ints(list(f.shape))], outs)

@@ -12,6 +12,7 @@ import zerograd.core.functions as CF
 from onnx import numpy_helper
 from zerograd.core import Variable
 from zerograd.core.cuda import get_array_module
+from zerograd.core.functions import rearrange
 from zerograd.core.functions import shape as shaping
 from zerograd.onnx.ops.registry import (
     UnsupportedAttribute,
@@ -203,3 +204,12 @@ def _split_export(e: Any, f: Any, ins: list, outs: list) -> None:
     bounds = [0, *f.indices, f.inputs[0].shape[f.axis]]
     sizes = [b - a for a, b in zip(bounds[:-1], bounds[1:])]
     e.node("Split", [ins[0], e.ints(sizes)], outs, axis=int(f.axis))
+
+
+@exporter(rearrange.Tile)
+def _tile_export(e: Any, f: Any, ins: list, outs: list) -> None:
+    """NumPy's reps shorter than x's rank repeat the last axes; longer ones add leading axes."""
+    ndim = f.inputs[0].ndim
+    reps = [1] * (ndim - len(f.reps)) + [int(r) for r in f.reps]
+    x = e.unsqueeze(ins[0], list(range(len(reps) - ndim))) if len(reps) > ndim else ins[0]
+    e.node("Tile", [x, e.ints(reps)], outs)
