@@ -318,3 +318,21 @@ def test_an_index_without_a_mapping_is_named_with_the_layer(rng):
     with pytest.raises(ExportError, match=r"GetItem: index part \(a bool array of shape \(3, 6\)\) "
                                           r"has no ONNX mapping.*reached from _Apply"):
         export(model, _images(rng, 3, 4))
+
+
+@pytest.mark.parametrize("approximate", ["none", "tanh"])
+def test_gelu_exports_the_same_nodes_with_or_without_the_compiled_kernels(zoo, tmp_path, rng,
+                                                                          approximate):
+    """With the kernels on, gelu is one Function (zerograd.core.kernels.activation); its file
+    holds the nodes of the composition it replaces, and gives ONNX Runtime the same numbers."""
+    from zerograd.core import using_config
+    model = _Apply(lambda x: F.gelu(x, approximate=approximate))
+    x = _images(rng, 3, 4)
+    files = {}
+    for on in (True, False):
+        with using_config("kernels", on):
+            files[on] = export(model, x, tmp_path / f"gelu{on}.onnx", opset=17)
+        np.testing.assert_allclose(zoo.run_onnxruntime(tmp_path / f"gelu{on}.onnx", {"input": x})[0],
+                                   zoo.zerograd_outputs(model, x)[0], rtol=RTOL, atol=ATOL)
+    assert ([n.op_type for n in files[True].graph.node]
+            == [n.op_type for n in files[False].graph.node])

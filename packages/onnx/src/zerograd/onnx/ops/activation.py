@@ -86,13 +86,33 @@ exporter(activation.Softmax)(_axis_op("Softmax"))
 exporter(activation.LogSoftmax)(_axis_op("LogSoftmax"))
 
 
+def _phi(e: Any, x: str, dtype: Any, outs: list | None = None) -> str:
+    """Phi(x) = (1 + erf(x / sqrt 2)) / 2 as nodes."""
+    erf = e.node("Erf", [e.node("Div", [x, e.constant(np.sqrt(2.0), dtype)])])
+    return e.node("Mul", [e.node("Add", [erf, e.constant(1.0, dtype)]), e.constant(0.5, dtype)],
+                  outs)
+
+
 @exporter(activation.NormalCdf)
 def _normal_cdf(e: Any, f: Any, ins: list, outs: list) -> None:
-    """Phi(x) = (1 + erf(x / sqrt 2)) / 2 (gelu is x * Phi(x))."""
-    dtype = dtype_of(f)
-    erf = e.node("Erf", [e.node("Div", [ins[0], e.constant(np.sqrt(2.0), dtype)])])
-    half = e.node("Add", [erf, e.constant(1.0, dtype)])
-    e.node("Mul", [half, e.constant(0.5, dtype)], outs)
+    """Phi(x) (gelu is x * Phi(x))."""
+    _phi(e, ins[0], dtype_of(f), outs)
+
+
+@exporter(activation.GELU)
+def _gelu_function(e: Any, f: Any, ins: list, outs: list) -> None:
+    """The compiled kernels' one-Function gelu, written as the nodes of the composition it
+    replaces (so a file does not depend on whether the kernels ran): x * Phi(x), or
+    x * (1 + tanh(sqrt(2 / pi) * (x + 0.044715 x^3))) / 2."""
+    dtype, x = dtype_of(f), ins[0]
+    if f.tanh:
+        cube = e.node("Mul", [e.node("Mul", [x, x]), x])
+        inner = e.node("Add", [x, e.node("Mul", [cube, e.constant(0.044715, dtype)])])
+        t = e.node("Tanh", [e.node("Mul", [inner, e.constant(np.sqrt(2 / np.pi), dtype)])])
+        scaled = e.node("Mul", [x, e.node("Add", [t, e.constant(1.0, dtype)])])
+        e.node("Mul", [scaled, e.constant(0.5, dtype)], outs)
+    else:
+        e.node("Mul", [x, _phi(e, x, dtype)], outs)
 
 
 @exporter(activation.Softplus)
