@@ -89,14 +89,16 @@ def max_pool_2x2():
 @case("max_pool_3x3s2")
 def max_pool_3x3s2():  # ResNet-18's pooling on 32x32 images (zerograd.vision.models)
     from zerograd.vision import functions as VF
-    x = _rng().standard_normal((64, 64, 16, 16)).astype(np.float32)
+    from zerograd.vision.functions.windows import channels_last
+    x = channels_last(_rng().standard_normal((64, 64, 16, 16)).astype(np.float32))
     return with_gradient(lambda v: VF.pooling(v, 3, 2), x)
 
 
 @case("max_pool_3x3s2p1")
 def max_pool_3x3s2p1():  # torchvision's ResNet pooling, on a 32x32 map
     from zerograd.vision import functions as VF
-    x = _rng().standard_normal((64, 64, 32, 32)).astype(np.float32)
+    from zerograd.vision.functions.windows import channels_last
+    x = channels_last(_rng().standard_normal((64, 64, 32, 32)).astype(np.float32))
     return with_gradient(lambda v: VF.pooling(v, 3, 2, 1), x)
 
 

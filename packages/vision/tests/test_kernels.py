@@ -45,15 +45,34 @@ def test_max_pooling_2x2_matches_numpy_bitwise(dtype):
     assert y1.dtype == dtype
 
 
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("shape, stride, pad", [
+    ((2, 5, 16, 16), 2, 0), ((2, 5, 9, 11), 2, 1), ((1, 3, 7, 8), 1, 1), ((1, 3, 9, 9), 3, 0),
+    ((1, 4, 8, 7), (2, 1), (1, 2)),
+])
+def test_max_pooling_3x3_matches_numpy_bitwise(dtype, shape, stride, pad):
+    x = np.random.default_rng(6).standard_normal(shape).astype(dtype)
+    x[0, 0, :3, :3] = 1.0  # ties: the first maximum wins
+    x[0, 1, 2, 2] = np.nan
+    x[0, 2, :4, :4] = -np.inf  # windows of -inf, with padding (-inf too) before them
+    (y0, (g0,)), (y1, (g1,)) = _both(lambda v: VF.pooling(v, 3, stride, pad), x)
+    np.testing.assert_array_equal(y0, y1)
+    np.testing.assert_array_equal(g0, g1)
+
+
 def test_max_pooling_kernel_runs_and_checks_gradients(monkeypatch):
     from zerograd.core.kernels import pooling
     calls = []
     real = pooling.max_pool_backward
     monkeypatch.setattr(pooling, "max_pool_backward", lambda *a: calls.append(1) or real(*a))
+    real3 = pooling.max_pool_backward_windows
+    monkeypatch.setattr(pooling, "max_pool_backward_windows",
+                        lambda *a: calls.append(3) or real3(*a))
     x = np.random.default_rng(1).permutation(64).reshape(1, 4, 4, 4).astype(np.float64)
     assert kernels.enabled(x)
     gradient_check(lambda v: VF.pooling(v, 2, 2), x)
-    assert calls
+    gradient_check(lambda v: VF.pooling(v, 3, 2, 1), x)
+    assert calls == [1, 3]
 
 
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])

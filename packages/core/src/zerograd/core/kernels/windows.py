@@ -1,12 +1,19 @@
-"""The im2col matrix of a convolution: every (KH, KW) window of a padded (N, C, H, W) batch as
-one row, parallel over the output rows (NumPy's copy runs on one thread).
+"""The im2col matrix of a convolution and its adjoint, col2im, on channels-last batches,
+parallel over output rows (NumPy's copies and strided adds run on one thread).
 
-NumPy reference: zerograd.vision.functions.conv.conv_columns (a strided window view of the
-padded input, copied into the matrix). Same layout: (G, N * OH * OW, KH * KW * C / G [+ 1]),
-rows (n, oh, ow), columns (kh, kw, c) and, with ``ones``, a last column of ones; pixels in the
+``conv_columns``: every (KH, KW) window of a padded (N, C, H, W) batch as one row. NumPy
+reference: zerograd.vision.functions.conv.conv_columns (a strided window view of the padded
+input, copied into the matrix). Same layout: (G, N * OH * OW, KH * KW * C / G [+ 1]), rows
+(n, oh, ow), columns (kh, kw, c) and, with ``ones``, a last column of ones; pixels in the
 padding are zeros. A pure copy: the results are bitwise those of NumPy. Used where a window
-row holds at least 8 values (KW * C / G); shorter runs (one input channel) copy faster in NumPy's
-per-offset loop.
+row holds at least 8 values (KW * C / G); shorter runs (one input channel) copy faster in
+NumPy's per-offset loop.
+
+``col2im``: the sum of a transposed convolution's column matrix (x @ W for every kernel offset at
+once) back into its output, each output pixel gathering its (window, offset) entries in
+row-major offset order, the order in which the NumPy reference (conv.deconv_forward: one product
+per offset, ``accumulate``d into the output) adds them; only the matrix product's blocking may
+differ from the reference's per-offset products (float rounding).
 """
 
 from __future__ import annotations
@@ -93,7 +100,7 @@ def _col2im(col: Any, rows: Any, cols: Any, in_h: int, in_w: int, y: Any) -> Non
                             y[n, a, b, first + o] += col[g, r, base + o]
 
 
-def _landing(out: int, size: int, k: int, stride: int, pad: int, dilation: int) -> Any:
+def landing(out: int, size: int, k: int, stride: int, pad: int, dilation: int) -> Any:
     """(out, k) int64: the window (along one axis, of ``size``) whose offset i lands on output
     position a, i.e. window * stride - pad + i * dilation = a, or -1 where none does."""
     t = np.arange(out)[:, None] + pad - np.arange(k)[None, :] * dilation
@@ -103,8 +110,8 @@ def _landing(out: int, size: int, k: int, stride: int, pad: int, dilation: int) 
 
 def col2im_tables(out_hw: Any, in_hw: Any, kernel_hw: Any, stride: Any, pad: Any,
                   dilation: Any) -> tuple[Any, Any]:
-    """col2im's (rows, cols) tables for one geometry (see ``_landing``), made once per call."""
-    return tuple(_landing(out_hw[a], in_hw[a], kernel_hw[a], stride[a], pad[a], dilation[a])
+    """col2im's (rows, cols) tables for one geometry (see ``landing``), made once per call."""
+    return tuple(landing(out_hw[a], in_hw[a], kernel_hw[a], stride[a], pad[a], dilation[a])
                  for a in (0, 1))
 
 
