@@ -108,6 +108,12 @@ def landing(out: int, size: int, k: int, stride: int, pad: int, dilation: int) -
     return np.where((t >= 0) & (t % stride == 0) & (window < size), window, -1).astype(np.int64)
 
 
+def threads() -> int:
+    """How many threads the kernels run on (set by zerograd.core.kernels from the environment)."""
+    import numba
+    return numba.get_num_threads()
+
+
 def col2im_tables(out_hw: Any, in_hw: Any, kernel_hw: Any, stride: Any, pad: Any,
                   dilation: Any) -> tuple[Any, Any]:
     """col2im's (rows, cols) tables for one geometry (see ``landing``), made once per call."""

@@ -84,8 +84,10 @@ def from_matrix(y: Any, n: int, out_hw: Pair) -> Any:
 COLUMNS_CHUNK_BYTES = 32 * 2**20
 
 
-# The compiled deconvolution's column matrix is made and summed back a few images at a time, so
-# that it is still in the core's cache when col2im reads it.
+# On one thread the compiled deconvolution's column matrix is made and summed back a few images
+# at a time, so that it is still in the core's cache when col2im reads it. With more threads each
+# chunk wakes the other threads twice (the product, then col2im), which measured costlier than
+# the cache saves: there it takes COLUMNS_CHUNK_BYTES' chunks.
 DECONV_CHUNK_BYTES = 2**20
 
 
@@ -164,7 +166,8 @@ def _deconv_compiled(x: Any, W: Any, stride: Pair, pad: Pair, dilation: Pair, gr
     w_all = w_all.reshape(groups, c // groups, kh * kw * ocg)  # columns (kh, kw, oc)
     y = np.empty((n, *out_hw, groups * ocg), dtype=x.dtype)
     tables = compiled.col2im_tables(out_hw, (h, w), (kh, kw), stride, pad, dilation)
-    for images in image_chunks(n, h * w * groups * w_all.shape[2] * x.itemsize, DECONV_CHUNK_BYTES):
+    limit = DECONV_CHUNK_BYTES if compiled.threads() == 1 else None
+    for images in image_chunks(n, h * w * groups * w_all.shape[2] * x.itemsize, limit):
         col = np.matmul(to_matrix(x[images], groups), w_all)
         compiled.col2im(col, tables, (h, w), y[images])
     return y.transpose(0, 3, 1, 2)
