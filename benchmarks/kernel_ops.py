@@ -196,6 +196,32 @@ def gelu_tanh():
 
 
 # --- convolution and pooling -------------------------------------------------------------------
+def with_gradient(function: Callable, *inputs: np.ndarray) -> Callable[[], None]:
+    """A step that runs ``function`` on fresh Variables of ``inputs`` and backpropagates a fixed
+    random output gradient laid out channels-last, as a network's next layer hands it back (a
+    sum's broadcast gradient would make the convolution's matrix products copy it)."""
+    from zerograd.core import Variable
+    from zerograd.vision.functions.windows import channels_last
+
+    def step() -> None:
+        y = function(*[Variable(a) for a in inputs])
+        if "gy" not in cache:
+            cache["gy"] = channels_last(_rng().standard_normal(y.shape).astype(y.dtype))
+        y.grad = Variable(cache["gy"])
+        y.backward()
+
+    cache: dict[str, np.ndarray] = {}
+    return step
+
+
+def _conv_case(x_shape: tuple, w_shape: tuple, **geometry: int) -> Callable[[], None]:
+    from zerograd.vision import functions as VF
+    from zerograd.vision.functions.windows import channels_last
+    x = channels_last(_rng().standard_normal(x_shape).astype(np.float32))
+    w = _rng().standard_normal(w_shape).astype(np.float32) * 0.05
+    return with_gradient(lambda v, k: VF.conv2d(v, k, **geometry), x, w)
+
+
 @case("max_pool_2x2")
 def max_pool_2x2():
     from zerograd.vision import functions as VF
@@ -203,12 +229,35 @@ def max_pool_2x2():
     return forward_backward(lambda v: VF.pooling(v, 2, 2), x)
 
 
-@case("conv2d_3x3")
-def conv2d_3x3():
+@case("max_pool_3x3s2")
+def max_pool_3x3s2():  # ResNet-18's pooling on 32x32 images (zerograd.vision.models)
     from zerograd.vision import functions as VF
-    x = _rng().standard_normal((100, 32, 14, 14)).astype(np.float32)
-    w = _rng().standard_normal((64, 32, 3, 3)).astype(np.float32) * 0.05
-    return forward_backward(lambda v, k: VF.conv2d(v, k, pad=1), x, w)
+    from zerograd.vision.functions.windows import channels_last
+    x = channels_last(_rng().standard_normal((64, 64, 16, 16)).astype(np.float32))
+    return with_gradient(lambda v: VF.pooling(v, 3, 2), x)
+
+
+@case("max_pool_3x3s2p1")
+def max_pool_3x3s2p1():  # torchvision's ResNet pooling, on a 32x32 map
+    from zerograd.vision import functions as VF
+    from zerograd.vision.functions.windows import channels_last
+    x = channels_last(_rng().standard_normal((64, 64, 32, 32)).astype(np.float32))
+    return with_gradient(lambda v: VF.pooling(v, 3, 2, 1), x)
+
+
+@case("conv2d_3x3")
+def conv2d_3x3():  # the CNN benchmark's second convolution
+    return _conv_case((100, 32, 14, 14), (64, 32, 3, 3), pad=1)
+
+
+@case("conv2d_3x3_64")
+def conv2d_3x3_64():
+    return _conv_case((64, 64, 32, 32), (64, 64, 3, 3), pad=1)
+
+
+@case("conv2d_3x3s2_128")
+def conv2d_3x3s2_128():
+    return _conv_case((64, 128, 16, 16), (256, 128, 3, 3), stride=2, pad=1)
 
 
 def measure(build: Callable[[], Callable[[], object]], rounds: int, calls: int) -> dict:

@@ -17,6 +17,8 @@ from __future__ import annotations
 
 from typing import Any
 
+import numpy as np
+
 from zerograd.core import Function, ShapeError, Variable, as_variable, cuda, kernels
 from zerograd.core import functions as CF
 from zerograd.core.checks import check_int_pair
@@ -82,10 +84,18 @@ def from_matrix(y: Any, n: int, out_hw: Pair) -> Any:
 COLUMNS_CHUNK_BYTES = 32 * 2**20
 
 
-def image_chunks(n: int, bytes_per_image: int) -> list[slice]:
-    """Slices of the batch axis (0..n) whose im2col matrices stay within COLUMNS_CHUNK_BYTES
-    (at least one image each)."""
-    per_chunk = max(1, COLUMNS_CHUNK_BYTES // max(1, bytes_per_image))
+# On one thread the compiled deconvolution's column matrix is made and summed back a few images
+# at a time, so that it is still in the core's cache when col2im reads it. With more threads each
+# chunk wakes the other threads twice (the product, then col2im), which measured costlier than
+# the cache saves: there it takes COLUMNS_CHUNK_BYTES' chunks.
+DECONV_CHUNK_BYTES = 2**20
+
+
+def image_chunks(n: int, bytes_per_image: int, limit: int | None = None) -> list[slice]:
+    """Slices of the batch axis (0..n) whose im2col matrices stay within ``limit`` bytes
+    (default COLUMNS_CHUNK_BYTES; at least one image each)."""
+    limit = COLUMNS_CHUNK_BYTES if limit is None else limit
+    per_chunk = max(1, limit // max(1, bytes_per_image))
     return [slice(start, min(start + per_chunk, n)) for start in range(0, n, per_chunk)]
 
 
@@ -123,6 +133,8 @@ def deconv_forward(x: Any, W: Any, stride: Pair, pad: Pair, dilation: Pair, grou
     and in cache instead of growing to KH * KW times the output. (At stride 1 this equals a
     convolution with the flipped kernel, but measured on the CNN and ResNet-18 shapes its im2col
     copy makes that slower.)"""
+    if kernels.enabled(x, W):  # the NumPy reference is below
+        return _deconv_compiled(x, W, stride, pad, dilation, groups, out_hw)
     xp = cuda.get_array_module(x)
     n, c, h, w = x.shape
     _, ocg, kh, kw = W.shape
@@ -141,6 +153,24 @@ def deconv_forward(x: Any, W: Any, stride: Pair, pad: Pair, dilation: Pair, grou
         xp.matmul(x_mat, w_blocks[k], out=product)
         accumulate(y_groups[..., yh, yw], part[..., wh, ww])
     return y
+
+
+def _deconv_compiled(x: Any, W: Any, stride: Pair, pad: Pair, dilation: Pair, groups: int,
+                     out_hw: Pair) -> Any:
+    """deconv_forward as one product for all kernel offsets per chunk of images (a wider matrix
+    product runs faster than KH * KW narrow ones) and the compiled col2im, parallel over rows."""
+    from zerograd.core.kernels import windows as compiled
+    n, c, h, w = x.shape
+    _, ocg, kh, kw = W.shape
+    w_all = W.reshape(groups, c // groups, ocg, kh * kw).transpose(0, 1, 3, 2)
+    w_all = w_all.reshape(groups, c // groups, kh * kw * ocg)  # columns (kh, kw, oc)
+    y = np.empty((n, *out_hw, groups * ocg), dtype=x.dtype)
+    tables = compiled.col2im_tables(out_hw, (h, w), (kh, kw), stride, pad, dilation)
+    limit = DECONV_CHUNK_BYTES if compiled.threads() == 1 else None
+    for images in image_chunks(n, h * w * groups * w_all.shape[2] * x.itemsize, limit):
+        col = np.matmul(to_matrix(x[images], groups), w_all)
+        compiled.col2im(col, tables, (h, w), y[images])
+    return y.transpose(0, 3, 1, 2)
 
 
 def weight_gradient(x: Any, gy: Any, w_shape: tuple[int, ...], stride: Pair, pad: Pair,

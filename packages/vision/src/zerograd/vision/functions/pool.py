@@ -42,7 +42,9 @@ class _Geometry:
         # Non-overlapping windows tiling the whole input: the input reshapes into blocks.
         self.blocks = (kernel == stride and pad == (0, 0)
                        and x_shape[2] % kernel[0] == 0 and x_shape[3] % kernel[1] == 0)
-        self.compiled = self.blocks and kernel == (2, 2)  # zerograd.core.kernels.pooling's case
+        # zerograd.core.kernels.pooling's cases: "2x2" tiling windows, "3x3" any stride and pad
+        self.compiled = ("2x2" if self.blocks and kernel == (2, 2)
+                         else "3x3" if kernel == (3, 3) else None)
 
     def views(self, x: Any, fill: float) -> list[Any]:
         """One (N, C, OH, OW) view per kernel offset (row-major) of x, padded with ``fill``."""
@@ -118,7 +120,8 @@ class MaxPooling2D(Function):
         g = self.geometry
         if kernels.enabled(x) and g.compiled:  # the NumPy reference is below
             from zerograd.core.kernels import pooling
-            y, offsets = pooling.max_pool_forward(x)
+            y, offsets = (pooling.max_pool_forward(x) if g.compiled == "2x2" else
+                          pooling.max_pool_3x3_forward(x, g.stride, g.pad, g.out_hw))
             self.offsets = offsets if self.keep_offsets else None
             return y
         y, self.offsets = _max_with_offsets(self.geometry.views(x, _lowest(x.dtype)),
@@ -144,7 +147,10 @@ class MaxPooling2DGrad(Function):
         g = self.geometry
         if kernels.enabled(gy) and g.compiled:  # the NumPy reference is below
             from zerograd.core.kernels import pooling
-            return pooling.max_pool_backward(gy, self.offsets)
+            if g.compiled == "2x2":
+                return pooling.max_pool_backward(gy, self.offsets)
+            return pooling.max_pool_backward_windows(gy, self.offsets, g.kernel, g.stride, g.pad,
+                                                     g.x_shape[2:])
         xp = cuda.get_array_module(gy)
         offsets, gy = self.offsets, channels_last(gy)  # one layout for gy, offsets and gx
 
