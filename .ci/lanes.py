@@ -5,11 +5,12 @@ tests are one Python thread, so two sessions at once take about half the time of
 
 It lists the sessions that `nox NOX SELECTION` selects (-t, -s, -k, -p), then runs each as its
 own `nox -s SESSION [-- POSARGS]`, longest first (the times of the previous run, else EXPECTED
-below), on ZEROGRAD_CI_LANES lanes (default: the CPU count, at most 4; 1 runs them one after
-another). Each session's output goes to .nox/ci-logs/SESSION.log and is printed whole when the
-session ends, so one session's lines stay together in the log; a summary ends the run. Every
-session runs even when one fails; the status is 1 when any failed (nox's own). The sessions'
-environment is this process's: the lanes change no test's setting.
+below), on ZEROGRAD_CI_LANES lanes (default: the CPUs this process may use, at most 4; 1 runs
+them one after another). Each session's output goes to .nox/ci-logs/SESSION.log and is printed
+whole when the session ends, so one session's lines stay together in the log; a summary ends
+the run. Every session runs even when one fails; the status is 1 when any failed (as nox's).
+The sessions' environment is this process's: the lanes change no test's setting (BLAS threads
+included).
 """
 
 from __future__ import annotations
@@ -121,7 +122,8 @@ def main(argv: list[str]) -> int:
     LOGS.mkdir(parents=True, exist_ok=True)
     last = json.loads(TIMES.read_text()) if TIMES.exists() else {}
     sessions = sorted(list_sessions(selection), key=lambda s: -expected_seconds(s, last))
-    count = int(os.environ.get("ZEROGRAD_CI_LANES") or min(os.cpu_count() or 1, 4))
+    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
+    count = int(os.environ.get("ZEROGRAD_CI_LANES") or min(cores or 1, 4))
     lanes = Lanes(sessions, posargs)
     lanes.say(f"{len(sessions)} sessions on {count} lanes; logs in {LOGS.relative_to(ROOT)}/")
     signal.signal(signal.SIGINT, lanes.stop)
