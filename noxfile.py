@@ -2,7 +2,9 @@
 
     nox -t ci            CI's default run (README.md): every package on 3.11 + NumPy 2 with the
                          PyTorch oracle, the boundaries (3.10 + NumPy 1.26, 3.13 + NumPy 2) without
-                         it, lint, and the build-alone session
+                         it, lint, the build-alone, MPI and device sessions. CI (./run.sh test)
+                         runs these sessions two at a time, one per core, each its own
+                         `nox -s SESSION`, its output kept whole (.ci/lanes.py)
     nox -s tests         the full matrix: every package x Python 3.10-3.13 x NumPy 1.26 / 2
     nox -s "tests(core, python='3.11', numpy='2')"    one cell (`nox -l` lists them)
     nox -s build         build every wheel with hatch, install each alone, import it and run its

@@ -5,7 +5,8 @@
 #   ./run.sh train-text [ARGS]  the second main job, a character-level GPT (zerograd.commands.
 #                           char_gpt), in the same environment, on Debian's fortune cookies or --text FILE
 #   ./run.sh test  [ARGS]   set up and run CI's test run (nox -t ci: every package's tests,
-#                           the Python/NumPy boundaries, lint and the build-alone check)
+#                           the Python/NumPy boundaries, lint and the build-alone check), its
+#                           sessions side by side, one per core (.ci/lanes.py)
 # Both create .venv-tools (nox + uv) and install the Debian packages they need when run as root
 # (graphviz, dataset-fashion-mnist, fortunes).
 set -euo pipefail
@@ -35,7 +36,8 @@ case "${1:-}" in
         debian_install dot graphviz   # plot_dot_graph renders in the tests
         debian_install /usr/share/datasets/fashion-mnist dataset-fashion-mnist  # read by a test
         setup_tools
-        exec nox -t ci "$@"
+        # nox -t ci's sessions, two at a time on two cores (.ci/lanes.py; ZEROGRAD_CI_LANES=1: in turn)
+        exec "$tools/bin/python" .ci/lanes.py -t ci "$@"
         ;;
     train)
         shift

@@ -95,18 +95,14 @@ def test_the_engine_calls_no_variable_method_whose_pytorch_meaning_differs() -> 
                           "differently; use a function or the array:\n" + "\n".join(offences))
 
 
-def test_the_scan_catches_the_known_forms() -> None:
+def test_the_scan_catches_the_known_forms(tmp_path) -> None:
     source = (
         "def f(x):\n    x = as_variable(x)\n    return x.size // 2\n"
         "class G:\n    def backward(self, gy):\n        a, = self.inputs\n"
         "        return gy.sum(axis=0) + a.transpose(1, 0)\n")
-    path = os.path.join(os.environ.get("TMPDIR", "/tmp"), "zerograd_engine_scan_sample.py")
-    with open(path, "w", encoding="utf-8") as f:
-        f.write(source)
-    try:
-        got = sorted(o.split(": ", 1)[1] for o in _offences(path))
-    finally:
-        os.remove(path)
+    path = tmp_path / "zerograd_engine_scan_sample.py"  # its own: sessions run side by side
+    path.write_text(source, encoding="utf-8")
+    got = sorted(o.split(": ", 1)[1] for o in _offences(str(path)))
     assert got == ["a.transpose", "gy.sum(axis=...)", "x.size"]
 
 
