@@ -260,6 +260,27 @@ def conv2d_3x3s2_128():
     return _conv_case((64, 128, 16, 16), (256, 128, 3, 3), stride=2, pad=1)
 
 
+# --- recurrent ---------------------------------------------------------------------------------
+@case("lstm_sequence")
+def lstm_sequence():
+    """benchmarks/lstm.py's shapes: 35 steps, batch 32, input 64, hidden 256."""
+    from zerograd.text.functions import lstm_sequence as run
+    x = _rng().standard_normal((35, 32, 64)).astype(np.float32)
+    w_x, w_h = (_rng().standard_normal((n, 1024)).astype(np.float32) * 0.06 for n in (64, 256))
+    b = np.zeros(1024, np.float32)
+    return forward_backward(lambda v, *w: run(v, [w])[0], x, w_x, w_h, b)
+
+
+@case("gru_sequence")
+def gru_sequence():
+    """The same shapes with a GRU (3 gates)."""
+    from zerograd.text.functions import gru_sequence as run
+    x = _rng().standard_normal((35, 32, 64)).astype(np.float32)
+    w_x, w_h = (_rng().standard_normal((n, 768)).astype(np.float32) * 0.06 for n in (64, 256))
+    b = np.zeros(768, np.float32)
+    return forward_backward(lambda v, *w: run(v, [w])[0], x, w_x, w_h, b, b)
+
+
 def measure(build: Callable[[], Callable[[], object]], rounds: int, calls: int) -> dict:
     """Best seconds per call (CPU, wall) with the kernels off and on, alternating round by round."""
     from zerograd.core import Config

@@ -23,7 +23,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from zerograd.core import Config, Function, Variable
+from zerograd.core import Config, Function, Variable, kernels
 from zerograd.core.checks import check_bool
 from zerograd.core.cuda import get_array_module
 from zerograd.core.functions import concat, get_item, stack, transpose
@@ -146,6 +146,10 @@ class LSTMSequence(_SequenceFunction):
             prev, out, zt = self.prev_slot(t), self.out_slot(t), z[t]
             if step or h0 is not None:
                 zt += xp.matmul(hs[prev], W_h)
+            if kernels.enabled(zt, cs):  # the NumPy reference is below
+                from zerograd.core.kernels import recurrent
+                recurrent.lstm_step_forward(zt, cs[prev], cs[out], tanh_cs[t], hs[out])
+                continue
             xp.tanh(zt, out=zt)
             zt *= scale
             zt += shift
@@ -184,8 +188,13 @@ class LSTMSequence(_SequenceFunction):
             if gys is not None:
                 gh = gh + gys.data[t]
             # The cell's own gradient math, one step at a time: its arrays stay in cache.
-            gz[t], gc = LSTMGrad(gates[t], tanh_cs[t], True).forward(
-                None, None, prev_cells[t], None, None, None, gh, gc)
+            if kernels.enabled(gates, gh, *(() if gc is None else (gc,))):  # reference below
+                from zerograd.core.kernels import recurrent
+                gc = recurrent.lstm_step_backward(gates[t], tanh_cs[t], prev_cells[t], gh, gc,
+                                                  gz[t])
+            else:
+                gz[t], gc = LSTMGrad(gates[t], tanh_cs[t], True).forward(
+                    None, None, prev_cells[t], None, None, None, gh, gc)
             if t != steps[0] or want_h0:
                 gh = gz[t] @ W_h_T
         gh0 = gh.astype(self.inputs[1].data.dtype, copy=False) if want_h0 else None
@@ -218,6 +227,10 @@ class GRUSequence(_SequenceFunction):
                 u = xp.zeros((batch, 3 * size), dtype=a.dtype)
             if b_h is not None:
                 u = add_into(u, b_h)
+            if kernels.enabled(a, u):  # the NumPy reference is below
+                from zerograd.core.kernels import recurrent
+                recurrent.gru_step_forward(a[t], u, h, u_ns[t], out)
+                continue
             rz, n = a[t, :, :2 * size], a[t, :, 2 * size:]
             rz += u[:, :2 * size]
             rz *= 0.5  # sigmoid(v) = 0.5 * tanh(0.5 * v) + 0.5
@@ -260,9 +273,14 @@ class GRUSequence(_SequenceFunction):
             if gys is not None:
                 gh = gh + gys.data[t]
             # The cell's own gradient math, one step at a time: its arrays stay in cache.
-            ga[t], gu[t], gh_direct = GRUGrad(gates[t, :, :2 * size], gates[t, :, 2 * size:],
-                                              hidden_n[t]).forward(
-                None, prev_hidden[t], None, None, None, None, gh)
+            if kernels.enabled(gates, gh):  # the NumPy reference is below
+                from zerograd.core.kernels import recurrent
+                gh_direct = recurrent.gru_step_backward(gates[t], hidden_n[t], prev_hidden[t], gh,
+                                                        ga[t], gu[t])
+            else:
+                ga[t], gu[t], gh_direct = GRUGrad(gates[t, :, :2 * size], gates[t, :, 2 * size:],
+                                                  hidden_n[t]).forward(
+                    None, prev_hidden[t], None, None, None, None, gh)
             if t != steps[0] or want_h0:
                 gh = gu[t] @ W_h_T
                 gh += gh_direct
