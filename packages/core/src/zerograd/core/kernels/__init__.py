@@ -18,13 +18,14 @@ sleep between kernels instead of spinning on the cores BLAS is using.
 
 One module per family; each kernel names the NumPy function it replaces:
 ``pooling`` (max pooling: 2x2/2, and 3x3 windows at any stride and padding, forward and
-backward), ``windows`` (the im2col matrix of a convolution, and col2im for its input gradient), ``optim`` (SGD with momentum, Adam and AdamW as one in-place pass per parameter),
+backward), ``windows`` (the im2col matrix of a convolution, and col2im for its input
+gradient), ``optim`` (SGD with momentum, Adam and AdamW as one in-place pass per parameter),
 ``normalization`` (layer norm, and batch norm on (N, C, H, W), forward and backward),
 ``softmax`` (softmax cross entropy; the attention's scaled, masked softmax), ``activation``
 (GELU, both forms) and ``recurrent`` (the LSTM and GRU gate math of one time step, forward and
-backward). ``_exp`` is an exp written as plain arithmetic, which Numba vectorises where
-its libm exp stays scalar (pip's llvmlite has no SVML). Every kernel parallelises over
-independent rows, planes or chunks and sums in a fixed order, so its results do not depend on
+backward). ``_exp`` is an exp written as plain arithmetic, which Numba vectorises where its
+libm exp stays scalar (pip's llvmlite has no SVML). A kernel runs serially or in parallel over
+independent rows, planes or chunks, and sums in a fixed order, so its results do not depend on
 the thread count. Tried and left out because they did not beat NumPy (benchmarks/RESULTS.md):
 max pooling with run-time window sizes, plain SGD, batch norm with one value per plane.
 """
