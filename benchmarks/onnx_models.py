@@ -51,7 +51,7 @@ def _randomized(model, size: int):
     """Random weights where torchvision's init leaves zeros (ViT's head, for one: its output would
     be 0 and any comparison vacuous) and running statistics measured on random images (other than
     (0, 1), and of the activations' scale: with (0, 1) and torchvision's init, inception_v3's logits
-    reach 1e11 and its training step overflows)."""
+    reach 1e11 and its training step overflows), the variances floored at 0.1."""
     import torch
     generator = torch.Generator().manual_seed(1)
     norms = [m for m in model.modules() if isinstance(m, torch.nn.modules.batchnorm._BatchNorm)]
@@ -66,6 +66,8 @@ def _randomized(model, size: int):
                 module.train()  # the norms alone (inception's auxiliary head wants 299 pixels)
             model(torch.randn((4, 3, size, size), generator=generator))
             model.eval()
+            for module in norms:  # a channel nearly constant on 4 images (efficientnet_b1 at 64
+                module.running_var.clamp_(min=0.1)  # pixels) would scale the logits to 1e3
     return model
 
 
