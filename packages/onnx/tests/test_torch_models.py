@@ -147,3 +147,30 @@ def test_imported_pytorch_model_fine_tunes(zoo, torch, name):
     target = rng.standard_normal(model(x).shape).astype(np.float32)
     losses = zoo.adam_losses(model, lambda m: F.mean_squared_error(m(x), target), steps=5, lr=1e-2)
     assert losses[-1] < losses[0] * 0.9, losses
+
+
+def test_einsum_round_trips_through_export(tmp_path):
+    """maxvit_t's import re-exported only after Einsum had an export rule (issue 26's sweep)."""
+    import zerograd.core.functions as CF
+    from zerograd.core import Parameter
+    from zerograd.nn import Model
+    from zerograd.onnx import export
+
+    class Net(Model):
+        def __init__(self):
+            super().__init__()
+            self.w = Parameter(np.random.default_rng(0).standard_normal((4, 5)).astype(np.float32))
+
+        def forward(self, x):
+            return CF.einsum("bij,jk->bik", x, self.w)
+
+    net = Net()
+    x = np.random.default_rng(1).standard_normal((2, 3, 4)).astype(np.float32)
+    path = tmp_path / "einsum.onnx"
+    path.write_bytes(export(net, x, opset=17).SerializeToString())
+    ort = pytest.importorskip("onnxruntime")
+    session = ort.InferenceSession(str(path), providers=["CPUExecutionProvider"])
+    expected = net(x).data
+    np.testing.assert_allclose(session.run(None, {session.get_inputs()[0].name: x})[0], expected,
+                               rtol=RTOL, atol=ATOL)
+    np.testing.assert_allclose(load(path)(x).data, expected, rtol=RTOL, atol=ATOL)

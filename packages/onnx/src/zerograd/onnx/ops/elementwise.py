@@ -18,6 +18,7 @@ from zerograd.core.functions import cast as casting
 from zerograd.core.functions import elementwise as more_math
 from zerograd.core.functions import math as elementwise
 from zerograd.core.functions.matmul import MatMul
+from zerograd.core.functions.products import Einsum
 from zerograd.nn.functions.activation import NormalCdf
 from zerograd.onnx.ops.registry import (
     binary,
@@ -55,6 +56,14 @@ for _op, _fn in (("Add", lambda a, b: a + b), ("Sub", lambda a, b: a - b),
 importer("Pow", 7, 12, 13, 15)(two(lambda a, b: a ** b))
 importer("MatMul", 1, 9, 13)(two(CF.matmul))
 importer("Einsum", 12)(lambda node, attrs, xs: [CF.einsum(text(attrs["equation"]), *xs)])
+
+
+@exporter(Einsum)
+def _einsum(e: Any, f: Any, ins: list, outs: list) -> None:
+    """Einsum (opset 12 on) with the Function's equation (MaxViT's relative attention)."""
+    if e.opset < 12:
+        raise NotImplementedError(f"Einsum: ONNX has it from opset 12, exporting at {e.opset}")
+    e.node("Einsum", ins, outs, equation=",".join(f.terms) + "->" + f.out)
 for _op, _fn in (("Neg", lambda x: -x), ("Sqrt", CF.sqrt), ("Exp", CF.exp), ("Log", CF.log),
                  ("Abs", CF.abs), ("Reciprocal", CF.reciprocal), ("Floor", CF.floor),
                  ("Ceil", CF.ceil)):
