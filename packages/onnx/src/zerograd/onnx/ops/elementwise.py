@@ -13,7 +13,7 @@ import zerograd.core.functions as CF
 from onnx import helper
 from zerograd.core import Variable
 from zerograd.core.cuda import get_array_module
-from zerograd.core.functions import arithmetic, comparison, products, selection
+from zerograd.core.functions import arithmetic, comparison, selection
 from zerograd.core.functions import cast as casting
 from zerograd.core.functions import elementwise as more_math
 from zerograd.core.functions import math as elementwise
@@ -64,6 +64,8 @@ def _einsum(e: Any, f: Any, ins: list, outs: list) -> None:
     if e.opset < 12:
         raise NotImplementedError(f"Einsum: ONNX has it from opset 12, exporting at {e.opset}")
     e.node("Einsum", ins, outs, equation=",".join(f.terms) + "->" + f.out)
+
+
 for _op, _fn in (("Neg", lambda x: -x), ("Sqrt", CF.sqrt), ("Exp", CF.exp), ("Log", CF.log),
                  ("Abs", CF.abs), ("Reciprocal", CF.reciprocal), ("Floor", CF.floor),
                  ("Ceil", CF.ceil)):
@@ -233,11 +235,6 @@ def _remainder_export(e: Any, f: Any, ins: list, outs: list) -> None:
         return
     whole = e.node("Floor", [e.node("Div", ins[:2])])
     e.node("Sub", [ins[0], e.node("Mul", [whole, ins[1]])], outs)
-
-
-@exporter(products.Einsum)
-def _einsum_export(e: Any, f: Any, ins: list, outs: list) -> None:
-    e.node("Einsum", ins, outs, equation=",".join(f.terms) + "->" + f.out)
 
 
 @exporter(casting.AsType)
