@@ -116,9 +116,12 @@ def _import_framework(case: str, threads: int) -> None:
         torch.set_num_threads(threads)
     else:  # zerograd runs under the allocator setting its training command uses
         import zerograd.nn  # noqa: F401
+        from zerograd.core import Config, kernels
         from zerograd.core.allocator import tune_malloc
 
         tune_malloc()
+        if Config.kernels:  # its compiled-kernel backend (Numba) loaded, as torch's libraries are
+            kernels.available()
 
 
 def _worker(path: str, case: str, seconds: float, threads: int, kwargs: dict) -> None:
