@@ -12,7 +12,7 @@ from typing import Any
 
 from zerograd.core.cuda import get_array_module
 from zerograd.core.function import Function
-from zerograd.core.variable import Variable
+from zerograd.core.variable import Variable, as_array
 
 # name -> NumPy's function of the same meaning
 COMPARISONS = {"eq": "equal", "ne": "not_equal", "lt": "less", "le": "less_equal",
@@ -57,8 +57,12 @@ class Recorded(Function):
 
 def recorded(name: str, *operands: Any) -> Variable:
     """``compare``, ``logical`` or ``test`` (by ``name``) as a recorded Function: a bool Variable
-    whose creator the graph keeps (``where`` then keeps it as its condition input)."""
-    return Recorded(name)(*operands)
+    whose creator the graph keeps (``where`` then keeps it as its condition input). A Python
+    scalar operand is made an array on the other operands' device (a NumPy one beside a GPU
+    array would be refused)."""
+    arrays = _arrays(operands)
+    xp = get_array_module(next((a for a in arrays if hasattr(a, "dtype")), arrays[0]))
+    return Recorded(name)(*(as_array(o, xp) for o in operands))
 
 
 def compare(name: str, x0: Any, x1: Any) -> Any:
